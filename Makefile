@@ -1,0 +1,146 @@
+# vnode - grow a Slurm cluster with virtual machines that join by themselves.
+#
+#   make            build vnode-agent, vnode-hookd, vnodectl
+#   make check      install what the tests need (Debian packages), build,
+#                   run the unit and system tests against real daemons
+#   make check-asan the same with AddressSanitizer and UBSan
+#   make demo       a controller and three nodes on this machine, a job
+#                   across them, then everything torn down
+#   make install    DESTDIR, PREFIX honoured
+#   make clean
+
+PREFIX    ?= /usr/local
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+DESTDIR   ?=
+
+CC        ?= cc
+O         ?= build
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Wshadow -Wformat=2 -Wpointer-arith \
+             -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings \
+             -Wcast-qual -Wundef -Wvla -Wnull-dereference -Werror=implicit
+HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+PKGS      := nss json-c libcurl libmicrohttpd sqlite3
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(HARDEN) -D_GNU_SOURCE -Icommon \
+             $(PKG_CFLAGS) $(SAN) -MMD -MP
+LDFLAGS   ?=
+ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
+
+NSS_LIBS  = $(shell pkg-config --libs nss 2>/dev/null)
+COMMON    := log util crypto sig names jsonutil spawn atomicfile
+AGENT     := main settings timesync hookclient join munge slurmd state nodeapi daemon
+HOOK      := hookd config api db slurm
+CTL       := vnodectl config db
+
+COMMON_O  := $(COMMON:%=$(O)/common/%.o)
+AGENT_O   := $(AGENT:%=$(O)/agent/%.o)
+HOOK_O    := $(HOOK:%=$(O)/controller-hook/%.o)
+CTL_O     := $(CTL:%=$(O)/controller-hook/%.o)
+
+AGENT_LIBS = -lcurl -ljson-c $(NSS_LIBS)
+HOOK_LIBS  = -lmicrohttpd -lsqlite3 -ljson-c -lslurm $(NSS_LIBS)
+CTL_LIBS   = -lsqlite3 -ljson-c $(NSS_LIBS)
+
+PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl
+TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit
+UNITS     := test_sig test_names test_settings test_util
+UNIT_BINS := $(UNITS:%=$(O)/tests/%)
+
+.PHONY: all check check-asan demo deps install clean unit system bench
+all: $(PROGS) $(TESTPROGS)
+
+# V=1 shows the whole command lines
+Q         := $(if $(V),,@)
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/tests/unit/test_settings.o: ALL_CFLAGS += -Iagent
+
+$(O)/vnode-agent: $(AGENT_O) $(COMMON_O)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
+
+$(O)/vnode-hookd: $(HOOK_O) $(COMMON_O)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(HOOK_LIBS)
+
+$(O)/vnodectl: $(CTL_O) $(COMMON_O)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
+
+# test helpers: a signer for hand-made requests, a reaping init for sandboxes
+$(O)/tests/vnode-sign: $(O)/tests/system/vnode-sign.o $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -ljson-c $(NSS_LIBS)
+
+$(O)/tests/sbinit: $(O)/tests/system/sbinit.o
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+# unit tests: one small cmocka binary per module
+$(O)/tests/test_sig: $(O)/tests/unit/test_sig.o $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS)
+$(O)/tests/test_names: $(O)/tests/unit/test_names.o $(O)/common/names.o
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+$(O)/tests/test_util: $(O)/tests/unit/test_util.o $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS)
+$(O)/tests/test_settings: $(O)/tests/unit/test_settings.o \
+    $(O)/agent/settings.o $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS)
+
+deps:
+	@tests/deps
+
+unit: $(UNIT_BINS)
+	@tests/run-unit $(UNIT_BINS)
+
+system: all
+	@VNODE_BIN=$(abspath $(O)) tests/system/run
+
+check: deps
+	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory system
+
+check-asan: deps
+	@$(MAKE) --no-print-directory O=build-asan CC=clang \
+	    CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	    all unit
+	@$(MAKE) --no-print-directory O=build-asan CC=clang \
+	    CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	    system
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@VNODE_BIN=$(abspath $(O)) tests/demo
+
+bench: all
+	@VNODE_BIN=$(abspath $(O)) bench/join
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

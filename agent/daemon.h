@@ -1,0 +1,18 @@
+/*
+ * daemon.h - find, start and stop the node's daemons (munged, slurmd).
+ * They are found by their process name in /proc: on a node there is one of
+ * each.
+ */
+#ifndef VNODE_AGENT_DAEMON_H
+#define VNODE_AGENT_DAEMON_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The pid of a running process whose name (comm) is name, or 0. */
+pid_t daemon_find(const char *name);
+/* SIGTERM every process named name, wait up to timeout, then SIGKILL.
+ * 0 once none is left. */
+int daemon_stop(const char *name, double timeout, char *err, size_t errlen);
+
+#endif

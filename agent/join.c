@@ -1,0 +1,307 @@
+/*
+ * join.c - see join.h.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hookclient.h"
+#include "join.h"
+#include "jsonutil.h"
+#include "names.h"
+#include "util.h"
+
+#define MUNGE_KEY_MIN	32
+#define MUNGE_KEY_MAX	1024
+#define BACKOFF_FIRST	0.5
+#define BACKOFF_MAX	10.0
+#define CALL_TIMEOUT	30.0
+
+int
+join_facts_gather(const struct settings *s, struct join_facts *f, char *err,
+    size_t errlen)
+{
+	long pages, psize, ncpu;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->hostname, sizeof(f->hostname), "%s", s->hostname);
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	pages = sysconf(_SC_PHYS_PAGES);
+	psize = sysconf(_SC_PAGESIZE);
+	if (ncpu < 1 || pages < 1 || psize < 1)
+		return errf(err, errlen, "cannot tell this machine's CPUs and "
+		    "memory");
+	f->cpus = s->cpus ? s->cpus : ncpu;
+	f->memory_mb = s->memory_mb ? s->memory_mb :
+	    (long)((double)pages * (double)psize / (1024.0 * 1024.0));
+	if (f->cpus > ncpu)
+		return errf(err, errlen, "cpus = %ld, but this machine has %ld",
+		    f->cpus, ncpu);
+	return 0;
+}
+
+static char *
+request_body(const struct settings *s, const struct join_facts *f)
+{
+	struct json_object *o, *arr;
+	char *out;
+	int i;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "instance",
+	    json_object_new_string(s->instance_id));
+	json_object_object_add(o, "hostname", json_object_new_string(f->hostname));
+	json_object_object_add(o, "cpus", json_object_new_int64(f->cpus));
+	json_object_object_add(o, "memory_mb",
+	    json_object_new_int64(f->memory_mb));
+	arr = json_object_new_array();
+	for (i = 0; i < s->nfeatures; i++)
+		json_object_array_add(arr, json_object_new_string(s->features[i]));
+	json_object_object_add(o, "features", arr);
+	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return out;
+}
+
+static int
+copy_str(struct json_object *o, const char *key, char *dst, size_t dstsz,
+    int (*valid)(const char *), char *err, size_t errlen)
+{
+	const char *v;
+
+	if (js_str(o, key, 1, dstsz - 1, &v, err, errlen) != 0)
+		return -1;
+	if (valid != NULL && !valid(v))
+		return errf(err, errlen, "\"%s\": not valid", key);
+	snprintf(dst, dstsz, "%s", v);
+	return 0;
+}
+
+static int
+host_valid(const char *s)
+{
+	return name_host_valid(s) || name_ipv4_valid(s);
+}
+
+static int
+open_secrets(struct json_object *o, const struct sig_keys *k,
+    const char *nonce, struct join_result *r, char *err, size_t errlen)
+{
+	struct json_object *sec, *inner = NULL;
+	const char *iv, *data, *mk, *cred;
+	unsigned char *pt = NULL;
+	size_t ptlen = 0, mlen;
+	int rc = -1;
+
+	if (!json_object_object_get_ex(o, "secrets", &sec) || sec == NULL ||
+	    !json_object_is_type(sec, json_type_object))
+		return errf(err, errlen, "\"secrets\": missing");
+	if (js_str(sec, "iv", 1, 64, &iv, err, errlen) != 0 ||
+	    js_str(sec, "data", 1, 16384, &data, err, errlen) != 0)
+		return -1;
+	if (sig_open(k, nonce, r->node, iv, data, &pt, &ptlen) != 0)
+		return errf(err, errlen, "\"secrets\": do not decrypt with our "
+		    "key");
+	if ((inner = js_parse((const char *)pt, ptlen, err, errlen)) == NULL)
+		goto out;
+	if (js_str(inner, "munge_key", 1, 2 * MUNGE_KEY_MAX, &mk, err,
+	    errlen) != 0 ||
+	    js_str(inner, "credential", 1, SECRET_LEN, &cred, err, errlen) != 0)
+		goto out;
+	mlen = strlen(mk) / 2;
+	if (strlen(mk) % 2 != 0 || mlen < MUNGE_KEY_MIN) {
+		errf(err, errlen, "\"munge_key\": not %d to %d bytes in hex",
+		    MUNGE_KEY_MIN, MUNGE_KEY_MAX);
+		goto out;
+	}
+	if (!secret_valid(cred)) {
+		errf(err, errlen, "\"credential\": not valid");
+		goto out;
+	}
+	if ((r->munge_key = malloc(mlen)) == NULL ||
+	    hex_decode(mk, r->munge_key, mlen) != 0) {
+		errf(err, errlen, "\"munge_key\": not hex");
+		goto out;
+	}
+	r->munge_len = mlen;
+	snprintf(r->credential, sizeof(r->credential), "%s", cred);
+	rc = 0;
+out:
+	if (inner != NULL) {
+		/* json-c's copies of the secrets */
+		if (js_str(inner, "munge_key", 1, 2 * MUNGE_KEY_MAX, &mk, NULL,
+		    0) == 0)
+			explicit_bzero((void *)(uintptr_t)mk, strlen(mk));
+		if (js_str(inner, "credential", 1, SECRET_LEN, &cred, NULL, 0) == 0)
+			explicit_bzero((void *)(uintptr_t)cred, strlen(cred));
+		json_object_put(inner);
+	}
+	if (pt != NULL) {
+		explicit_bzero(pt, ptlen);
+		free(pt);
+	}
+	return rc;
+}
+
+int
+join_parse_answer(const char *body, size_t len, const struct sig_keys *k,
+    const char *nonce, struct join_result *r, char *err, size_t errlen)
+{
+	struct json_object *o, *arr = NULL;
+	char e[256];
+	size_t i, n;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if ((o = js_parse(body, len, e, sizeof(e))) == NULL)
+		return errf(err, errlen, "answer: %s", e);
+	if (copy_str(o, "node", r->node, sizeof(r->node), name_node_valid, e,
+	    sizeof(e)) != 0 ||
+	    copy_str(o, "addr", r->addr, sizeof(r->addr), name_ipv4_valid, e,
+	    sizeof(e)) != 0 ||
+	    copy_str(o, "mode", r->mode, sizeof(r->mode), NULL, e,
+	    sizeof(e)) != 0 ||
+	    copy_str(o, "conf_server", r->conf_server, sizeof(r->conf_server),
+	    name_hostport_valid, e, sizeof(e)) != 0 ||
+	    copy_str(o, "time_server", r->time_server, sizeof(r->time_server),
+	    host_valid, e, sizeof(e)) != 0 ||
+	    js_int(o, "cpus", 1, 1, 4096, &r->cpus, e, sizeof(e)) != 0 ||
+	    js_int(o, "memory_mb", 1, 1, 1L << 30, &r->memory_mb, e,
+	    sizeof(e)) != 0 ||
+	    js_bool(o, "rejoin", 1, &r->rejoin, e, sizeof(e)) != 0 ||
+	    js_str_array(o, "features", 1, 32, 63, &arr, e, sizeof(e)) != 0) {
+		errf(err, errlen, "answer: %s", e);
+		goto out;
+	}
+	if (strcmp(r->mode, "dynamic") != 0) {
+		errf(err, errlen, "answer: \"mode\": %s is not supported by this "
+		    "agent", r->mode);
+		goto out;
+	}
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		const char *f = json_object_get_string(
+		    json_object_array_get_idx(arr, i));
+
+		if (!name_feature_valid(f)) {
+			errf(err, errlen, "answer: \"features\"[%zu]: not valid", i);
+			goto out;
+		}
+		snprintf(r->features + strlen(r->features),
+		    sizeof(r->features) - strlen(r->features), "%s%s",
+		    i ? "," : "", f);
+	}
+	if (n == 0) {
+		errf(err, errlen, "answer: \"features\": empty");
+		goto out;
+	}
+	if (open_secrets(o, k, nonce, r, e, sizeof(e)) != 0) {
+		errf(err, errlen, "answer: %s", e);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_object_put(o);
+	if (rc != 0)
+		join_result_free(r);
+	return rc;
+}
+
+void
+join_result_free(struct join_result *r)
+{
+	if (r->munge_key != NULL) {
+		explicit_bzero(r->munge_key, r->munge_len);
+		free(r->munge_key);
+	}
+	r->munge_key = NULL;
+	r->munge_len = 0;
+	explicit_bzero(r->credential, sizeof(r->credential));
+}
+
+/* Exponential backoff with full jitter: uniform in [d/2, d]. */
+static double
+backoff(int attempt)
+{
+	unsigned int rnd = 0;
+	double d = BACKOFF_FIRST;
+
+	while (attempt-- > 0 && d < BACKOFF_MAX)
+		d *= 2;
+	if (d > BACKOFF_MAX)
+		d = BACKOFF_MAX;
+	crypto_random(&rnd, sizeof(rnd));
+	return d / 2 + (d / 2) * ((double)rnd / (double)UINT32_MAX);
+}
+
+int
+join_run(const struct settings *s, const struct join_facts *f,
+    void (*note)(const char *msg), struct join_result *r, int *refused,
+    char *err, size_t errlen)
+{
+	struct hook_key key;
+	struct hook_answer ans;
+	char *body, why[600], msg[700];
+	double start = mono_now(), left, wait;
+	int attempt = 0, rc = -1;
+
+	*refused = 0;
+	memset(r, 0, sizeof(*r));
+	if (hook_key_token(&key, s->join_token) != 0)
+		return errf(err, errlen, "join_token: not valid");
+	if ((body = request_body(s, f)) == NULL) {
+		explicit_bzero(&key, sizeof(key));
+		return errf(err, errlen, "out of memory");
+	}
+	for (;;) {
+		left = s->join_timeout - (mono_now() - start);
+		attempt++;
+		if (hook_post(s->hook_url, "/v1/join", &key, body,
+		    left < CALL_TIMEOUT ? (left > 1 ? left : 1) : CALL_TIMEOUT,
+		    &ans, why, sizeof(why)) == 0) {
+			if (ans.status == 200 && ans.is_signed) {
+				rc = join_parse_answer(ans.body, ans.len, &key.keys,
+				    ans.nonce, r, err, errlen);
+				r->attempts = attempt;
+				hook_answer_free(&ans);
+				if (rc != 0)
+					*refused = 1;
+				break;
+			}
+			if (ans.status == 200) {
+				hook_answer_free(&ans);
+				*refused = 1;
+				errf(err, errlen, "the hook's answer is not signed: "
+				    "not trusting it");
+				break;
+			}
+			if (ans.status >= 400 && ans.status < 500) {
+				*refused = 1;
+				errf(err, errlen, "refused by the hook (%ld): %s",
+				    ans.status, ans.reason[0] ? ans.reason :
+				    "no reason given");
+				hook_answer_free(&ans);
+				break;
+			}
+			snprintf(why, sizeof(why), "hook answered %ld%s%s",
+			    ans.status, ans.reason[0] ? ": " : "", ans.reason);
+			hook_answer_free(&ans);
+		}
+		wait = backoff(attempt - 1);
+		left = s->join_timeout - (mono_now() - start);
+		if (left <= wait) {
+			errf(err, errlen, "no admission after %d attempts in "
+			    "%.0f s; last: %s", attempt, s->join_timeout, why);
+			break;
+		}
+		snprintf(msg, sizeof(msg), "join: attempt %d: %s; retrying in "
+		    "%.1f s", attempt, why, wait);
+		note(msg);
+		sleep_seconds(wait, NULL);
+	}
+	explicit_bzero(&key, sizeof(key));
+	free(body);
+	return rc;
+}

@@ -1,0 +1,52 @@
+/*
+ * join.h - the join step: a signed POST /v1/join with the join token,
+ * retried with backoff while the controller is unreachable or answers 5xx,
+ * and a strict reading of the signed answer.
+ */
+#ifndef VNODE_AGENT_JOIN_H
+#define VNODE_AGENT_JOIN_H
+
+#include <stddef.h>
+
+#include "settings.h"
+#include "sig.h"
+
+struct join_facts {
+	char hostname[256];
+	long cpus;
+	long memory_mb;
+};
+
+struct join_result {
+	char node[64];
+	char addr[64];
+	char mode[16];
+	char conf_server[300];
+	char time_server[256];
+	long cpus;
+	long memory_mb;
+	char features[1100];		/* comma-separated */
+	int rejoin;
+	unsigned char *munge_key;	/* wiped and freed by join_result_free */
+	size_t munge_len;
+	char credential[SECRET_LEN + 1];
+	int attempts;
+};
+
+/* The machine's CPUs and memory, unless the settings fix them. */
+int join_facts_gather(const struct settings *s, struct join_facts *f,
+    char *err, size_t errlen);
+
+/* note() is told of each retry.  On failure *refused is 1 when the hook
+ * said no (4xx: retrying would not help), 0 when it could not be reached
+ * within join_timeout. */
+int join_run(const struct settings *s, const struct join_facts *f,
+    void (*note)(const char *msg), struct join_result *r, int *refused,
+    char *err, size_t errlen);
+void join_result_free(struct join_result *r);
+
+/* Read a join answer (exposed for tests and fuzzing). */
+int join_parse_answer(const char *body, size_t len, const struct sig_keys *k,
+    const char *nonce, struct join_result *r, char *err, size_t errlen);
+
+#endif

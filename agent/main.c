@@ -1,0 +1,364 @@
+/*
+ * vnode-agent - makes this machine a Slurm node of the controller that
+ * vnode-hookd runs on, and takes it out again.  See vnode-agent(8).
+ *
+ * join is a straight list of boot steps; each logs one line with its time,
+ * and a step that fails logs why and exits with the step's own code, so
+ * that "systemctl status vnode-agent" shows which step it was.  No step
+ * runs after one that failed: a node that is not synchronised gets no munge
+ * key, a node without munge never starts slurmd.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "hookclient.h"
+#include "join.h"
+#include "log.h"
+#include "munge.h"
+#include "nodeapi.h"
+#include "settings.h"
+#include "slurmd.h"
+#include "state.h"
+#include "timesync.h"
+#include "util.h"
+
+enum exit_code {
+	EXIT_USAGE = 1,
+	EXIT_SETTINGS = 2,
+	EXIT_TIME = 3,
+	EXIT_JOIN = 4,
+	EXIT_MUNGE = 5,
+	EXIT_SLURMD = 6,
+	EXIT_READY = 7,
+	EXIT_LEAVE = 8,
+};
+
+static double step_start;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: vnode-agent [-v] [-C config-drive-dir] "
+	    "[-f agent.conf] join | leave | check\n");
+	exit(EXIT_USAGE);
+}
+
+static void
+step_begin(void)
+{
+	step_start = mono_now();
+}
+
+static void __attribute__((format(printf, 2, 3)))
+step_ok(const char *step, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_info("%s: %s (%.3f s)", step, msg, mono_now() - step_start);
+}
+
+static void __attribute__((format(printf, 3, 4), noreturn))
+step_fail(int code, const char *step, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s: FAILED after %.3f s: %s", step, mono_now() - step_start,
+	    msg);
+	exit(code);
+}
+
+static void
+note(const char *msg)
+{
+	log_info("%s", msg);
+}
+
+static int
+load_settings(struct settings *s, const char *drive, const char *file,
+    char *err, size_t errlen)
+{
+	settings_init(s);
+	if (drive != NULL && settings_load_config_drive(s, drive, err,
+	    errlen) != 0)
+		return -1;
+	if (settings_load_file(s, file, err, errlen) != 0)
+		return -1;
+	return settings_finish(s, err, errlen);
+}
+
+static void
+step_settings(struct settings *s, const char *drive, const char *file)
+{
+	char err[1024];
+
+	step_begin();
+	if (load_settings(s, drive, file, err, sizeof(err)) != 0)
+		step_fail(EXIT_SETTINGS, "settings", "%s", err);
+	step_ok("settings", "hook %s, instance %s (hook_url from %s)",
+	    s->hook_url, s->instance_id, s->source[K_HOOK_URL]);
+}
+
+static void
+step_time(const struct settings *s)
+{
+	char err[1024];
+	double offset = 0;
+
+	step_begin();
+	if (time_point(s->time_server, err, sizeof(err)) != 0)
+		step_fail(EXIT_TIME, "time", "cannot point chronyd at %s: %s",
+		    s->time_server, err);
+	if (time_wait(s->time_server, s->time_timeout, s->time_max_offset,
+	    &offset, err, sizeof(err)) != 0)
+		step_fail(EXIT_TIME, "time", "%s; not starting munge or slurmd "
+		    "with an unsynchronised clock", err);
+	step_ok("time", "synchronised with %s, offset %+.6f s", s->time_server,
+	    offset);
+}
+
+static void
+step_join(const struct settings *s, struct join_result *j)
+{
+	struct join_facts f;
+	struct node_state st;
+	char err[1024];
+	int refused;
+
+	step_begin();
+	if (join_facts_gather(s, &f, err, sizeof(err)) != 0)
+		step_fail(EXIT_JOIN, "join", "%s", err);
+	if (join_run(s, &f, note, j, &refused, err, sizeof(err)) != 0)
+		step_fail(EXIT_JOIN, "join", "%s", err);
+	memset(&st, 0, sizeof(st));
+	snprintf(st.node, sizeof(st.node), "%s", j->node);
+	snprintf(st.hook_url, sizeof(st.hook_url), "%s", s->hook_url);
+	snprintf(st.instance, sizeof(st.instance), "%s", s->instance_id);
+	snprintf(st.credential, sizeof(st.credential), "%s", j->credential);
+	if (state_save(&st, err, sizeof(err)) != 0)
+		step_fail(EXIT_JOIN, "join", "admitted as %s, but cannot keep the "
+		    "node's credential: %s", j->node, err);
+	explicit_bzero(&st, sizeof(st));
+	step_ok("join", "%s as %s, address %s, features %s (%d attempt%s)",
+	    j->rejoin ? "readmitted" : "admitted", j->node, j->addr,
+	    j->features, j->attempts, j->attempts == 1 ? "" : "s");
+}
+
+static void
+step_munge(struct join_result *j)
+{
+	static const char *const what[] = { "key unchanged", "key installed",
+	    "a different key was there and is replaced" };
+	const char *how = "";
+	char err[1024];
+	int changed = 0;
+
+	step_begin();
+	if (munge_key_install(j->munge_key, j->munge_len, &changed, err,
+	    sizeof(err)) != 0)
+		step_fail(EXIT_MUNGE, "munge", "%s", err);
+	if (munge_start(changed != 0, &how, err, sizeof(err)) != 0)
+		step_fail(EXIT_MUNGE, "munge", "munged: %s", err);
+	if (munge_check(err, sizeof(err)) != 0)
+		step_fail(EXIT_MUNGE, "munge", "munged does not work: %s", err);
+	step_ok("munge", "%s, munged %s, credential round-trip OK",
+	    what[changed], how);
+}
+
+static void
+step_slurmd(const struct join_result *j)
+{
+	struct slurmd_params p;
+	char err[1024];
+
+	step_begin();
+	p.node = j->node;
+	p.conf_server = j->conf_server;
+	p.cpus = j->cpus;
+	p.memory_mb = j->memory_mb;
+	p.features = j->features;
+	if (slurmd_start(&p, err, sizeof(err)) != 0)
+		step_fail(EXIT_SLURMD, "slurmd", "%s", err);
+	step_ok("slurmd", "started as dynamic node %s, configuration from %s",
+	    j->node, j->conf_server);
+}
+
+static void
+step_ready(const struct settings *s, const struct join_result *j)
+{
+	struct node_state st;
+	struct node_status ns;
+	char err[1024] = "no answer yet";
+	double wait = 0.05;
+
+	step_begin();
+	memset(&st, 0, sizeof(st));
+	memset(&ns, 0, sizeof(ns));
+	snprintf(st.node, sizeof(st.node), "%s", j->node);
+	snprintf(st.hook_url, sizeof(st.hook_url), "%s", s->hook_url);
+	snprintf(st.credential, sizeof(st.credential), "%s", j->credential);
+	for (;;) {
+		if (node_status(&st, &ns, err, sizeof(err)) == 0 && ns.usable)
+			break;
+		if (!slurmd_running())
+			step_fail(EXIT_READY, "ready", "slurmd exited before %s "
+			    "became usable; see its log (SlurmdLogFile)", j->node);
+		if (mono_now() - step_start > s->ready_timeout)
+			step_fail(EXIT_READY, "ready", "%s not usable in Slurm "
+			    "after %g s (last state: %s)", j->node,
+			    s->ready_timeout, ns.state[0] ? ns.state : err);
+		sleep_seconds(wait, NULL);
+		if ((wait *= 1.5) > 1.0)
+			wait = 1.0;
+	}
+	explicit_bzero(&st, sizeof(st));
+	step_ok("ready", "%s is %s in Slurm", j->node, ns.state);
+}
+
+static int
+cmd_join(const char *drive, const char *file)
+{
+	struct settings s;
+	struct join_result j;
+	double start = mono_now();
+
+	step_settings(&s, drive, file);
+	step_time(&s);
+	step_join(&s, &j);
+	step_munge(&j);
+	step_slurmd(&j);
+	step_ready(&s, &j);
+	log_info("joined as %s in %.3f s", j.node, mono_now() - start);
+	join_result_free(&j);
+	return 0;
+}
+
+static int
+cmd_leave(const char *drive, const char *file)
+{
+	struct settings s;
+	struct node_state st;
+	struct node_status ns;
+	char err[1024], detail[2048];
+	double start = mono_now();
+	int rc, requeued, failed;
+
+	/* The stop budget comes from the settings; leaving must not depend
+	 * on them being complete. */
+	if (load_settings(&s, drive, file, err, sizeof(err)) != 0) {
+		settings_init(&s);
+		log_warnx("settings: %s; leaving with defaults", err);
+	}
+	step_begin();
+	if ((rc = state_load(&st, err, sizeof(err))) < 0)
+		step_fail(EXIT_LEAVE, "leave", "%s", err);
+	if (rc > 0) {
+		log_info("leave: not joined (no %s): nothing to do", STATE_FILE);
+		return 0;
+	}
+	if (node_drain(&st, &ns, &requeued, &failed, detail, sizeof(detail),
+	    err, sizeof(err)) != 0)
+		step_fail(EXIT_LEAVE, "drain", "%s", err);
+	if (failed > 0)
+		log_warnx("drain: %d job(s) could not be requeued: %s", failed,
+		    detail);
+	step_ok("drain", "%s drained; %s", st.node, requeued + failed ? detail :
+	    "no jobs were running");
+
+	step_begin();
+	while (ns.busy) {
+		if (mono_now() - step_start > s.leave_timeout) {
+			log_warnx("jobs: still on %s after %g s (%s); going on",
+			    st.node, s.leave_timeout, ns.state);
+			break;
+		}
+		sleep_seconds(0.2, NULL);
+		if (node_status(&st, &ns, err, sizeof(err)) != 0)
+			step_fail(EXIT_LEAVE, "jobs", "%s", err);
+	}
+	step_ok("jobs", "none left on %s (%s)", st.node, ns.state);
+
+	step_begin();
+	if (slurmd_stop(30, err, sizeof(err)) != 0)
+		step_fail(EXIT_LEAVE, "slurmd", "%s", err);
+	step_ok("slurmd", "stopped");
+
+	step_begin();
+	if (node_leave(&st, err, sizeof(err)) != 0)
+		step_fail(EXIT_LEAVE, "deregister", "%s", err);
+	if (state_remove(err, sizeof(err)) != 0)
+		step_fail(EXIT_LEAVE, "deregister", "%s", err);
+	step_ok("deregister", "%s removed from Slurm and the registry", st.node);
+	log_info("left as %s in %.3f s", st.node, mono_now() - start);
+	explicit_bzero(&st, sizeof(st));
+	return 0;
+}
+
+static int
+cmd_check(const char *drive, const char *file)
+{
+	struct settings s;
+	char err[1024];
+
+	if (load_settings(&s, drive, file, err, sizeof(err)) != 0) {
+		log_warnx("settings: %s", err);
+		return EXIT_SETTINGS;
+	}
+	settings_print(&s, stdout);
+	printf("settings OK\n");
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *drive = NULL, *file = SETTINGS_FILE;
+	char err[256];
+	int ch, rc;
+
+	log_init("vnode-agent", 0);
+	while ((ch = getopt(argc, argv, "C:f:v")) != -1) {
+		switch (ch) {
+		case 'C':
+			drive = optarg;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'v':
+			log_init("vnode-agent", 1);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind + 1 != argc)
+		usage();
+	if (crypto_init(err, sizeof(err)) != 0 ||
+	    hookclient_init(err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (strcmp(argv[optind], "check") == 0)
+		rc = cmd_check(drive, file);
+	else if (geteuid() != 0)
+		fatalx("%s: must run as root", argv[optind]);
+	else if (strcmp(argv[optind], "join") == 0)
+		rc = cmd_join(drive, file);
+	else if (strcmp(argv[optind], "leave") == 0)
+		rc = cmd_leave(drive, file);
+	else
+		usage();
+	hookclient_fini();
+	crypto_shutdown();
+	return rc;
+}

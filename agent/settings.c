@@ -1,0 +1,671 @@
+/*
+ * settings.c - see settings.h.  Each key has one typed, bounded parser; a
+ * bad value is an error naming the key and where it came from.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jsonutil.h"
+#include "names.h"
+#include "settings.h"
+#include "util.h"
+
+#define MAX_SOURCE	(256 * 1024)	/* largest file we read */
+#define MAX_VALUE	1024
+
+enum ktype { T_URL, T_TOKEN, T_INSTANCE, T_HOST, T_SECONDS, T_FEATURES,
+    T_COUNT };
+
+static const struct keydef {
+	const char *name;
+	enum ktype type;
+	double min, max;
+	const char *what;
+} keys[K_COUNT] = {
+	[K_HOOK_URL] = { "hook_url", T_URL, 0, 0,
+	    "http:// or https:// and a host, with an optional port" },
+	[K_JOIN_TOKEN] = { "join_token", T_TOKEN, 0, 0,
+	    "a join token from vnodectl token create (ID.SECRET)" },
+	[K_INSTANCE_ID] = { "instance_id", T_INSTANCE, 0, 0,
+	    "letters, digits and '-', 1 to 64 of them" },
+	[K_HOSTNAME] = { "hostname", T_HOST, 0, 0, "a valid host name" },
+	[K_TIME_SERVER] = { "time_server", T_HOST, 0, 0,
+	    "a host name or IPv4 address" },
+	[K_TIME_TIMEOUT] = { "time_timeout", T_SECONDS, 1, 3600,
+	    "seconds from 1 to 3600" },
+	[K_TIME_MAX_OFFSET] = { "time_max_offset", T_SECONDS, 0.001, 60,
+	    "seconds from 0.001 to 60" },
+	[K_FEATURES] = { "features", T_FEATURES, 0, 0,
+	    "a comma-separated list of Slurm features ([A-Za-z0-9_.-], "
+	    "at most 16)" },
+	[K_CPUS] = { "cpus", T_COUNT, 1, 4096, "a number from 1 to 4096" },
+	[K_MEMORY_MB] = { "memory_mb", T_COUNT, 1, 1073741824.0,
+	    "megabytes, from 1 to 1073741824" },
+	[K_JOIN_TIMEOUT] = { "join_timeout", T_SECONDS, 1, 86400,
+	    "seconds from 1 to 86400" },
+	[K_READY_TIMEOUT] = { "ready_timeout", T_SECONDS, 1, 3600,
+	    "seconds from 1 to 3600" },
+	[K_LEAVE_TIMEOUT] = { "leave_timeout", T_SECONDS, 1, 3600,
+	    "seconds from 1 to 3600" },
+};
+
+void
+settings_init(struct settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->time_timeout = 60;
+	s->time_max_offset = 0.5;
+	s->join_timeout = 300;
+	s->ready_timeout = 120;
+	s->leave_timeout = 120;
+}
+
+int
+settings_hook_host(const char *url, char *host, size_t hostsz)
+{
+	const char *p, *end;
+	size_t n;
+
+	if (strncmp(url, "http://", 7) == 0)
+		p = url + 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		p = url + 8;
+	else
+		return -1;
+	end = p + strcspn(p, ":/");
+	n = (size_t)(end - p);
+	if (n == 0 || n >= hostsz)
+		return -1;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	return 0;
+}
+
+static int
+url_valid(const char *v)
+{
+	char host[256];
+	const char *p;
+	long port;
+
+	if (strlen(v) >= sizeof(((struct settings *)0)->hook_url) ||
+	    settings_hook_host(v, host, sizeof(host)) != 0)
+		return 0;
+	if (!name_host_valid(host) && !name_ipv4_valid(host))
+		return 0;
+	p = strstr(v, "://") + 3 + strlen(host);
+	if (*p == ':') {
+		char num[8];
+		size_t n = strcspn(p + 1, "/");
+
+		if (n == 0 || n >= sizeof(num))
+			return 0;
+		memcpy(num, p + 1, n);
+		num[n] = '\0';
+		if (parse_long(num, 1, 65535, &port) != 0)
+			return 0;
+		p += 1 + n;
+	}
+	return *p == '\0' || strcmp(p, "/") == 0;
+}
+
+static int
+set_features(struct settings *s, const char *v)
+{
+	char buf[MAX_VALUE + 1], *tok, *save = NULL;
+	int n = 0;
+
+	if (strlen(v) > MAX_VALUE)
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, ", ", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", ", &save)) {
+		if (!name_feature_valid(tok) || n >= SETTINGS_MAX_FEATURES)
+			return -1;
+		snprintf(s->features[n++], sizeof(s->features[0]), "%s", tok);
+	}
+	s->nfeatures = n;
+	return 0;
+}
+
+static int
+copy(char *dst, size_t dstsz, const char *v)
+{
+	if (strlen(v) >= dstsz)
+		return -1;
+	snprintf(dst, dstsz, "%s", v);
+	return 0;
+}
+
+/* Parse v into key k.  0 or -1. */
+static int
+assign(struct settings *s, enum setting_key k, const char *v)
+{
+	const struct keydef *d = &keys[k];
+	char id[TOKEN_ID_LEN + 1], secret[SECRET_LEN + 1];
+	double sec;
+	long n;
+
+	switch (d->type) {
+	case T_URL:
+		return url_valid(v) ? copy(s->hook_url, sizeof(s->hook_url), v) :
+		    -1;
+	case T_TOKEN:
+		if (token_parse(v, id, secret) != 0)
+			return -1;
+		explicit_bzero(secret, sizeof(secret));
+		return copy(s->join_token, sizeof(s->join_token), v);
+	case T_INSTANCE:
+		return name_instance_valid(v) ? copy(s->instance_id,
+		    sizeof(s->instance_id), v) : -1;
+	case T_HOST:
+		if (!name_host_valid(v) && !name_ipv4_valid(v))
+			return -1;
+		return k == K_HOSTNAME ? copy(s->hostname, sizeof(s->hostname),
+		    v) : copy(s->time_server, sizeof(s->time_server), v);
+	case T_SECONDS:
+		if (parse_seconds(v, d->min, d->max, &sec) != 0)
+			return -1;
+		if (k == K_TIME_TIMEOUT)
+			s->time_timeout = sec;
+		else if (k == K_TIME_MAX_OFFSET)
+			s->time_max_offset = sec;
+		else if (k == K_JOIN_TIMEOUT)
+			s->join_timeout = sec;
+		else if (k == K_READY_TIMEOUT)
+			s->ready_timeout = sec;
+		else
+			s->leave_timeout = sec;
+		return 0;
+	case T_FEATURES:
+		return set_features(s, v);
+	case T_COUNT:
+		if (parse_long(v, (long)d->min, (long)d->max, &n) != 0)
+			return -1;
+		if (k == K_CPUS)
+			s->cpus = n;
+		else
+			s->memory_mb = n;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+key_lookup(const char *name)
+{
+	int k;
+
+	for (k = 0; k < K_COUNT; k++)
+		if (strcmp(keys[k].name, name) == 0)
+			return k;
+	return -1;
+}
+
+/* Printable form of a bad value for a message: secrets and control bytes
+ * never reach a log. */
+static void
+shown(enum setting_key k, const char *v, char *out, size_t outsz)
+{
+	size_t i, o = 0;
+
+	if (k == K_JOIN_TOKEN) {
+		snprintf(out, outsz, "(hidden)");
+		return;
+	}
+	for (i = 0; v[i] != '\0' && o + 5 < outsz && i < 80; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '"')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, outsz - o, "\\x%02x", c);
+	}
+	out[o] = '\0';
+	if (v[i] != '\0' && o + 4 < outsz)
+		snprintf(out + o, outsz - o, "...");
+}
+
+/* Set key name from source src unless an earlier source set it. */
+static int
+offer(struct settings *s, const char *name, const char *v, const char *src,
+    int unknown_ok, char *err, size_t errlen)
+{
+	struct settings tmp;
+	char show[400];
+	int k, rc;
+
+	if ((k = key_lookup(name)) < 0) {
+		if (unknown_ok)
+			return 0;
+		return errf(err, errlen, "%s: unknown key \"%s\"", src, name);
+	}
+	/* Checked even when an earlier source set the key: a bad value is
+	 * an error wherever it is. */
+	tmp = *s;
+	rc = assign(&tmp, (enum setting_key)k, v);
+	if (rc == 0 && s->source[k][0] == '\0') {
+		*s = tmp;
+		snprintf(s->source[k], sizeof(s->source[k]), "%s", src);
+	}
+	explicit_bzero(&tmp, sizeof(tmp));
+	if (rc != 0) {
+		shown((enum setting_key)k, v, show, sizeof(show));
+		return errf(err, errlen, "%s: %s: \"%s\" is not %s", src, name,
+		    show, keys[k].what);
+	}
+	return 0;
+}
+
+static char *
+trim(char *p)
+{
+	char *e;
+
+	while (*p == ' ' || *p == '\t' || *p == '\r')
+		p++;
+	e = p + strlen(p);
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return p;
+}
+
+/* A private, NUL-terminated copy of len bytes that holds no NUL itself. */
+static char *
+text_copy(const char *text, size_t len, const char *src, char *err,
+    size_t errlen)
+{
+	char *buf;
+
+	if (memchr(text, '\0', len) != NULL) {
+		errf(err, errlen, "%s: NUL byte in text", src);
+		return NULL;
+	}
+	if ((buf = malloc(len + 1)) == NULL) {
+		errf(err, errlen, "%s: out of memory", src);
+		return NULL;
+	}
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+static void
+wipe_free(char *buf, size_t len)
+{
+	if (buf != NULL) {
+		explicit_bzero(buf, len);
+		free(buf);
+	}
+}
+
+/* A key given twice in one source is a mistake worth naming. */
+static int
+once(int *seen, const char *key, const char *where, int lineno, char *err,
+    size_t errlen)
+{
+	int k = key_lookup(key);
+
+	if (k < 0)
+		return 0;
+	if (seen[k])
+		return errf(err, errlen, "%s: %s given twice (first on line %d)",
+		    where, key, seen[k]);
+	seen[k] = lineno;
+	return 0;
+}
+
+int
+settings_parse_conf(struct settings *s, const char *text, size_t len,
+    const char *src, char *err, size_t errlen)
+{
+	char *buf, *line, *next, *eq, *key, *val, where[SETTINGS_SRC_LEN];
+	int lineno = 0, rc = 0, seen[K_COUNT] = { 0 };
+
+	if ((buf = text_copy(text, len, src, err, errlen)) == NULL)
+		return -1;
+	for (line = buf; line != NULL && rc == 0; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		key = trim(line);
+		if (*key == '#' || *key == '\0')
+			continue;
+		snprintf(where, sizeof(where), "%s:%d", src, lineno);
+		if ((eq = strchr(key, '=')) == NULL) {
+			rc = errf(err, errlen, "%s: expected key = value", where);
+			break;
+		}
+		*eq = '\0';
+		val = trim(eq + 1);
+		key = trim(key);
+		if ((rc = once(seen, key, where, lineno, err, errlen)) != 0)
+			break;
+		rc = offer(s, key, val, where, 0, err, errlen);
+	}
+	wipe_free(buf, len);
+	return rc;
+}
+
+int
+settings_parse_meta(struct settings *s, const char *text, size_t len,
+    const char *src, char *err, size_t errlen)
+{
+	struct json_object *o, *meta = NULL;
+	char where[SETTINGS_SRC_LEN], jerr[256];
+	const char *uuid = NULL;
+	int rc = -1;
+
+	if ((o = js_parse(text, len, jerr, sizeof(jerr))) == NULL)
+		return errf(err, errlen, "%s: %s", src, jerr);
+	if (js_str(o, "uuid", 0, 64, &uuid, jerr, sizeof(jerr)) < 0) {
+		errf(err, errlen, "%s: %s", src, jerr);
+		goto out;
+	}
+	if (json_object_object_get_ex(o, "meta", &meta) && meta != NULL &&
+	    !json_object_is_type(meta, json_type_object)) {
+		errf(err, errlen, "%s: \"meta\": not an object", src);
+		goto out;
+	}
+	if (meta != NULL) {
+		json_object_object_foreach(meta, key, val) {
+			const char *v;
+
+			if (key_lookup(key) < 0)
+				continue;	/* the site's other metadata */
+			snprintf(where, sizeof(where), "%s meta.%s", src, key);
+			if (js_str(meta, key, 1, MAX_VALUE, &v, jerr,
+			    sizeof(jerr)) != 0) {
+				errf(err, errlen, "%s: %s", src, jerr);
+				goto out;
+			}
+			if (offer(s, key, v, where, 0, err, errlen) != 0)
+				goto out;
+		}
+	}
+	if (uuid != NULL) {
+		snprintf(where, sizeof(where), "%s uuid", src);
+		if (offer(s, "instance_id", uuid, where, 0, err, errlen) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	json_object_put(o);
+	return rc;
+}
+
+/* A YAML scalar as cloud-config writes one: plain, '...' or "...". */
+static int
+yaml_scalar(char *v, char **out)
+{
+	char q, *end;
+
+	if (*v == '"' || *v == '\'') {
+		q = *v++;
+		if ((end = strchr(v, q)) == NULL)
+			return -1;
+		*end++ = '\0';
+		end = trim(end);
+		if (*end != '\0' && *end != '#')
+			return -1;
+		if (q == '"' && strchr(v, '\\') != NULL)
+			return -1;	/* escapes: not in this subset */
+		*out = v;
+		return 0;
+	}
+	if ((end = strstr(v, " #")) != NULL)
+		*end = '\0';
+	*out = trim(v);
+	return 0;
+}
+
+/* The "vnode:" mapping of a cloud-config: indented "key: value" lines. */
+static int
+parse_cloud_config(struct settings *s, char *buf, const char *src, int *used,
+    char *err, size_t errlen)
+{
+	char *line, *next, *colon, *key, *val, where[SETTINGS_SRC_LEN];
+	int lineno = 0, in = 0, seen[K_COUNT] = { 0 };
+
+	*used = 0;
+	for (line = buf; line != NULL; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (line[0] != ' ' && line[0] != '\t') {
+			char *t = trim(line);
+
+			if (*t == '\0' || *t == '#')
+				continue;
+			in = strcmp(t, "vnode:") == 0;
+			*used |= in;
+			continue;
+		}
+		if (!in)
+			continue;
+		key = trim(line);
+		if (*key == '\0' || *key == '#')
+			continue;
+		snprintf(where, sizeof(where), "%s:%d", src, lineno);
+		if (line[0] == '\t')
+			return errf(err, errlen, "%s: tab in indentation", where);
+		if ((colon = strstr(key, ": ")) == NULL &&
+		    (colon = strchr(key, ':')) != NULL && colon[1] != '\0')
+			colon = NULL;
+		if (colon == NULL)
+			return errf(err, errlen, "%s: expected \"key: value\" under "
+			    "vnode:", where);
+		*colon = '\0';
+		key = trim(key);
+		if (yaml_scalar(trim(colon + 1), &val) != 0)
+			return errf(err, errlen, "%s: %s: value is not a plain or "
+			    "quoted scalar", where, key);
+		if (once(seen, key, where, lineno, err, errlen) != 0)
+			return -1;
+		if (offer(s, key, val, where, 0, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+settings_parse_user_data(struct settings *s, const char *text, size_t len,
+    const char *src, int *used, char *err, size_t errlen)
+{
+	static const char cc[] = "#cloud-config", va[] = "#vnode-agent";
+	char *buf;
+	int rc = 0;
+
+	*used = 0;
+	if (len >= sizeof(cc) - 1 && memcmp(text, cc, sizeof(cc) - 1) == 0) {
+		if ((buf = text_copy(text, len, src, err, errlen)) == NULL)
+			return -1;
+		rc = parse_cloud_config(s, buf, src, used, err, errlen);
+		wipe_free(buf, len);
+	} else if (len >= sizeof(va) - 1 &&
+	    memcmp(text, va, sizeof(va) - 1) == 0) {
+		rc = settings_parse_conf(s, text, len, src, err, errlen);
+		*used = rc == 0;
+	}
+	return rc;
+}
+
+/* Read dir/name if it exists.  1 when it does not. */
+static int
+drive_file(const char *dir, const char *name, char **buf, size_t *len,
+    char *path, size_t pathsz, char *err, size_t errlen)
+{
+	int n = snprintf(path, pathsz, "%s/openstack/latest/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= pathsz)
+		return errf(err, errlen, "%s: path too long", dir);
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		return 1;
+	return read_file(path, MAX_SOURCE, buf, len, err, errlen);
+}
+
+int
+settings_load_config_drive(struct settings *s, const char *dir, char *err,
+    size_t errlen)
+{
+	char path[PATH_MAX], src[SETTINGS_SRC_LEN];
+	char *buf = NULL;
+	size_t len = 0;
+	int rc, used;
+
+	rc = drive_file(dir, "meta_data.json", &buf, &len, path, sizeof(path),
+	    err, errlen);
+	if (rc < 0)
+		return -1;
+	if (rc > 0)
+		return errf(err, errlen, "%s: no config drive here (no "
+		    "openstack/latest/meta_data.json)", dir);
+	snprintf(src, sizeof(src), "config drive %.280s", path);
+	rc = settings_parse_meta(s, buf, len, src, err, errlen);
+	wipe_free(buf, len);
+	buf = NULL;
+	if (rc != 0)
+		return -1;
+	rc = drive_file(dir, "user_data", &buf, &len, path, sizeof(path), err,
+	    errlen);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		snprintf(src, sizeof(src), "config drive %.280s", path);
+		rc = settings_parse_user_data(s, buf, len, src, &used, err,
+		    errlen);
+		wipe_free(buf, len);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+settings_load_file(struct settings *s, const char *path, char *err,
+    size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		return 0;
+	if (read_file(path, MAX_SOURCE, &buf, &len, err, errlen) != 0)
+		return -1;
+	rc = settings_parse_conf(s, buf, len, path, err, errlen);
+	wipe_free(buf, len);
+	return rc;
+}
+
+int
+settings_finish(struct settings *s, char *err, size_t errlen)
+{
+	char host[256], id[64];
+	size_t n;
+
+	if (s->source[K_HOOK_URL][0] == '\0')
+		return errf(err, errlen, "hook_url is not set (config drive "
+		    "meta or user_data, or %s)", SETTINGS_FILE);
+	if (s->source[K_JOIN_TOKEN][0] == '\0')
+		return errf(err, errlen, "join_token is not set (config drive "
+		    "meta or user_data, or %s)", SETTINGS_FILE);
+	if (s->source[K_TIME_SERVER][0] == '\0') {
+		if (settings_hook_host(s->hook_url, host, sizeof(host)) != 0)
+			return errf(err, errlen, "hook_url: no host");
+		snprintf(s->time_server, sizeof(s->time_server), "%s", host);
+		snprintf(s->source[K_TIME_SERVER], SETTINGS_SRC_LEN,
+		    "default: host of hook_url");
+	}
+	if (s->source[K_HOSTNAME][0] == '\0') {
+		if (gethostname(host, sizeof(host)) != 0 ||
+		    !name_host_valid(host))
+			return errf(err, errlen, "hostname: this machine's host "
+			    "name is not valid; set hostname");
+		snprintf(s->hostname, sizeof(s->hostname), "%s", host);
+		snprintf(s->source[K_HOSTNAME], SETTINGS_SRC_LEN,
+		    "default: gethostname()");
+	}
+	if (s->source[K_INSTANCE_ID][0] == '\0') {
+		char *buf = NULL;
+
+		if (read_file("/etc/machine-id", 64, &buf, &n, NULL, 0) != 0)
+			return errf(err, errlen, "instance_id is not set and "
+			    "/etc/machine-id cannot be read");
+		snprintf(id, sizeof(id), "%.*s", (int)strcspn(buf, "\n"), buf);
+		free(buf);
+		if (!name_instance_valid(id))
+			return errf(err, errlen, "instance_id is not set and "
+			    "/etc/machine-id does not hold a usable id");
+		snprintf(s->instance_id, sizeof(s->instance_id), "%s", id);
+		snprintf(s->source[K_INSTANCE_ID], SETTINGS_SRC_LEN,
+		    "default: /etc/machine-id");
+	}
+	return 0;
+}
+
+void
+settings_print(const struct settings *s, FILE *f)
+{
+	char v[1200];
+	int k, i;
+
+	for (k = 0; k < K_COUNT; k++) {
+		switch ((enum setting_key)k) {
+		case K_HOOK_URL: snprintf(v, sizeof(v), "%s", s->hook_url); break;
+		case K_JOIN_TOKEN:
+			snprintf(v, sizeof(v), "%.*s.(hidden)", TOKEN_ID_LEN,
+			    s->join_token);
+			break;
+		case K_INSTANCE_ID:
+			snprintf(v, sizeof(v), "%s", s->instance_id);
+			break;
+		case K_HOSTNAME: snprintf(v, sizeof(v), "%s", s->hostname); break;
+		case K_TIME_SERVER:
+			snprintf(v, sizeof(v), "%s", s->time_server);
+			break;
+		case K_TIME_TIMEOUT:
+			snprintf(v, sizeof(v), "%g", s->time_timeout);
+			break;
+		case K_TIME_MAX_OFFSET:
+			snprintf(v, sizeof(v), "%g", s->time_max_offset);
+			break;
+		case K_FEATURES:
+			v[0] = '\0';
+			for (i = 0; i < s->nfeatures; i++)
+				snprintf(v + strlen(v), sizeof(v) - strlen(v),
+				    "%s%s", i ? "," : "", s->features[i]);
+			break;
+		case K_CPUS:
+			if (s->cpus)
+				snprintf(v, sizeof(v), "%ld", s->cpus);
+			else
+				snprintf(v, sizeof(v), "(all)");
+			break;
+		case K_MEMORY_MB:
+			if (s->memory_mb)
+				snprintf(v, sizeof(v), "%ld", s->memory_mb);
+			else
+				snprintf(v, sizeof(v), "(all)");
+			break;
+		case K_JOIN_TIMEOUT:
+			snprintf(v, sizeof(v), "%g", s->join_timeout);
+			break;
+		case K_READY_TIMEOUT:
+			snprintf(v, sizeof(v), "%g", s->ready_timeout);
+			break;
+		case K_LEAVE_TIMEOUT:
+			snprintf(v, sizeof(v), "%g", s->leave_timeout);
+			break;
+		case K_COUNT:
+			break;
+		}
+		fprintf(f, "%-16s = %-40s # %s\n", keys[k].name, v,
+		    s->source[k][0] ? s->source[k] : "default");
+	}
+}

@@ -1,0 +1,82 @@
+/*
+ * settings.h - vnode-agent's settings, agent.conf(5).  The same keys come
+ * from every source; the first source that sets a key wins:
+ *
+ *   1. the config drive: openstack/latest/meta_data.json ("meta" keys, and
+ *      "uuid" as the instance id), then its user_data (a cloud-config with
+ *      a "vnode:" section, or agent.conf lines after a "#vnode-agent" line)
+ *   2. /etc/vnode/agent.conf
+ *   3. built-in defaults
+ */
+#ifndef VNODE_AGENT_SETTINGS_H
+#define VNODE_AGENT_SETTINGS_H
+
+#include <stdio.h>
+
+#include "sig.h"
+
+#define SETTINGS_FILE		"/etc/vnode/agent.conf"
+#define SETTINGS_MAX_FEATURES	16
+#define SETTINGS_SRC_LEN	320
+
+enum setting_key {
+	K_HOOK_URL,
+	K_JOIN_TOKEN,
+	K_INSTANCE_ID,
+	K_HOSTNAME,
+	K_TIME_SERVER,
+	K_TIME_TIMEOUT,
+	K_TIME_MAX_OFFSET,
+	K_FEATURES,
+	K_CPUS,
+	K_MEMORY_MB,
+	K_JOIN_TIMEOUT,
+	K_READY_TIMEOUT,
+	K_LEAVE_TIMEOUT,
+	K_COUNT
+};
+
+struct settings {
+	char hook_url[300];
+	char join_token[TOKEN_LEN + 1];
+	char instance_id[65];
+	char hostname[256];
+	char time_server[256];
+	double time_timeout;
+	double time_max_offset;
+	char features[SETTINGS_MAX_FEATURES][64];
+	int nfeatures;
+	long cpus;			/* 0: what the machine has */
+	long memory_mb;			/* 0: what the machine has */
+	double join_timeout;
+	double ready_timeout;
+	double leave_timeout;
+	char source[K_COUNT][SETTINGS_SRC_LEN];	/* "" while unset */
+};
+
+void settings_init(struct settings *s);
+/* agent.conf syntax: "key = value" lines, '#' comments.  src names the
+ * source in messages ("/etc/vnode/agent.conf"); line numbers are added. */
+int settings_parse_conf(struct settings *s, const char *text, size_t len,
+    const char *src, char *err, size_t errlen);
+/* OpenStack meta_data.json. */
+int settings_parse_meta(struct settings *s, const char *text, size_t len,
+    const char *src, char *err, size_t errlen);
+/* user_data: cloud-config "vnode:" section, "#vnode-agent" agent.conf
+ * text, or anything else (ignored: *used is set to 0). */
+int settings_parse_user_data(struct settings *s, const char *text, size_t len,
+    const char *src, int *used, char *err, size_t errlen);
+/* A config drive laid out as Nova does (openstack/latest/...). */
+int settings_load_config_drive(struct settings *s, const char *dir,
+    char *err, size_t errlen);
+/* A file in agent.conf syntax; a missing file is not an error. */
+int settings_load_file(struct settings *s, const char *path, char *err,
+    size_t errlen);
+/* Required keys present, derived defaults filled in. */
+int settings_finish(struct settings *s, char *err, size_t errlen);
+/* Host part of hook_url. */
+int settings_hook_host(const char *url, char *host, size_t hostsz);
+/* Effective settings and their sources, secrets hidden. */
+void settings_print(const struct settings *s, FILE *f);
+
+#endif

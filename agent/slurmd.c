@@ -1,0 +1,52 @@
+/*
+ * slurmd.c - see slurmd.h.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "slurmd.h"
+#include "spawn.h"
+#include "util.h"
+
+#define SLURMD		"/usr/sbin/slurmd"
+#define STOP_TIMEOUT	30.0
+
+int
+slurmd_start(const struct slurmd_params *p, char *err, size_t errlen)
+{
+	char conf[1300];
+	const char *argv[] = { SLURMD, "--conf-server", p->conf_server, "-Z",
+	    "-N", p->node, "--conf", conf, NULL };
+	struct spawn sp;
+	int n;
+
+	n = snprintf(conf, sizeof(conf), "CPUs=%ld RealMemory=%ld Feature=%s",
+	    p->cpus, p->memory_mb, p->features);
+	if (n < 0 || (size_t)n >= sizeof(conf))
+		return errf(err, errlen, "node parameters too long");
+	if (daemon_find("slurmd") != 0 &&
+	    daemon_stop("slurmd", STOP_TIMEOUT, err, errlen) != 0)
+		return -1;
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = argv;
+	sp.timeout = 60;
+	if (spawn_run(&sp, err, errlen) != 0)
+		return -1;
+	if (daemon_find("slurmd") == 0)
+		return errf(err, errlen, "slurmd exited at start; see its log "
+		    "(SlurmdLogFile)");
+	return 0;
+}
+
+int
+slurmd_running(void)
+{
+	return daemon_find("slurmd") != 0;
+}
+
+int
+slurmd_stop(double timeout, char *err, size_t errlen)
+{
+	return daemon_stop("slurmd", timeout, err, errlen);
+}

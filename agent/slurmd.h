@@ -1,0 +1,24 @@
+/*
+ * slurmd.h - the slurmd step: start slurmd as the hook said, as a dynamic
+ * node fetching its configuration from the controller (configless).
+ */
+#ifndef VNODE_AGENT_SLURMD_H
+#define VNODE_AGENT_SLURMD_H
+
+#include <stddef.h>
+
+struct slurmd_params {
+	const char *node;
+	const char *conf_server;	/* host:port */
+	long cpus;
+	long memory_mb;
+	const char *features;		/* comma-separated */
+};
+
+/* A slurmd already running (an earlier run of the agent) is stopped first:
+ * it may carry another name or address. */
+int slurmd_start(const struct slurmd_params *p, char *err, size_t errlen);
+int slurmd_running(void);
+int slurmd_stop(double timeout, char *err, size_t errlen);
+
+#endif

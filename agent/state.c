@@ -1,0 +1,90 @@
+/*
+ * state.c - see state.h.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "atomicfile.h"
+#include "jsonutil.h"
+#include "names.h"
+#include "state.h"
+#include "util.h"
+
+int
+state_save(const struct node_state *st, char *err, size_t errlen)
+{
+	struct json_object *o;
+	const char *text;
+	int rc;
+
+	if (mkdir("/var/lib/vnode", 0700) != 0 && errno != EEXIST)
+		return errf(err, errlen, "/var/lib/vnode: %s", strerror(errno));
+	o = json_object_new_object();
+	json_object_object_add(o, "node", json_object_new_string(st->node));
+	json_object_object_add(o, "hook_url",
+	    json_object_new_string(st->hook_url));
+	json_object_object_add(o, "instance",
+	    json_object_new_string(st->instance));
+	json_object_object_add(o, "credential",
+	    json_object_new_string(st->credential));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+	rc = af_write(STATE_FILE, text, strlen(text), 0600, 0, 0, err, errlen);
+	explicit_bzero((void *)(uintptr_t)text, strlen(text));
+	json_object_put(o);
+	return rc;
+}
+
+int
+state_load(struct node_state *st, char *err, size_t errlen)
+{
+	struct json_object *o;
+	const char *node, *url, *inst, *cred;
+	char *buf = NULL, e[256];
+	size_t len = 0;
+	int rc = -1;
+
+	memset(st, 0, sizeof(*st));
+	if (access(STATE_FILE, F_OK) != 0 && errno == ENOENT)
+		return 1;
+	if (read_file(STATE_FILE, 8192, &buf, &len, err, errlen) != 0)
+		return -1;
+	if ((o = js_parse(buf, len, e, sizeof(e))) == NULL) {
+		errf(err, errlen, "%s: %s", STATE_FILE, e);
+		goto out;
+	}
+	if (js_str(o, "node", 1, 63, &node, e, sizeof(e)) != 0 ||
+	    js_str(o, "hook_url", 1, sizeof(st->hook_url) - 1, &url, e,
+	    sizeof(e)) != 0 ||
+	    js_str(o, "instance", 1, 64, &inst, e, sizeof(e)) != 0 ||
+	    js_str(o, "credential", 1, SECRET_LEN, &cred, e, sizeof(e)) != 0)
+		errf(err, errlen, "%s: %s", STATE_FILE, e);
+	else if (!name_node_valid(node) || !secret_valid(cred))
+		errf(err, errlen, "%s: damaged", STATE_FILE);
+	else {
+		snprintf(st->node, sizeof(st->node), "%s", node);
+		snprintf(st->hook_url, sizeof(st->hook_url), "%s", url);
+		snprintf(st->instance, sizeof(st->instance), "%s", inst);
+		snprintf(st->credential, sizeof(st->credential), "%s", cred);
+		rc = 0;
+	}
+	json_object_put(o);
+out:
+	explicit_bzero(buf, len);
+	free(buf);
+	return rc;
+}
+
+int
+state_remove(char *err, size_t errlen)
+{
+	if (unlink(STATE_FILE) != 0 && errno != ENOENT)
+		return errf(err, errlen, "%s: %s", STATE_FILE, strerror(errno));
+	return 0;
+}

@@ -1,0 +1,27 @@
+/*
+ * state.h - what the agent keeps between runs: which node it is, and the
+ * node's credential for the calls after the join.  /var/lib/vnode/node.json,
+ * mode 0600, owner root.
+ */
+#ifndef VNODE_AGENT_STATE_H
+#define VNODE_AGENT_STATE_H
+
+#include <stddef.h>
+
+#include "sig.h"
+
+#define STATE_FILE "/var/lib/vnode/node.json"
+
+struct node_state {
+	char node[64];
+	char hook_url[300];
+	char instance[65];
+	char credential[SECRET_LEN + 1];
+};
+
+int state_save(const struct node_state *st, char *err, size_t errlen);
+/* 0 loaded, 1 no state (not joined), -1 error. */
+int state_load(struct node_state *st, char *err, size_t errlen);
+int state_remove(char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * timesync.c - see timesync.h.  chronyd is driven with chronyc, by
+ * absolute path and argv, never a shell.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "atomicfile.h"
+#include "names.h"
+#include "spawn.h"
+#include "timesync.h"
+#include "util.h"
+
+#define CHRONYC		"/usr/bin/chronyc"
+#define POLL_INTERVAL	"0.2"
+
+/* Fast first samples (16 a second), then chronyd backs off to normal
+ * polling as the clock settles, so a thousand nodes do not keep the
+ * controller's NTP server busy. */
+#define SOURCE_LINE	"server %s iburst minpoll -4 maxpoll 6\n"
+
+int
+time_point(const char *server, char *err, size_t errlen)
+{
+	const char *argv[] = { CHRONYC, "reload", "sources", NULL };
+	char line[512], *old = NULL;
+	struct spawn sp;
+	int n;
+
+	n = snprintf(line, sizeof(line), "# written by vnode-agent\n"
+	    SOURCE_LINE, server);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return errf(err, errlen, "time server name too long");
+	if (read_file(TIME_SOURCES_FILE, 4096, &old, NULL, NULL, 0) != 0 ||
+	    strcmp(old, line) != 0) {
+		if (af_write(TIME_SOURCES_FILE, line, (size_t)n, 0644,
+		    (uid_t)-1, (gid_t)-1, err, errlen) != 0) {
+			free(old);
+			return -1;
+		}
+	}
+	free(old);
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = argv;
+	sp.timeout = 10;
+	return spawn_run(&sp, err, errlen);
+}
+
+/* chronyc -c tracking: refid,name,stratum,reftime,system,last,... */
+static int
+tracking(char *name, size_t namesz, double *system, double *last,
+    char *err, size_t errlen)
+{
+	const char *argv[] = { CHRONYC, "-c", "-n", "tracking", NULL };
+	char out[1024], *f[16], *p, *save = NULL;
+	struct spawn sp;
+	int n = 0;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = argv;
+	sp.out = out;
+	sp.outsz = sizeof(out);
+	sp.timeout = 10;
+	if (spawn_run(&sp, err, errlen) != 0)
+		return -1;
+	for (p = strtok_r(out, ",\n", &save); p != NULL && n < 16;
+	    p = strtok_r(NULL, ",\n", &save))
+		f[n++] = p;
+	if (n < 14)
+		return errf(err, errlen, "chronyc tracking: unexpected output");
+	snprintf(name, namesz, "%s", f[1]);
+	*system = strtod(f[4], NULL);
+	*last = strtod(f[5], NULL);
+	return 0;
+}
+
+/* Why chronyd is not synchronised to server, in words for the log. */
+static void
+why_not(const char *server, char *out, size_t outsz)
+{
+	const char *argv[] = { CHRONYC, "-c", "-n", "sources", NULL };
+	char buf[4096], *line, *save = NULL, *f[8], *p, *s2;
+	struct spawn sp;
+	int n;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = argv;
+	sp.out = buf;
+	sp.outsz = sizeof(buf);
+	sp.timeout = 10;
+	if (spawn_run(&sp, out, outsz) != 0)
+		return;
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		s2 = NULL;
+		for (n = 0, p = strtok_r(line, ",", &s2); p != NULL && n < 8;
+		    p = strtok_r(NULL, ",", &s2))
+			f[n++] = p;
+		if (n < 6 || strcmp(f[2], server) != 0)
+			continue;
+		if (strcmp(f[5], "0") == 0)
+			snprintf(out, outsz, "no NTP answer from %s (is its time "
+			    "server running, and UDP port 123 open?)", server);
+		else
+			snprintf(out, outsz, "%s answers (reach %s) but is not "
+			    "selected (state %s)", server, f[5], f[1]);
+		return;
+	}
+	snprintf(out, outsz, "%s is not among chronyd's sources", server);
+}
+
+int
+time_wait(const char *server, double timeout, double max_offset,
+    double *offset, char *err, size_t errlen)
+{
+	char tries[32], maxcorr[32], ref[256], why[512];
+	const char *argv[] = { CHRONYC, "waitsync", tries, maxcorr, "0",
+	    POLL_INTERVAL, NULL };
+	struct spawn sp;
+	double sys = 0, last = 0;
+
+	snprintf(tries, sizeof(tries), "%ld", (long)(timeout / 0.2) + 1);
+	snprintf(maxcorr, sizeof(maxcorr), "%g", max_offset);
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = argv;
+	sp.timeout = timeout + 10;
+	if (spawn_run(&sp, why, sizeof(why)) != 0) {
+		if (sp.status != 0 && WIFEXITED(sp.status))
+			why_not(server, why, sizeof(why));
+		return errf(err, errlen, "not synchronised with %s within %g s: "
+		    "%s", server, timeout, why);
+	}
+	if (tracking(ref, sizeof(ref), &sys, &last, err, errlen) != 0)
+		return -1;
+	if (name_ipv4_valid(server) && strcmp(ref, server) != 0)
+		return errf(err, errlen, "chronyd is synchronised to %s, not to "
+		    "the controller's %s", ref, server);
+	if (sys > max_offset || sys < -max_offset)
+		return errf(err, errlen, "the clock is still %+.6f s off %s "
+		    "(allowed: %g s)", sys, server, max_offset);
+	*offset = last;
+	return 0;
+}

@@ -1,0 +1,264 @@
+/*
+ * spawn.c - see spawn.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spawn.h"
+#include "util.h"
+
+#define MAX_GROUPS 64
+/* How long to keep reading after the child exited, for a daemon that
+ * forked and kept our pipes open. */
+#define AFTER_EXIT 0.2
+
+static const char *const clean_env[] = {
+	"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+	"LC_ALL=C",
+	NULL
+};
+
+struct ids {
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[MAX_GROUPS];
+	int ngroups;
+};
+
+static int
+lookup_user(const char *user, struct ids *id, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL)
+		return errf(err, errlen, "no user %s", user);
+	id->uid = pw->pw_uid;
+	id->gid = pw->pw_gid;
+	id->ngroups = MAX_GROUPS;
+	if (getgrouplist(user, pw->pw_gid, id->groups, &id->ngroups) < 0)
+		return errf(err, errlen, "user %s: too many groups", user);
+	return 0;
+}
+
+static void
+child(struct spawn *sp, const struct ids *id, int in, int out, int errfd)
+{
+	sigset_t none;
+	int sig;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
+		_exit(127);
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
+		int fd;
+
+		for (fd = 3; fd < 1024; fd++)
+			close(fd);
+	}
+	if (id != NULL && (setgroups((size_t)id->ngroups, id->groups) != 0 ||
+	    setgid(id->gid) != 0 || setuid(id->uid) != 0))
+		_exit(126);
+	execve(sp->argv[0], (char *const *)(uintptr_t)sp->argv,
+	    (char *const *)(uintptr_t)clean_env);
+	dprintf(2, "cannot execute: %s\n", strerror(errno));
+	_exit(127);
+}
+
+/* The last non-empty line of buf, in place. */
+static const char *
+last_line(char *buf)
+{
+	char *p;
+
+	while ((p = strrchr(buf, '\n')) != NULL && p[1] == '\0')
+		*p = '\0';
+	p = strrchr(buf, '\n');
+	return p != NULL ? p + 1 : buf;
+}
+
+int
+spawn_run(struct spawn *sp, char *err, size_t errlen)
+{
+	struct ids id, *idp = NULL;
+	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	char errbuf[2048], discard[512];
+	size_t errlen_got = 0, written = 0;
+	double start, exited_at = 0;
+	struct pollfd pfd[3];
+	pid_t pid, w;
+	int rc = -1, done = 0, killed = 0, status = 0, devnull = -1;
+
+	sp->outlen = 0;
+	sp->status = 0;
+	if (sp->out != NULL && sp->outsz > 0)
+		sp->out[0] = '\0';
+	if (sp->argv == NULL || sp->argv[0] == NULL || sp->argv[0][0] != '/')
+		return errf(err, errlen, "internal: program path must be absolute");
+	if (sp->user != NULL) {
+		if (lookup_user(sp->user, &id, err, errlen) != 0)
+			return -1;
+		idp = &id;
+	}
+	if (pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
+		errf(err, errlen, "%s: pipe: %s", sp->argv[0], strerror(errno));
+		goto out;
+	}
+	if (sp->input != NULL) {
+		if (pipe2(inp, O_CLOEXEC) != 0) {
+			errf(err, errlen, "%s: pipe: %s", sp->argv[0],
+			    strerror(errno));
+			goto out;
+		}
+	} else if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+		errf(err, errlen, "/dev/null: %s", strerror(errno));
+		goto out;
+	}
+	start = mono_now();
+	if ((pid = fork()) < 0) {
+		errf(err, errlen, "%s: fork: %s", sp->argv[0], strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		child(sp, idp, sp->input != NULL ? inp[0] : devnull, outp[1],
+		    errp[1]);
+	close(outp[1]);
+	close(errp[1]);
+	outp[1] = errp[1] = -1;
+	if (sp->input != NULL) {
+		close(inp[0]);
+		inp[0] = -1;
+		fcntl(inp[1], F_SETFL, O_NONBLOCK);
+		if (sp->inlen == 0) {
+			close(inp[1]);
+			inp[1] = -1;
+		}
+	}
+	fcntl(outp[0], F_SETFL, O_NONBLOCK);
+	fcntl(errp[0], F_SETFL, O_NONBLOCK);
+
+	while (!done) {
+		double now = mono_now();
+		int nfd = 0, tmo;
+
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid && exited_at == 0)
+			exited_at = now;
+		if (exited_at != 0 && ((outp[0] < 0 && errp[0] < 0) ||
+		    now - exited_at > AFTER_EXIT))
+			break;
+		if (exited_at == 0 && !killed && now - start > sp->timeout) {
+			kill(pid, SIGKILL);
+			killed = 1;
+		}
+		pfd[0].fd = outp[0];
+		pfd[0].events = POLLIN;
+		pfd[1].fd = errp[0];
+		pfd[1].events = POLLIN;
+		pfd[2].fd = inp[1];
+		pfd[2].events = POLLOUT;
+		nfd = 3;
+		tmo = 20;
+		if (poll(pfd, (nfds_t)nfd, tmo) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].fd >= 0 && (pfd[0].revents & (POLLIN | POLLHUP))) {
+			ssize_t n;
+
+			if (sp->out != NULL && sp->outlen + 1 < sp->outsz)
+				n = read(outp[0], sp->out + sp->outlen,
+				    sp->outsz - 1 - sp->outlen);
+			else
+				n = read(outp[0], discard, sizeof(discard));
+			if (n > 0 && sp->out != NULL && sp->outlen + 1 < sp->outsz) {
+				sp->outlen += (size_t)n;
+				sp->out[sp->outlen] = '\0';
+			}
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+				close(outp[0]);
+				outp[0] = -1;
+			}
+		}
+		if (pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP))) {
+			ssize_t n;
+
+			if (errlen_got + 1 < sizeof(errbuf))
+				n = read(errp[0], errbuf + errlen_got,
+				    sizeof(errbuf) - 1 - errlen_got);
+			else
+				n = read(errp[0], discard, sizeof(discard));
+			if (n > 0 && errlen_got + 1 < sizeof(errbuf))
+				errlen_got += (size_t)n;
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+				close(errp[0]);
+				errp[0] = -1;
+			}
+		}
+		if (pfd[2].fd >= 0 && (pfd[2].revents & (POLLOUT | POLLERR |
+		    POLLHUP))) {
+			ssize_t n = write(inp[1], sp->input + written,
+			    sp->inlen - written);
+
+			if (n > 0)
+				written += (size_t)n;
+			if (written == sp->inlen || (n < 0 && errno != EAGAIN &&
+			    errno != EINTR)) {
+				close(inp[1]);
+				inp[1] = -1;
+			}
+		}
+	}
+	if (exited_at == 0) {
+		/* Pipes ended, child still running: wait, within the bound. */
+		while ((w = waitpid(pid, &status, WNOHANG)) == 0) {
+			if (!killed && mono_now() - start > sp->timeout) {
+				kill(pid, SIGKILL);
+				killed = 1;
+			}
+			sleep_seconds(0.01, NULL);
+		}
+	}
+	errbuf[errlen_got] = '\0';
+	sp->status = status;
+	if (killed)
+		errf(err, errlen, "%s: killed after %.1f s without finishing",
+		    sp->argv[0], sp->timeout);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		rc = 0;
+	else if (WIFEXITED(status))
+		errf(err, errlen, "%s: exited with status %d%s%s", sp->argv[0],
+		    WEXITSTATUS(status), errlen_got ? ": " : "",
+		    last_line(errbuf));
+	else
+		errf(err, errlen, "%s: killed by signal %d%s%s", sp->argv[0],
+		    WTERMSIG(status), errlen_got ? ": " : "", last_line(errbuf));
+out:
+	if (inp[0] >= 0)
+		close(inp[0]);
+	if (inp[1] >= 0)
+		close(inp[1]);
+	if (outp[0] >= 0)
+		close(outp[0]);
+	if (outp[1] >= 0)
+		close(outp[1]);
+	if (errp[0] >= 0)
+		close(errp[0]);
+	if (errp[1] >= 0)
+		close(errp[1]);
+	if (devnull >= 0)
+		close(devnull);
+	return rc;
+}

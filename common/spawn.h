@@ -1,0 +1,28 @@
+/*
+ * spawn.h - run an external program by absolute path with an argv array and
+ * a clean environment, feed it input, collect its output, bound its time,
+ * and check its wait status.  No shell is ever involved.
+ */
+#ifndef VNODE_SPAWN_H
+#define VNODE_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct spawn {
+	const char *const *argv;	/* argv[0] is an absolute path */
+	const char *input;		/* standard input, or NULL: /dev/null */
+	size_t inlen;
+	char *out;			/* standard output, NUL-terminated; */
+	size_t outsz;			/* NULL: discarded */
+	size_t outlen;			/* set on return */
+	const char *user;		/* run as this user, or NULL */
+	double timeout;			/* seconds, then SIGKILL */
+	int status;			/* wait status on return */
+};
+
+/* 0 when the program exited with status 0; otherwise -1 and err says what
+ * happened, with the last line the program wrote on standard error. */
+int spawn_run(struct spawn *sp, char *err, size_t errlen);
+
+#endif

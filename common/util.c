@@ -1,0 +1,242 @@
+/*
+ * util.c - see util.h.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int
+errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+int
+parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0' || !(isdigit((unsigned char)*s) ||
+	    (*s == '-' && isdigit((unsigned char)s[1]))))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+parse_duration(const char *s, long min, long max, long *out)
+{
+	char num[32];
+	size_t n;
+	long mult = 1, v;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n + 1);
+	switch (num[n - 1]) {
+	case 's': mult = 1; num[--n] = '\0'; break;
+	case 'm': mult = 60; num[--n] = '\0'; break;
+	case 'h': mult = 3600; num[--n] = '\0'; break;
+	case 'd': mult = 86400; num[--n] = '\0'; break;
+	default: break;
+	}
+	if (parse_long(num, 0, LONG_MAX / 86400, &v) != 0)
+		return -1;
+	v *= mult;
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+parse_seconds(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+	const char *p;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (p = s; *p != '\0'; p++)
+		if (!isdigit((unsigned char)*p) && *p != '.')
+			return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(v) || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+void
+hex_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+hex_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	if (s == NULL || strlen(s) != len)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (hexval((unsigned char)s[i]) < 0)
+			return 0;
+	return 1;
+}
+
+int
+hex_decode(const char *in, unsigned char *out, size_t len)
+{
+	size_t i;
+
+	if (!hex_valid(in, 2 * len))
+		return -1;
+	for (i = 0; i < len; i++)
+		out[i] = (unsigned char)(hexval((unsigned char)in[2 * i]) << 4 |
+		    hexval((unsigned char)in[2 * i + 1]));
+	return 0;
+}
+
+int
+ct_equal(const void *a, const void *b, size_t len)
+{
+	const volatile unsigned char *x = a, *y = b;
+	unsigned char d = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
+
+double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+long
+wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long)ts.tv_sec;
+}
+
+void
+sleep_seconds(double sec, volatile int *stop)
+{
+	struct timespec req, rem;
+
+	if (sec <= 0)
+		return;
+	req.tv_sec = (time_t)sec;
+	req.tv_nsec = (long)((sec - (double)req.tv_sec) * 1e9);
+	while (nanosleep(&req, &rem) != 0 && errno == EINTR) {
+		if (stop != NULL && *stop)
+			return;
+		req = rem;
+	}
+}
+
+int
+read_file(const char *path, size_t max, char **out, size_t *outlen,
+    char *err, size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return errf(err, errlen, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		errf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errf(err, errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((buf = malloc(max + 1)) == NULL) {
+		errf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, buf + len, max + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			errf(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			errf(err, errlen, "%s: larger than %zu bytes", path, max);
+			goto out;
+		}
+	}
+	buf[len] = '\0';
+	*out = buf;
+	buf = NULL;
+	if (outlen != NULL)
+		*outlen = len;
+	rc = 0;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,42 @@
+/*
+ * util.h - small helpers every vnode program links: error buffers, bounded
+ * number parsing, hex, clocks.
+ */
+#ifndef VNODE_UTIL_H
+#define VNODE_UTIL_H
+
+#include <stddef.h>
+
+/* Fill a caller's error buffer; always returns -1 so callers can
+ * "return errf(err, errlen, ...)". */
+int errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Decimal integer in [min, max], the whole string, no sign tricks. */
+int parse_long(const char *s, long min, long max, long *out);
+/* Seconds with an optional unit: s, m, h, d ("90", "15m", "2h"). */
+int parse_duration(const char *s, long min, long max, long *out);
+/* Seconds with an optional fraction ("0.5", "2"), in [min, max]. */
+int parse_seconds(const char *s, double min, double max, double *out);
+
+void hex_encode(const unsigned char *in, size_t len, char *out /* 2*len+1 */);
+/* Exactly 2*len lowercase or uppercase hex digits into len bytes. */
+int hex_decode(const char *in, unsigned char *out, size_t len);
+int hex_valid(const char *s, size_t len);
+
+/* Compare in time independent of where the first difference is. */
+int ct_equal(const void *a, const void *b, size_t len);
+
+double mono_now(void);	/* CLOCK_MONOTONIC, seconds */
+long wall_now(void);	/* CLOCK_REALTIME, whole seconds */
+
+/* Sleep for sec seconds (fraction allowed), restarting after signals
+ * unless *stop becomes non-zero. */
+void sleep_seconds(double sec, volatile int *stop);
+
+/* Read a whole small file (at most max bytes) into a NUL-terminated
+ * buffer that the caller frees. */
+int read_file(const char *path, size_t max, char **out, size_t *outlen,
+    char *err, size_t errlen);
+
+#endif

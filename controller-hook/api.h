@@ -1,0 +1,52 @@
+/*
+ * api.h - vnode-hookd's HTTP API, apart from the HTTP server: one request
+ * in, one response out.  See vnode-hookd(8) for the endpoints.
+ */
+#ifndef VNODE_HOOK_API_H
+#define VNODE_HOOK_API_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "db.h"
+#include "sig.h"
+
+struct api {
+	const struct hook_config *cfg;
+	struct db *db;
+	unsigned char *munge_key;
+	size_t munge_len;
+	long (*now)(void);		/* the clock; tests may replace it */
+};
+
+struct api_request {
+	const char *method;
+	const char *path;
+	const char *key;		/* headers, or NULL when absent */
+	const char *time;
+	const char *nonce;
+	const char *sig;
+	const char *body;
+	size_t bodylen;
+	const char *peer;		/* client's IPv4 address */
+};
+
+struct api_response {
+	int status;
+	char *body;			/* JSON, allocated */
+	size_t bodylen;
+	int is_signed;
+	long ts;
+	char sig[SIG_HEX_LEN + 1];
+	char log[512];			/* one line for the daemon's log */
+};
+
+/* Reads the munge key the hook hands out; err names what was wrong. */
+int api_init(struct api *a, const struct hook_config *cfg, struct db *db,
+    char *err, size_t errlen);
+void api_fini(struct api *a);
+void api_handle(struct api *a, const struct api_request *rq,
+    struct api_response *rs);
+void api_response_free(struct api_response *rs);
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * config.c - hookd.conf: "key = value" lines, '#' comments.  Each key is
+ * one branch calling a typed, bounded parser; an unknown key or a bad value
+ * is an error naming the file and line.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "names.h"
+#include "util.h"
+
+#define MAX_CONFIG (64 * 1024)
+
+static void
+defaults(struct hook_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->listen_host, sizeof(c->listen_host), "*");
+	c->listen_port = 8181;
+	snprintf(c->database, sizeof(c->database), "/var/lib/vnode/hookd.db");
+	snprintf(c->munge_key, sizeof(c->munge_key), "/etc/vnode/munge.key");
+	snprintf(c->admit, sizeof(c->admit), "dynamic");
+	snprintf(c->name_prefix, sizeof(c->name_prefix), "vm-");
+	snprintf(c->features[0], sizeof(c->features[0]), "vnode");
+	c->nfeatures = 1;
+	c->clock_skew = 120;
+	c->max_body = 65536;
+	c->default_uses = 1;
+	c->default_ttl = 900;
+}
+
+static int
+parse_listen(const char *v, struct hook_config *c)
+{
+	const char *colon = strrchr(v, ':');
+	long port;
+	size_t n;
+
+	if (colon == NULL || parse_long(colon + 1, 1, 65535, &port) != 0)
+		return -1;
+	n = (size_t)(colon - v);
+	if (n == 0 || n >= sizeof(c->listen_host))
+		return -1;
+	memcpy(c->listen_host, v, n);
+	c->listen_host[n] = '\0';
+	if (strcmp(c->listen_host, "*") != 0 && !name_ipv4_valid(c->listen_host))
+		return -1;
+	c->listen_port = (int)port;
+	return 0;
+}
+
+static int
+parse_features(const char *v, struct hook_config *c)
+{
+	char buf[1024], *tok, *save = NULL;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v);
+	c->nfeatures = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (!name_feature_valid(tok) || c->nfeatures >= CONFIG_MAX_FEATURES)
+			return -1;
+		snprintf(c->features[c->nfeatures++], sizeof(c->features[0]),
+		    "%s", tok);
+	}
+	return 0;
+}
+
+static int
+set_path(char *dst, size_t dstsz, const char *v)
+{
+	if (v[0] != '/' || strlen(v) >= dstsz)
+		return -1;
+	snprintf(dst, dstsz, "%s", v);
+	return 0;
+}
+
+static int
+set_host(char *dst, size_t dstsz, const char *v)
+{
+	if ((!name_host_valid(v) && !name_ipv4_valid(v)) || strlen(v) >= dstsz)
+		return -1;
+	snprintf(dst, dstsz, "%s", v);
+	return 0;
+}
+
+/* One directive.  Returns 0, or -1 with what (the expected form) set. */
+static int
+directive(struct hook_config *c, const char *key, const char *v,
+    const char **what)
+{
+	if (strcmp(key, "listen") == 0) {
+		*what = "an IPv4 address or * and a port, like 10.0.0.1:8181";
+		return parse_listen(v, c);
+	} else if (strcmp(key, "database") == 0) {
+		*what = "an absolute path";
+		return set_path(c->database, sizeof(c->database), v);
+	} else if (strcmp(key, "munge_key") == 0) {
+		*what = "an absolute path";
+		return set_path(c->munge_key, sizeof(c->munge_key), v);
+	} else if (strcmp(key, "conf_server") == 0) {
+		*what = "host:port of slurmctld, like ctl.example.org:6817";
+		if (!name_hostport_valid(v) || strlen(v) >= sizeof(c->conf_server))
+			return -1;
+		snprintf(c->conf_server, sizeof(c->conf_server), "%s", v);
+		return 0;
+	} else if (strcmp(key, "time_server") == 0) {
+		*what = "a host name or IPv4 address";
+		return set_host(c->time_server, sizeof(c->time_server), v);
+	} else if (strcmp(key, "admit") == 0) {
+		*what = "dynamic";
+		if (strcmp(v, "dynamic") != 0)
+			return -1;
+		snprintf(c->admit, sizeof(c->admit), "%s", v);
+		return 0;
+	} else if (strcmp(key, "name_prefix") == 0) {
+		*what = "lowercase letters, digits and '-', starting with a letter, "
+		    "at most 32 characters";
+		if (!name_prefix_valid(v))
+			return -1;
+		snprintf(c->name_prefix, sizeof(c->name_prefix), "%s", v);
+		return 0;
+	} else if (strcmp(key, "features") == 0) {
+		*what = "a comma-separated list of Slurm features "
+		    "([A-Za-z0-9_.-], at most 16)";
+		return parse_features(v, c);
+	} else if (strcmp(key, "clock_skew") == 0) {
+		*what = "a duration from 5s to 1h";
+		return parse_duration(v, 5, 3600, &c->clock_skew);
+	} else if (strcmp(key, "max_body") == 0) {
+		*what = "a size in bytes from 1024 to 1048576";
+		return parse_long(v, 1024, 1048576, &c->max_body);
+	} else if (strcmp(key, "token_uses") == 0) {
+		*what = "a number from 1 to 100000";
+		return parse_long(v, 1, 100000, &c->default_uses);
+	} else if (strcmp(key, "token_ttl") == 0) {
+		*what = "a duration from 1m to 30d";
+		return parse_duration(v, 60, 30 * 86400, &c->default_ttl);
+	}
+	*what = NULL;
+	return -1;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int
+config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
+{
+	char *buf = NULL, *line, *next, *eq, *key, *val;
+	const char *what;
+	int lineno = 0, rc = -1;
+
+	defaults(c);
+	if (read_file(path, MAX_CONFIG, &buf, NULL, err, errlen) != 0)
+		return -1;
+	for (line = buf; line != NULL; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if ((eq = strchr(line, '#')) != NULL)
+			*eq = '\0';
+		key = trim(line);
+		if (*key == '\0')
+			continue;
+		if ((eq = strchr(key, '=')) == NULL) {
+			errf(err, errlen, "%s:%d: expected key = value", path,
+			    lineno);
+			goto out;
+		}
+		*eq = '\0';
+		key = trim(key);
+		val = trim(eq + 1);
+		if (directive(c, key, val, &what) != 0) {
+			if (what == NULL)
+				errf(err, errlen, "%s:%d: unknown key \"%s\"", path,
+				    lineno, key);
+			else
+				errf(err, errlen, "%s:%d: %s: \"%s\" is not %s",
+				    path, lineno, key, val, what);
+			goto out;
+		}
+	}
+	if (c->conf_server[0] == '\0') {
+		errf(err, errlen, "%s: conf_server is not set", path);
+		goto out;
+	}
+	if (c->time_server[0] == '\0') {
+		errf(err, errlen, "%s: time_server is not set", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,34 @@
+/*
+ * config.h - vnode-hookd's configuration file, hookd.conf(5).
+ */
+#ifndef VNODE_HOOK_CONFIG_H
+#define VNODE_HOOK_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#define CONFIG_PATH "/etc/vnode/hookd.conf"
+#define CONFIG_MAX_FEATURES 16
+
+struct hook_config {
+	char listen_host[64];		/* IPv4 address, or "*" */
+	int listen_port;
+	char database[PATH_MAX];
+	char munge_key[PATH_MAX];
+	char conf_server[300];		/* host:port, for slurmd --conf-server */
+	char time_server[256];
+	char admit[16];			/* "dynamic" */
+	char name_prefix[33];
+	char features[CONFIG_MAX_FEATURES][64];
+	int nfeatures;
+	long clock_skew;		/* seconds either side of ours */
+	long max_body;			/* bytes */
+	long default_uses;		/* vnodectl token create */
+	long default_ttl;		/* seconds */
+};
+
+/* Defaults, then the file; any bad line is an error naming file:line. */
+int config_load(const char *path, struct hook_config *c, char *err,
+    size_t errlen);
+
+#endif

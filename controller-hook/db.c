@@ -1,0 +1,467 @@
+/*
+ * db.c - see db.h.  Every statement is prepared with bound parameters.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "util.h"
+
+struct db {
+	sqlite3 *h;
+};
+
+static const char schema[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=FULL;"
+    "CREATE TABLE IF NOT EXISTS tokens ("
+    "  id TEXT PRIMARY KEY,"
+    "  master TEXT NOT NULL,"
+    "  uses INTEGER NOT NULL,"
+    "  expires INTEGER NOT NULL,"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS nodes ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  name TEXT UNIQUE NOT NULL,"
+    "  instance TEXT UNIQUE NOT NULL,"
+    "  token TEXT NOT NULL,"
+    "  addr TEXT NOT NULL DEFAULT '',"
+    "  hostname TEXT NOT NULL DEFAULT '',"
+    "  state TEXT NOT NULL,"
+    "  master TEXT,"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS nodes_token ON nodes(token);"
+    "CREATE TABLE IF NOT EXISTS nonces ("
+    "  nonce TEXT PRIMARY KEY,"
+    "  ts INTEGER NOT NULL);";
+
+int
+db_open(const char *path, struct db **out, char *err, size_t errlen)
+{
+	struct db *db;
+	char *msg = NULL;
+	mode_t old;
+	int rc;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		return errf(err, errlen, "out of memory");
+	old = umask(077);
+	rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+	umask(old);
+	if (rc != SQLITE_OK) {
+		errf(err, errlen, "%s: %s", path, db->h != NULL ?
+		    sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->h, 5000);
+	if (sqlite3_exec(db->h, schema, NULL, NULL, &msg) != SQLITE_OK) {
+		errf(err, errlen, "%s: %s", path, msg != NULL ? msg : "schema");
+		sqlite3_free(msg);
+		goto fail;
+	}
+	*out = db;
+	return 0;
+fail:
+	sqlite3_close(db->h);
+	free(db);
+	return -1;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	sqlite3_close(db->h);
+	free(db);
+}
+
+static int
+exec(struct db *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		errf(err, errlen, "database: %s", msg != NULL ? msg : sql);
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_begin(struct db *db, char *err, size_t errlen)
+{
+	return exec(db, "BEGIN IMMEDIATE", err, errlen);
+}
+
+int
+db_commit(struct db *db, char *err, size_t errlen)
+{
+	return exec(db, "COMMIT", err, errlen);
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static sqlite3_stmt *
+prep(struct db *db, const char *sql, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
+		errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+		return NULL;
+	}
+	return st;
+}
+
+static int
+step_done(struct db *db, sqlite3_stmt *st, char *err, size_t errlen)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	return 0;
+}
+
+static void
+copy_col(sqlite3_stmt *st, int col, char *dst, size_t dstsz)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	snprintf(dst, dstsz, "%s", s != NULL ? (const char *)s : "");
+}
+
+static int
+master_col(sqlite3_stmt *st, int col, unsigned char master[CRYPTO_KEY_LEN])
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	if (s == NULL)
+		return -1;
+	return hex_decode((const char *)s, master, CRYPTO_KEY_LEN);
+}
+
+static void
+master_hex(const unsigned char master[CRYPTO_KEY_LEN], char out[65])
+{
+	hex_encode(master, CRYPTO_KEY_LEN, out);
+}
+
+int
+db_token_add(struct db *db, const struct db_token *t, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	char mh[65];
+	int rc;
+
+	st = prep(db, "INSERT INTO tokens(id, master, uses, expires, created) "
+	    "VALUES(?, ?, ?, ?, ?)", err, errlen);
+	if (st == NULL)
+		return -1;
+	master_hex(t->master, mh);
+	sqlite3_bind_text(st, 1, t->id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, mh, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, t->uses);
+	sqlite3_bind_int64(st, 4, t->expires);
+	sqlite3_bind_int64(st, 5, t->created);
+	rc = step_done(db, st, err, errlen);
+	explicit_bzero(mh, sizeof(mh));
+	return rc;
+}
+
+int
+db_token_get(struct db *db, const char *id, struct db_token *t, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = prep(db, "SELECT id, master, uses, expires, created, "
+	    "(SELECT count(*) FROM nodes WHERE nodes.token = tokens.id) "
+	    "FROM tokens WHERE id = ?", err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(t, 0, sizeof(*t));
+		copy_col(st, 0, t->id, sizeof(t->id));
+		if (master_col(st, 1, t->master) != 0)
+			rc = errf(err, errlen, "database: token %s: bad key", id);
+		else
+			rc = 0;
+		t->uses = (long)sqlite3_column_int64(st, 2);
+		t->expires = (long)sqlite3_column_int64(st, 3);
+		t->created = (long)sqlite3_column_int64(st, 4);
+		t->used = (long)sqlite3_column_int64(st, 5);
+	} else if (rc == SQLITE_DONE)
+		rc = 1;
+	else
+		rc = errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+struct json_object *
+db_token_list(struct db *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *st, *inst;
+	struct json_object *arr, *o, *ia;
+	int rc;
+
+	st = prep(db, "SELECT id, uses, expires, created, (SELECT count(*) FROM "
+	    "nodes WHERE nodes.token = tokens.id) FROM tokens ORDER BY created",
+	    err, errlen);
+	if (st == NULL)
+		return NULL;
+	inst = prep(db, "SELECT instance, name FROM nodes WHERE token = ? "
+	    "ORDER BY id", err, errlen);
+	if (inst == NULL) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	arr = json_object_new_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(
+		    (const char *)sqlite3_column_text(st, 0)));
+		json_object_object_add(o, "uses",
+		    json_object_new_int64(sqlite3_column_int64(st, 1)));
+		json_object_object_add(o, "used",
+		    json_object_new_int64(sqlite3_column_int64(st, 4)));
+		json_object_object_add(o, "expires",
+		    json_object_new_int64(sqlite3_column_int64(st, 2)));
+		json_object_object_add(o, "created",
+		    json_object_new_int64(sqlite3_column_int64(st, 3)));
+		ia = json_object_new_array();
+		sqlite3_reset(inst);
+		sqlite3_bind_text(inst, 1,
+		    (const char *)sqlite3_column_text(st, 0), -1,
+		    SQLITE_TRANSIENT);
+		while (sqlite3_step(inst) == SQLITE_ROW) {
+			struct json_object *b = json_object_new_object();
+
+			json_object_object_add(b, "instance",
+			    json_object_new_string((const char *)
+			    sqlite3_column_text(inst, 0)));
+			json_object_object_add(b, "node",
+			    json_object_new_string((const char *)
+			    sqlite3_column_text(inst, 1)));
+			json_object_array_add(ia, b);
+		}
+		json_object_object_add(o, "instances", ia);
+		json_object_array_add(arr, o);
+	}
+	if (rc != SQLITE_DONE) {
+		errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+		json_object_put(arr);
+		arr = NULL;
+	}
+	sqlite3_finalize(inst);
+	sqlite3_finalize(st);
+	return arr;
+}
+
+int
+db_nonce_record(struct db *db, const char *nonce, long ts, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = prep(db, "INSERT OR IGNORE INTO nonces(nonce, ts) VALUES(?, ?)",
+	    err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, nonce, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, ts);
+	if (step_done(db, st, err, errlen) != 0)
+		return -1;
+	rc = sqlite3_changes(db->h) == 1 ? 0 : 1;
+	return rc;
+}
+
+int
+db_nonce_purge(struct db *db, long before, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	st = prep(db, "DELETE FROM nonces WHERE ts < ?", err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	return step_done(db, st, err, errlen);
+}
+
+#define NODE_COLS "id, name, instance, token, addr, hostname, state, master, " \
+    "created, updated"
+
+static int
+node_row(sqlite3_stmt *st, struct db_node *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->id = (long)sqlite3_column_int64(st, 0);
+	copy_col(st, 1, n->name, sizeof(n->name));
+	copy_col(st, 2, n->instance, sizeof(n->instance));
+	copy_col(st, 3, n->token, sizeof(n->token));
+	copy_col(st, 4, n->addr, sizeof(n->addr));
+	copy_col(st, 5, n->hostname, sizeof(n->hostname));
+	copy_col(st, 6, n->state, sizeof(n->state));
+	n->has_master = master_col(st, 7, n->master) == 0;
+	n->created = (long)sqlite3_column_int64(st, 8);
+	n->updated = (long)sqlite3_column_int64(st, 9);
+	return 0;
+}
+
+static int
+node_by(struct db *db, const char *sql, const char *key, struct db_node *n,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = prep(db, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = node_row(st, n);
+	else if (rc == SQLITE_DONE)
+		rc = 1;
+	else
+		rc = errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+db_node_by_instance(struct db *db, const char *instance, struct db_node *n,
+    char *err, size_t errlen)
+{
+	return node_by(db, "SELECT " NODE_COLS " FROM nodes WHERE instance = ?",
+	    instance, n, err, errlen);
+}
+
+int
+db_node_by_name(struct db *db, const char *name, struct db_node *n, char *err,
+    size_t errlen)
+{
+	return node_by(db, "SELECT " NODE_COLS " FROM nodes WHERE name = ?",
+	    name, n, err, errlen);
+}
+
+int
+db_node_insert(struct db *db, const char *prefix, struct db_node *n,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	char tmp[80];
+
+	/* A placeholder name first: the real one comes from the row id. */
+	snprintf(tmp, sizeof(tmp), "\n%s", n->instance);
+	st = prep(db, "INSERT INTO nodes(name, instance, token, addr, hostname, "
+	    "state, created, updated) VALUES(?, ?, ?, ?, ?, ?, ?, ?)", err,
+	    errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, tmp, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, n->instance, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, n->token, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, n->addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, n->hostname, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, n->state, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 7, n->created);
+	sqlite3_bind_int64(st, 8, n->updated);
+	if (step_done(db, st, err, errlen) != 0)
+		return -1;
+	n->id = (long)sqlite3_last_insert_rowid(db->h);
+	snprintf(n->name, sizeof(n->name), "%s%ld", prefix, n->id);
+	st = prep(db, "UPDATE nodes SET name = ? WHERE id = ?", err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, n->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, n->id);
+	return step_done(db, st, err, errlen);
+}
+
+int
+db_node_update(struct db *db, const struct db_node *n, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+	char mh[65];
+	int rc;
+
+	st = prep(db, "UPDATE nodes SET addr = ?, hostname = ?, state = ?, "
+	    "master = ?, updated = ? WHERE id = ?", err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, n->addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, n->hostname, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, n->state, -1, SQLITE_TRANSIENT);
+	if (n->has_master) {
+		master_hex(n->master, mh);
+		sqlite3_bind_text(st, 4, mh, -1, SQLITE_TRANSIENT);
+		explicit_bzero(mh, sizeof(mh));
+	} else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int64(st, 5, n->updated);
+	sqlite3_bind_int64(st, 6, n->id);
+	rc = step_done(db, st, err, errlen);
+	if (rc == 0 && sqlite3_changes(db->h) != 1)
+		rc = errf(err, errlen, "database: node %s vanished", n->name);
+	return rc;
+}
+
+struct json_object *
+db_node_list(struct db *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	struct json_object *arr, *o;
+	struct db_node n;
+	int rc;
+
+	st = prep(db, "SELECT " NODE_COLS " FROM nodes ORDER BY id", err, errlen);
+	if (st == NULL)
+		return NULL;
+	arr = json_object_new_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		node_row(st, &n);
+		o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(n.name));
+		json_object_object_add(o, "instance",
+		    json_object_new_string(n.instance));
+		json_object_object_add(o, "token", json_object_new_string(n.token));
+		json_object_object_add(o, "addr", json_object_new_string(n.addr));
+		json_object_object_add(o, "hostname",
+		    json_object_new_string(n.hostname));
+		json_object_object_add(o, "state", json_object_new_string(n.state));
+		json_object_object_add(o, "created",
+		    json_object_new_int64(n.created));
+		json_object_object_add(o, "updated",
+		    json_object_new_int64(n.updated));
+		json_object_array_add(arr, o);
+		explicit_bzero(n.master, sizeof(n.master));
+	}
+	if (rc != SQLITE_DONE) {
+		errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+		json_object_put(arr);
+		arr = NULL;
+	}
+	sqlite3_finalize(st);
+	return arr;
+}

@@ -1,0 +1,75 @@
+/*
+ * db.h - the hook's registry in SQLite: join tokens, nodes, and the nonces
+ * of recent requests.  Only the master key derived from a secret is stored,
+ * never the secret.
+ */
+#ifndef VNODE_HOOK_DB_H
+#define VNODE_HOOK_DB_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "crypto.h"
+
+struct db;
+
+struct db_token {
+	char id[17];
+	unsigned char master[CRYPTO_KEY_LEN];
+	long uses;		/* how many instances may join with it */
+	long used;		/* how many have */
+	long expires;		/* unix time */
+	long created;
+};
+
+struct db_node {
+	long id;
+	char name[64];
+	char instance[65];
+	char token[17];
+	char addr[64];
+	char hostname[254];
+	char state[16];		/* joining, admitted, left */
+	unsigned char master[CRYPTO_KEY_LEN];
+	int has_master;
+	long created;
+	long updated;
+};
+
+int db_open(const char *path, struct db **out, char *err, size_t errlen);
+void db_close(struct db *db);
+
+/* BEGIN IMMEDIATE: one writer at a time, so two joins racing for a token's
+ * last use are serialised. */
+int db_begin(struct db *db, char *err, size_t errlen);
+int db_commit(struct db *db, char *err, size_t errlen);
+void db_rollback(struct db *db);
+
+int db_token_add(struct db *db, const struct db_token *t, char *err,
+    size_t errlen);
+/* 0 found, 1 not found, -1 error. */
+int db_token_get(struct db *db, const char *id, struct db_token *t, char *err,
+    size_t errlen);
+/* [{id, uses, used, expires, created, instances: [..]}] */
+struct json_object *db_token_list(struct db *db, char *err, size_t errlen);
+
+/* 0 new (and recorded), 1 seen before, -1 error. */
+int db_nonce_record(struct db *db, const char *nonce, long ts, char *err,
+    size_t errlen);
+int db_nonce_purge(struct db *db, long before, char *err, size_t errlen);
+
+int db_node_by_instance(struct db *db, const char *instance,
+    struct db_node *n, char *err, size_t errlen);
+int db_node_by_name(struct db *db, const char *name, struct db_node *n,
+    char *err, size_t errlen);
+/* Insert a new node named prefix<id>, and fill n->id and n->name. */
+int db_node_insert(struct db *db, const char *prefix, struct db_node *n,
+    char *err, size_t errlen);
+/* Write back state, addr, hostname, master (all of n's mutable fields). */
+int db_node_update(struct db *db, const struct db_node *n, char *err,
+    size_t errlen);
+/* [{name, instance, token, addr, hostname, state, created, updated}] */
+struct json_object *db_node_list(struct db *db, char *err, size_t errlen);
+
+#endif

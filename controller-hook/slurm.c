@@ -1,0 +1,201 @@
+/*
+ * slurm.c - see slurm.h.  Written against Slurm 22.05's libslurm.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <slurm/slurm.h>
+#include <slurm/slurm_errno.h>
+
+#include "slurm.h"
+#include "util.h"
+
+int
+sl_init(char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	slurm_init(NULL);
+	return 0;
+}
+
+void
+sl_fini(void)
+{
+	slurm_fini();
+}
+
+static int
+sl_err(char *err, size_t errlen, const char *what, const char *name)
+{
+	int e = slurm_get_errno();
+
+	return errf(err, errlen, "%s %s: %s", what, name, slurm_strerror(e));
+}
+
+int
+sl_node_create(const struct sl_node *n, char *err, size_t errlen)
+{
+	update_node_msg_t m;
+	struct sl_status st;
+	char line[1024];
+	int len;
+
+	/* slurmctld answers success to creating a node that exists (and only
+	 * logs it), so look first: a rejoin updates the address instead. */
+	if (sl_node_status(n->name, &st, err, errlen) != 0)
+		return -1;
+	slurm_init_update_node_msg(&m);
+	if (st.exists) {
+		m.node_names = (char *)(uintptr_t)n->name;
+		m.node_addr = (char *)(uintptr_t)n->addr;
+		m.node_hostname = (char *)(uintptr_t)n->hostname;
+		if (slurm_update_node(&m) != SLURM_SUCCESS)
+			return sl_err(err, errlen, "update node", n->name);
+		return 0;
+	}
+	len = snprintf(line, sizeof(line), "NodeName=%s NodeAddr=%s "
+	    "NodeHostname=%s CPUs=%ld RealMemory=%ld Features=%s State=FUTURE",
+	    n->name, n->addr, n->hostname, n->cpus, n->memory_mb, n->features);
+	if (len < 0 || (size_t)len >= sizeof(line))
+		return errf(err, errlen, "node line for %s too long", n->name);
+	m.extra = line;
+	if (slurm_create_node(&m) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "create node", n->name);
+	return 0;
+}
+
+int
+sl_node_delete(const char *name, char *err, size_t errlen)
+{
+	update_node_msg_t m;
+
+	slurm_init_update_node_msg(&m);
+	m.node_names = (char *)(uintptr_t)name;
+	if (slurm_delete_node(&m) != SLURM_SUCCESS) {
+		if (slurm_get_errno() == ESLURM_INVALID_NODE_NAME)
+			return 0;	/* gone already */
+		return sl_err(err, errlen, "delete node", name);
+	}
+	return 0;
+}
+
+int
+sl_node_drain(const char *name, const char *reason, char *err, size_t errlen)
+{
+	update_node_msg_t m;
+
+	slurm_init_update_node_msg(&m);
+	m.node_names = (char *)(uintptr_t)name;
+	m.node_state = NODE_STATE_DRAIN;
+	m.reason = (char *)(uintptr_t)reason;
+	if (slurm_update_node(&m) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "drain node", name);
+	return 0;
+}
+
+/* Slurm's base state and the flags that matter here, like sinfo's
+ * "IDLE+DRAIN"; libslurm's own formatter is not in its public header. */
+static void
+state_text(uint32_t s, char *out, size_t outsz)
+{
+	static const char *const base[] = { "UNKNOWN", "DOWN", "IDLE",
+	    "ALLOCATED", "ERROR", "MIXED", "FUTURE" };
+	static const struct { uint32_t bit; const char *name; } flags[] = {
+		{ NODE_STATE_DRAIN, "DRAIN" },
+		{ NODE_STATE_COMPLETING, "COMPLETING" },
+		{ NODE_STATE_NO_RESPOND, "NOT_RESPONDING" },
+		{ NODE_STATE_FAIL, "FAIL" },
+		{ NODE_STATE_POWERED_DOWN, "POWERED_DOWN" },
+	};
+	uint32_t b = s & NODE_STATE_BASE;
+	size_t i, len;
+
+	snprintf(out, outsz, "%s", b < sizeof(base) / sizeof(base[0]) ?
+	    base[b] : "UNKNOWN");
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (!(s & flags[i].bit))
+			continue;
+		len = strlen(out);
+		snprintf(out + len, outsz - len, "+%s", flags[i].name);
+	}
+}
+
+int
+sl_node_status(const char *name, struct sl_status *st, char *err,
+    size_t errlen)
+{
+	node_info_msg_t *msg = NULL;
+	node_info_t *ni;
+	uint32_t s, base;
+	uint32_t i;
+
+	memset(st, 0, sizeof(*st));
+	if (slurm_load_node_single(&msg, (char *)(uintptr_t)name,
+	    SHOW_ALL | SHOW_FUTURE) != SLURM_SUCCESS) {
+		if (slurm_get_errno() == ESLURM_INVALID_NODE_NAME) {
+			snprintf(st->state, sizeof(st->state), "ABSENT");
+			return 0;
+		}
+		return sl_err(err, errlen, "load node", name);
+	}
+	for (i = 0; msg != NULL && i < msg->record_count; i++) {
+		ni = &msg->node_array[i];
+		if (ni->name == NULL || strcmp(ni->name, name) != 0)
+			continue;
+		s = ni->node_state;
+		base = s & NODE_STATE_BASE;
+		st->exists = 1;
+		state_text(s, st->state, sizeof(st->state));
+		st->responding = !(s & NODE_STATE_NO_RESPOND);
+		st->busy = base == NODE_STATE_ALLOCATED ||
+		    base == NODE_STATE_MIXED || (s & NODE_STATE_COMPLETING);
+		st->usable = (base == NODE_STATE_IDLE ||
+		    base == NODE_STATE_ALLOCATED || base == NODE_STATE_MIXED) &&
+		    !(s & (NODE_STATE_DRAIN | NODE_STATE_NO_RESPOND |
+		    NODE_STATE_FAIL | NODE_STATE_POWERED_DOWN));
+	}
+	if (!st->exists)
+		snprintf(st->state, sizeof(st->state), "ABSENT");
+	slurm_free_node_info_msg(msg);
+	return 0;
+}
+
+int
+sl_requeue_node_jobs(const char *name,
+    void (*report)(void *arg, unsigned long jobid, const char *error),
+    void *arg, int *requeued, int *failed, char *err, size_t errlen)
+{
+	job_info_msg_t *jobs = NULL;
+	job_info_t *j;
+	hostlist_t hl;
+	uint32_t i, base;
+
+	*requeued = *failed = 0;
+	if (slurm_load_jobs((time_t)0, &jobs, SHOW_ALL) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "load jobs for", name);
+	for (i = 0; i < jobs->record_count; i++) {
+		j = &jobs->job_array[i];
+		base = j->job_state & JOB_STATE_BASE;
+		if (base != JOB_RUNNING && base != JOB_SUSPENDED)
+			continue;
+		if (j->nodes == NULL || (hl = slurm_hostlist_create(j->nodes)) ==
+		    NULL)
+			continue;
+		if (slurm_hostlist_find(hl, name) >= 0) {
+			if (slurm_requeue(j->job_id, 0) == SLURM_SUCCESS) {
+				(*requeued)++;
+				report(arg, j->job_id, NULL);
+			} else {
+				(*failed)++;
+				report(arg, j->job_id,
+				    slurm_strerror(slurm_get_errno()));
+			}
+		}
+		slurm_hostlist_destroy(hl);
+	}
+	slurm_free_job_info_msg(jobs);
+	return 0;
+}

@@ -1,0 +1,44 @@
+/*
+ * slurm.h - everything vnode-hookd asks of slurmctld.  All libslurm use is
+ * in slurm.c, because its API changes between Slurm releases.
+ */
+#ifndef VNODE_HOOK_SLURM_H
+#define VNODE_HOOK_SLURM_H
+
+#include <stddef.h>
+
+struct sl_node {
+	const char *name;		/* checked by name_node_valid() */
+	const char *addr;		/* IPv4 address */
+	const char *hostname;		/* checked by name_host_valid() */
+	long cpus;
+	long memory_mb;
+	const char *features;		/* comma-separated, each checked */
+};
+
+struct sl_status {
+	int exists;
+	char state[64];		/* Slurm's own words, e.g. IDLE, DRAINED */
+	int usable;		/* IDLE/ALLOCATED/MIXED and not DRAIN/DOWN */
+	int busy;		/* jobs still on it (allocated or completing) */
+	int responding;
+};
+
+int sl_init(char *err, size_t errlen);
+void sl_fini(void);
+
+/* Create a dynamic node, State=FUTURE, with its address; if a node of that
+ * name exists already (a rejoin), update its address instead. */
+int sl_node_create(const struct sl_node *n, char *err, size_t errlen);
+int sl_node_delete(const char *name, char *err, size_t errlen);
+int sl_node_drain(const char *name, const char *reason, char *err,
+    size_t errlen);
+int sl_node_status(const char *name, struct sl_status *st, char *err,
+    size_t errlen);
+/* Requeue every running or suspended job that uses the node.  Fills
+ * *requeued and *failed with counts, and calls report() for each job. */
+int sl_requeue_node_jobs(const char *name,
+    void (*report)(void *arg, unsigned long jobid, const char *error),
+    void *arg, int *requeued, int *failed, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,134 @@
+#!/bin/bash
+# Requests that are wrong in one way each are refused with the right status
+# and reason, and change nothing: not the registry, not Slurm.  The answer
+# to a good join is signed, and its secrets are not readable on the wire.
+. "$(dirname "$0")/test.common"
+vt_init
+ctl_start
+node_create n1
+node_create n2
+
+tok=$(token 2)
+id=${tok%%.*}
+secret=${tok#*.}
+other=$(token 1)
+URL=http://$CTL_IP:$HOOK_PORT/v1/join
+
+body() {
+	printf '{"instance":"%s","hostname":"n1","cpus":1,"memory_mb":500,"features":[]}' "$1"
+}
+
+# send KIND SECRET KEYID TIME NONCE SIGNED-BODY [SENT-BODY] [DROP-HEADER]:
+# sets STATUS, REASON and leaves the answer in $T/resp, headers in $T/resp.h
+send() {
+	local kind=$1 sec=$2 keyid=$3 ts=$4 nonce=$5 signed=$6
+	local sent=${7:-$6} drop=${8:-}
+	printf '%s' "$signed" >"$T/req.signed"
+	printf '%s' "$sent" >"$T/req.sent"
+	"$VNODE_BIN/tests/vnode-sign" "$kind" "$sec" "$keyid" POST /v1/join \
+	    "$ts" "$nonce" "$T/req.signed" >"$T/req.h" || fail "vnode-sign"
+	[ -n "$drop" ] && sed -i "/$drop/d" "$T/req.h"
+	STATUS=$(sb n1 curl -s -o "$T/resp" -D "$T/resp.h" -w '%{http_code}' \
+	    --config "$T/req.h" -H 'Content-Type: application/json' \
+	    --data-binary @"$T/req.sent" "$URL")
+	REASON=$(sed -n 's/.*"error":"\(.*\)"}/\1/p' "$T/resp" | sed 's/\\"/"/g')
+}
+
+snapshot() {
+	{
+		vnodectl nodes
+		vnodectl token list
+		sb ctl scontrol -F -o show node
+	} >"$T/snap.$1" 2>&1
+}
+
+# expect NAME STATUS REASON-PATTERN: the last answer, and nothing changed
+expect() {
+	local name=$1 st=$2 pat=$3
+	[ "$STATUS" = "$st" ] || fail "$name: status $STATUS, not $st ($REASON)"
+	echo "$REASON" | grep -Eq "$pat" || fail "$name: reason '$REASON'"
+	snapshot after
+	cmp -s "$T/snap.before" "$T/snap.after" ||
+	    fail "$name changed something: $(diff "$T/snap.before" "$T/snap.after")"
+	say "refused as it should: $name: $STATUS $REASON"
+}
+
+snapshot before
+now=$(date +%s)
+send token "$(printf '%064d' 0)" "token:0123456789abcdef" now new "$(body i-1)"
+expect "unknown token" 401 '^unknown token 0123456789abcdef$'
+send token "$(printf '%064d' 7)" "token:$id" now new "$(body i-1)"
+expect "wrong secret" 401 '^bad signature$'
+send token "$secret" "token:$id" $((now - 3600)) new "$(body i-1)"
+expect "stale timestamp" 401 '^request time is 36[0-9][0-9] s behind the controller'
+send token "$secret" "token:$id" $((now + 3600)) new "$(body i-1)"
+expect "timestamp from the future" 401 '^request time is 3[56][0-9][0-9] s ahead of'
+send token "$secret" "token:$id" now new "$(body i-1)" "$(body i-2)"
+expect "body changed after signing" 401 '^bad signature$'
+send token "$secret" "token:$id" now new "$(body i-1)" "" X-Vnode-Signature
+expect "no signature" 400 '^missing header X-Vnode-Signature$'
+send token "$secret" "token:$id" now new "$(body i-1)" "" X-Vnode-Time
+expect "no timestamp" 400 '^missing header X-Vnode-Time$'
+send token "$secret" "token:$id" now new '{"instance":"i 1","hostname":"n1","cpus":1,"memory_mb":500}'
+expect "instance with a space" 400 'instance'
+send token "$secret" "token:$id" now new '{"instance":"i-1","hostname":"n1","cpus":"1","memory_mb":500}'
+expect "cpus as a string" 400 '"cpus": not an integer'
+send token "$secret" "token:$id" now new '{"instance":"i-1","hostname":"n1","cpus":1,"memory_mb":500,"features":["a,b"]}'
+expect "feature with a comma" 400 'features'
+send token "$secret" "token:$id" now new '[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]'
+expect "deeply nested JSON" 400 '^body: not valid JSON'
+
+# a good join: admitted, the answer signed, the munge key not on the wire
+nonce=0123456789abcdef0123456789abcdef
+send token "$secret" "token:$id" now $nonce "$(body i-1)"
+[ "$STATUS" = 200 ] || fail "good join: $STATUS $REASON"
+rts=$(sed -n 's/^X-Vnode-Time: \([0-9]*\).*/\1/ip' "$T/resp.h")
+rsig=$(sed -n 's/^X-Vnode-Signature: \([0-9a-f]*\).*/\1/ip' "$T/resp.h")
+"$VNODE_BIN/tests/vnode-sign" verify token "$secret" $nonce 200 "$rts" "$rsig" \
+    "$T/resp" || fail "the join answer's signature does not verify"
+"$VNODE_BIN/tests/vnode-sign" verify token "$(printf '%064d' 7)" $nonce 200 \
+    "$rts" "$rsig" "$T/resp" && fail "the answer verifies with a wrong key"
+keyhex=$(od -An -tx1 -v "$T/sb/ctl/etc/munge/munge.key" | tr -d ' \n')
+grep -q "${keyhex:0:32}" "$T/resp" && fail "munge key readable in the answer"
+grep -q '"secrets":{"iv":"[0-9a-f]*","data":"[0-9a-f]*"}' "$T/resp" ||
+    fail "no sealed secrets in the answer"
+grep -q '"node":"vm-1"' "$T/resp" || fail "not admitted as vm-1: $(cat "$T/resp")"
+
+# the same request again: a replay
+snapshot before
+send token "$secret" "token:$id" now $nonce "$(body i-1)"
+[ "$STATUS" = 401 ] || fail "replay: $STATUS"
+# (vnode-sign signed it anew with "now"; replay the exact bytes instead)
+printf '%s' "$(body i-1)" >"$T/req.sent"
+STATUS=$(sb n1 curl -s -o "$T/resp" -w '%{http_code}' --config "$T/req.h" \
+    --data-binary @"$T/req.sent" "$URL")
+REASON=$(sed -n 's/.*"error":"\(.*\)"}/\1/p' "$T/resp" | sed 's/\\"/"/g')
+expect "replayed request" 401 '^replayed request'
+
+# a token used up, and one expired
+send token "$secret" "token:$id" now new "$(body i-2)"
+[ "$STATUS" = 200 ] || fail "second use: $STATUS $REASON"
+snapshot before
+send token "$secret" "token:$id" now new "$(body i-3)"
+expect "spent token" 403 "^token $id has no uses left \\(2 of 2 used\\)$"
+short=$(token 1 1s)
+sleep 2
+send token "${short#*.}" "token:${short%%.*}" now new "$(body i-4)"
+snapshot before
+send token "${short#*.}" "token:${short%%.*}" now new "$(body i-4)"
+expect "expired token" 403 "^token ${short%%.*} expired [0-9]+ s ago$"
+# an instance joined with one token cannot be taken over with another
+send token "${other#*.}" "token:${other%%.*}" now new "$(body i-1)"
+expect "instance taken with another token" 409 "^instance i-1 joined already"
+
+# the agent with a bad token: join step's exit code, the hook's reason, and
+# nothing started
+agent_conf n2 "$id.$(printf '%064d' 7)"
+agent n2 join
+rc=$?
+[ $rc = 4 ] || fail "agent with a bad token exited $rc, not 4"
+grep -q "join: FAILED.*refused by the hook (401): bad signature" "$T/n2.agent.log" ||
+    fail "agent did not print the hook's reason"
+[ -e "$T/sb/n2/etc/munge/munge.key" ] && fail "munge key installed after a refused join"
+sb n2 pgrep -x slurmd >/dev/null && fail "slurmd started after a refused join"
+exit 0

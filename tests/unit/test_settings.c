@@ -1,0 +1,213 @@
+/*
+ * test_settings - vnode-agent's settings parsers: agent.conf, OpenStack
+ * meta_data.json, user_data; precedence between sources; errors that name
+ * the key and the source, and never show the token.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "crypto.h"
+#include "settings.h"
+
+#define TOKEN "0123456789abcdef." \
+    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+static char err[1024];
+
+static int
+conf(struct settings *s, const char *text)
+{
+	err[0] = '\0';
+	return settings_parse_conf(s, text, strlen(text), "agent.conf", err,
+	    sizeof(err));
+}
+
+static int
+meta(struct settings *s, const char *text)
+{
+	err[0] = '\0';
+	return settings_parse_meta(s, text, strlen(text), "meta_data.json", err,
+	    sizeof(err));
+}
+
+static int
+user_data(struct settings *s, const char *text, int *used)
+{
+	err[0] = '\0';
+	return settings_parse_user_data(s, text, strlen(text), "user_data", used,
+	    err, sizeof(err));
+}
+
+static void
+test_conf(void **state)
+{
+	struct settings s;
+
+	(void)state;
+	settings_init(&s);
+	assert_int_equal(conf(&s, "# comment\n\nhook_url = http://10.0.0.1:8181\n"
+	    "join_token = " TOKEN "\n  cpus=2  \nfeatures = a, b,c\n"
+	    "time_max_offset = 0.25\n"), 0);
+	assert_string_equal(s.hook_url, "http://10.0.0.1:8181");
+	assert_string_equal(s.join_token, TOKEN);
+	assert_int_equal(s.cpus, 2);
+	assert_int_equal(s.nfeatures, 3);
+	assert_string_equal(s.features[2], "c");
+	assert_true(s.time_max_offset == 0.25);
+	assert_string_equal(s.source[K_CPUS], "agent.conf:5");
+}
+
+static void
+test_conf_errors(void **state)
+{
+	struct settings s;
+
+	(void)state;
+	settings_init(&s);
+	assert_int_equal(conf(&s, "frob = 1\n"), -1);
+	assert_string_equal(err, "agent.conf:1: unknown key \"frob\"");
+	assert_int_equal(conf(&s, "\ncpus = 0\n"), -1);
+	assert_string_equal(err, "agent.conf:2: cpus: \"0\" is not a number "
+	    "from 1 to 4096");
+	assert_int_equal(conf(&s, "cpus\n"), -1);
+	assert_string_equal(err, "agent.conf:1: expected key = value");
+	assert_int_equal(conf(&s, "cpus = 1\ncpus = 2\n"), -1);
+	assert_string_equal(err, "agent.conf:2: cpus given twice (first on "
+	    "line 1)");
+	assert_int_equal(conf(&s, "hook_url = ftp://x\n"), -1);
+	assert_non_null(strstr(err, "agent.conf:1: hook_url:"));
+	assert_int_equal(conf(&s, "hook_url = http://x:99999\n"), -1);
+	assert_int_equal(conf(&s, "hook_url = http://x/path\n"), -1);
+	assert_int_equal(conf(&s, "features = a=b\n"), -1);
+	assert_int_equal(conf(&s, "time_timeout = -1\n"), -1);
+	assert_int_equal(conf(&s, "time_timeout = 1e3\n"), -1);
+	/* a bad token is reported without being shown */
+	assert_int_equal(conf(&s, "join_token = 0123456789abcdef.secret\n"), -1);
+	assert_string_equal(err, "agent.conf:1: join_token: \"(hidden)\" is not "
+	    "a join token from vnodectl token create (ID.SECRET)");
+	/* control characters never reach a message raw */
+	assert_int_equal(conf(&s, "hostname = a\x1b[31mb\n"), -1);
+	assert_null(strchr(err, '\x1b'));
+	/* nothing half-applied: the good line before a bad one did not stick */
+	settings_init(&s);
+	assert_int_equal(conf(&s, "cpus = 3\ncpus = x\n"), -1);
+	assert_int_equal(conf(&s, "memory_mb = 5\n"), 0);
+}
+
+static void
+test_meta(void **state)
+{
+	struct settings s;
+
+	(void)state;
+	settings_init(&s);
+	assert_int_equal(meta(&s, "{\"uuid\": \"6f0c2d1e-8c1b\", \"meta\": "
+	    "{\"hook_url\": \"http://h:1\", \"owner\": \"x y\", "
+	    "\"cpus\": \"4\"}, \"name\": \"n\"}"), 0);
+	assert_string_equal(s.instance_id, "6f0c2d1e-8c1b");
+	assert_string_equal(s.source[K_INSTANCE_ID], "meta_data.json uuid");
+	assert_string_equal(s.source[K_HOOK_URL], "meta_data.json meta.hook_url");
+	assert_int_equal(s.cpus, 4);
+	/* meta wins over the file that comes after it */
+	assert_int_equal(conf(&s, "cpus = 1\nmemory_mb = 9\n"), 0);
+	assert_int_equal(s.cpus, 4);
+	assert_int_equal(s.memory_mb, 9);
+	/* but a bad value in the file is still an error */
+	assert_int_equal(conf(&s, "cpus = none\n"), -1);
+
+	settings_init(&s);
+	assert_int_equal(meta(&s, "{\"meta\": "), -1);
+	assert_non_null(strstr(err, "meta_data.json: not valid JSON"));
+	assert_int_equal(meta(&s, "[1]"), -1);
+	assert_string_equal(err, "meta_data.json: not a JSON object");
+	assert_int_equal(meta(&s, "{\"meta\": []}"), -1);
+	assert_string_equal(err, "meta_data.json: \"meta\": not an object");
+	assert_int_equal(meta(&s, "{\"meta\": {\"cpus\": 4}}"), -1);
+	assert_string_equal(err, "meta_data.json: \"cpus\": not a string");
+	assert_int_equal(meta(&s, "{\"uuid\": 7}"), -1);
+	assert_int_equal(meta(&s, "{\"uuid\": \"a b\"}"), -1);
+	assert_string_equal(err, "meta_data.json uuid: instance_id: \"a b\" is "
+	    "not letters, digits and '-', 1 to 64 of them");
+	assert_int_equal(meta(&s, "{} x"), -1);
+	assert_int_equal(meta(&s, "{\"a\":[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]}"), -1);
+}
+
+static void
+test_user_data(void **state)
+{
+	struct settings s;
+	int used;
+
+	(void)state;
+	settings_init(&s);
+	assert_int_equal(user_data(&s, "#cloud-config\npackages: [a]\n"
+	    "vnode:\n  hook_url: \"http://h:8\"   # the hook\n"
+	    "  join_token: '" TOKEN "'\n\n  cpus: 2\nruncmd:\n  - [x]\n", &used),
+	    0);
+	assert_true(used);
+	assert_string_equal(s.hook_url, "http://h:8");
+	assert_string_equal(s.join_token, TOKEN);
+	assert_int_equal(s.cpus, 2);
+	assert_string_equal(s.source[K_CPUS], "user_data:7");
+
+	settings_init(&s);
+	assert_int_equal(user_data(&s, "#cloud-config\nruncmd:\n  - x\n", &used),
+	    0);
+	assert_false(used);
+	assert_int_equal(user_data(&s, "#!/bin/sh\necho hi\n", &used), 0);
+	assert_false(used);
+	assert_int_equal(user_data(&s, "#vnode-agent\ncpus = 3\n", &used), 0);
+	assert_true(used);
+	assert_int_equal(s.cpus, 3);
+
+	settings_init(&s);
+	assert_int_equal(user_data(&s, "#cloud-config\nvnode:\n  cpus 2\n",
+	    &used), -1);
+	assert_string_equal(err, "user_data:3: expected \"key: value\" under "
+	    "vnode:");
+	assert_int_equal(user_data(&s, "#cloud-config\nvnode:\n  cpus: \"2\n",
+	    &used), -1);
+	assert_int_equal(user_data(&s, "#cloud-config\nvnode:\n\tcpus: 2\n",
+	    &used), -1);
+	assert_int_equal(user_data(&s, "#cloud-config\nvnode:\n  nope: 2\n",
+	    &used), -1);
+	assert_string_equal(err, "user_data:3: unknown key \"nope\"");
+}
+
+static void
+test_finish(void **state)
+{
+	struct settings s;
+
+	(void)state;
+	settings_init(&s);
+	assert_int_equal(settings_finish(&s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "hook_url is not set"));
+	assert_int_equal(conf(&s, "hook_url = https://ctl.example.org:8443/\n"
+	    "join_token = " TOKEN "\ninstance_id = i-1\nhostname = n1\n"), 0);
+	assert_int_equal(settings_finish(&s, err, sizeof(err)), 0);
+	assert_string_equal(s.time_server, "ctl.example.org");
+	assert_string_equal(s.source[K_TIME_SERVER],
+	    "default: host of hook_url");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conf),
+		cmocka_unit_test(test_conf_errors),
+		cmocka_unit_test(test_meta),
+		cmocka_unit_test(test_user_data),
+		cmocka_unit_test(test_finish),
+	};
+
+	crypto_init(NULL, 0);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,209 @@
+/*
+ * test_util - bounded parsers, hex, JSON reading, running programs, and
+ * atomic file replacement.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "atomicfile.h"
+#include "crypto.h"
+#include "jsonutil.h"
+#include "spawn.h"
+#include "util.h"
+
+static void
+test_parse(void **state)
+{
+	long v;
+	double d;
+
+	(void)state;
+	assert_int_equal(parse_long("42", 0, 100, &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(parse_long("101", 0, 100, &v), -1);
+	assert_int_equal(parse_long("", 0, 100, &v), -1);
+	assert_int_equal(parse_long(" 4", 0, 100, &v), -1);
+	assert_int_equal(parse_long("4 ", 0, 100, &v), -1);
+	assert_int_equal(parse_long("+4", 0, 100, &v), -1);
+	assert_int_equal(parse_long("0x10", 0, 100, &v), -1);
+	assert_int_equal(parse_long("99999999999999999999", 0, 100, &v), -1);
+	assert_int_equal(parse_duration("15m", 1, 86400, &v), 0);
+	assert_int_equal(v, 900);
+	assert_int_equal(parse_duration("2h", 1, 86400, &v), 0);
+	assert_int_equal(v, 7200);
+	assert_int_equal(parse_duration("90", 1, 86400, &v), 0);
+	assert_int_equal(v, 90);
+	assert_int_equal(parse_duration("2d", 1, 86400, &v), -1);
+	assert_int_equal(parse_duration("m", 1, 86400, &v), -1);
+	assert_int_equal(parse_duration("5x", 1, 86400, &v), -1);
+	assert_int_equal(parse_seconds("0.5", 0, 1, &d), 0);
+	assert_true(d == 0.5);
+	assert_int_equal(parse_seconds("nan", 0, 1, &d), -1);
+	assert_int_equal(parse_seconds("1e-3", 0, 1, &d), -1);
+	assert_int_equal(parse_seconds("2", 0, 1, &d), -1);
+}
+
+static void
+test_hex(void **state)
+{
+	unsigned char b[3] = { 0x00, 0xab, 0xff }, back[3];
+	char h[7];
+
+	(void)state;
+	hex_encode(b, 3, h);
+	assert_string_equal(h, "00abff");
+	assert_int_equal(hex_decode("00ABff", back, 3), 0);
+	assert_memory_equal(b, back, 3);
+	assert_int_equal(hex_decode("00abf", back, 3), -1);
+	assert_int_equal(hex_decode("00abfg", back, 3), -1);
+	assert_true(ct_equal("abc", "abc", 3));
+	assert_false(ct_equal("abc", "abd", 3));
+}
+
+static void
+test_json(void **state)
+{
+	struct json_object *o;
+	const char *s;
+	long n;
+	char err[256];
+	const char *doc = "{\"a\":\"x\",\"n\":5} \n";
+
+	(void)state;
+	o = js_parse(doc, strlen(doc), err, sizeof(err));
+	assert_non_null(o);
+	assert_int_equal(js_str(o, "a", 1, 10, &s, err, sizeof(err)), 0);
+	assert_string_equal(s, "x");
+	assert_int_equal(js_str(o, "b", 0, 10, &s, err, sizeof(err)), 1);
+	assert_int_equal(js_str(o, "b", 1, 10, &s, err, sizeof(err)), -1);
+	assert_string_equal(err, "\"b\": missing");
+	assert_int_equal(js_str(o, "n", 1, 10, &s, err, sizeof(err)), -1);
+	assert_string_equal(err, "\"n\": not a string");
+	assert_int_equal(js_int(o, "n", 1, 0, 4, &n, err, sizeof(err)), -1);
+	assert_string_equal(err, "\"n\": 5 out of range 0..4");
+	json_object_put(o);
+	assert_null(js_parse("{\"a\":1}x", 8, err, sizeof(err)));
+	assert_null(js_parse("{\"a\":1", 6, err, sizeof(err)));
+	/* an escaped NUL parses, but is no string we accept */
+	o = js_parse("{\"a\":\"x\\u0000y\"}", 16, err, sizeof(err));
+	assert_non_null(o);
+	assert_int_equal(js_str(o, "a", 1, 10, &s, err, sizeof(err)), -1);
+	assert_string_equal(err, "\"a\": NUL byte in string");
+	json_object_put(o);
+	assert_null(js_parse("{\"a\":1}\0", 8, err, sizeof(err)));
+	assert_string_equal(err, "NUL byte in document");
+	assert_null(js_parse("\"s\"", 3, err, sizeof(err)));
+	assert_null(js_parse("{\"a\":[[[[[[[[[[1]]]]]]]]]]}", 27, err,
+	    sizeof(err)));
+}
+
+static void
+test_spawn(void **state)
+{
+	const char *ok[] = { "/bin/sh", "-c", "echo out; echo err >&2", NULL };
+	const char *bad[] = { "/bin/sh", "-c", "echo why >&2; exit 3", NULL };
+	const char *cat[] = { "/bin/cat", NULL };
+	const char *slow[] = { "/bin/sleep", "5", NULL };
+	const char *rel[] = { "sh", NULL };
+	const char *env[] = { "/usr/bin/env", NULL };
+	char out[256], err[512];
+	struct spawn sp;
+
+	(void)state;
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = ok;
+	sp.out = out;
+	sp.outsz = sizeof(out);
+	sp.timeout = 5;
+	assert_int_equal(spawn_run(&sp, err, sizeof(err)), 0);
+	assert_string_equal(out, "out\n");
+
+	sp.argv = bad;
+	assert_int_equal(spawn_run(&sp, err, sizeof(err)), -1);
+	assert_string_equal(err, "/bin/sh: exited with status 3: why");
+
+	sp.argv = cat;
+	sp.input = "hello";
+	sp.inlen = 5;
+	assert_int_equal(spawn_run(&sp, err, sizeof(err)), 0);
+	assert_string_equal(out, "hello");
+
+	sp.input = NULL;
+	sp.argv = slow;
+	sp.timeout = 0.3;
+	assert_int_equal(spawn_run(&sp, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "killed after 0.3 s"));
+
+	sp.argv = rel;
+	assert_int_equal(spawn_run(&sp, err, sizeof(err)), -1);
+
+	/* the environment is clean: nothing of ours leaks */
+	setenv("VNODE_SECRET_TEST", "1", 1);
+	sp.argv = env;
+	sp.timeout = 5;
+	assert_int_equal(spawn_run(&sp, err, sizeof(err)), 0);
+	assert_null(strstr(out, "VNODE_SECRET_TEST"));
+	assert_non_null(strstr(out, "PATH=/usr/sbin:/usr/bin:/sbin:/bin"));
+}
+
+static void
+test_atomicfile(void **state)
+{
+	char dir[] = "/tmp/vnode-unit.XXXXXX", path[256], err[256], *buf;
+	struct stat st;
+	struct dirent *d;
+	DIR *dh;
+	size_t len;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/key", dir);
+	assert_int_equal(af_write(path, "one", 3, 0400, (uid_t)-1, (gid_t)-1,
+	    err, sizeof(err)), 0);
+	assert_int_equal(af_write(path, "second", 6, 0400, (uid_t)-1, (gid_t)-1,
+	    err, sizeof(err)), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0400);
+	assert_int_equal(read_file(path, 100, &buf, &len, err, sizeof(err)), 0);
+	assert_string_equal(buf, "second");
+	free(buf);
+	/* nothing left beside it */
+	assert_non_null(dh = opendir(dir));
+	while ((d = readdir(dh)) != NULL)
+		n += d->d_name[0] != '.';
+	closedir(dh);
+	assert_int_equal(n, 1);
+	/* a directory that is not there */
+	snprintf(path, sizeof(path), "%s/no/key", dir);
+	assert_int_equal(af_write(path, "x", 1, 0600, (uid_t)-1, (gid_t)-1,
+	    err, sizeof(err)), -1);
+	snprintf(path, sizeof(path), "%s/key", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_spawn),
+		cmocka_unit_test(test_atomicfile),
+	};
+
+	crypto_init(NULL, 0);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
