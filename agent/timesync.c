@@ -15,7 +15,7 @@
 #include "util.h"
 
 #define CHRONYC		"/usr/bin/chronyc"
-#define POLL_INTERVAL	"0.2"
+#define POLL_INTERVAL	"0.1"
 
 /* Fast first samples (16 a second), then chronyd backs off to normal
  * polling as the clock settles, so a thousand nodes do not keep the
@@ -122,7 +122,7 @@ time_wait(const char *server, double timeout, double max_offset,
 	struct spawn sp;
 	double sys = 0, last = 0;
 
-	snprintf(tries, sizeof(tries), "%ld", (long)(timeout / 0.2) + 1);
+	snprintf(tries, sizeof(tries), "%ld", (long)(timeout / 0.1) + 1);
 	snprintf(maxcorr, sizeof(maxcorr), "%g", max_offset);
 	memset(&sp, 0, sizeof(sp));
 	sp.argv = argv;

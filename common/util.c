@@ -194,8 +194,8 @@ read_file(const char *path, size_t max, char **out, size_t *outlen,
     char *err, size_t errlen)
 {
 	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
+	char *buf = NULL, *nb;
+	size_t len = 0, cap;
 	ssize_t n;
 	int fd, rc = -1;
 
@@ -209,12 +209,28 @@ read_file(const char *path, size_t max, char **out, size_t *outlen,
 		errf(err, errlen, "%s: not a regular file", path);
 		goto out;
 	}
-	if ((buf = malloc(max + 1)) == NULL) {
-		errf(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
+	/* Room for what the file holds now, and one byte to see that it
+	 * ends; more only if it grows while we read. */
+	cap = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1;
 	for (;;) {
-		n = read(fd, buf + len, max + 1 - len);
+		if (len == cap) {
+			if (cap > max) {
+				errf(err, errlen, "%s: larger than %zu bytes", path,
+				    max);
+				goto out;
+			}
+			cap = cap * 2 < max + 1 ? cap * 2 : max + 1;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				errf(err, errlen, "%s: out of memory", path);
+				goto out;
+			}
+			buf = nb;
+		}
+		if (buf == NULL && (buf = malloc(cap)) == NULL) {
+			errf(err, errlen, "%s: out of memory", path);
+			goto out;
+		}
+		n = read(fd, buf + len, cap - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -229,7 +245,7 @@ read_file(const char *path, size_t max, char **out, size_t *outlen,
 			goto out;
 		}
 	}
-	buf[len] = '\0';
+	buf[len] = '\0';		/* len < cap: the last read found the end */
 	*out = buf;
 	buf = NULL;
 	if (outlen != NULL)

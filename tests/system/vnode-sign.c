@@ -38,6 +38,7 @@ main(int argc, char *argv[])
 	size_t len;
 	long ts, status;
 	char *body;
+	int rc;
 
 	if (crypto_init(err, sizeof(err)) != 0)
 		return 2;
@@ -48,8 +49,10 @@ main(int argc, char *argv[])
 		    parse_long(argv[6], 0, 999999999999L, &ts) != 0)
 			return 2;
 		body = body_of(argv[8], &len);
-		return sig_response_check(&k, argv[4], (int)status, ts, body, len,
+		rc = sig_response_check(&k, argv[4], (int)status, ts, body, len,
 		    argv[7]) == 0 ? 0 : 1;
+		free(body);
+		return rc;
 	}
 	if (argc != 9) {
 		fprintf(stderr, "usage: vnode-sign token|node SECRET KEYID METHOD "

@@ -184,6 +184,19 @@ test_atomicfile(void **state)
 		n += d->d_name[0] != '.';
 	closedir(dh);
 	assert_int_equal(n, 1);
+	/* read_file's bound, and an empty file */
+	assert_int_equal(read_file(path, 5, &buf, &len, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "larger than 5 bytes"));
+	assert_int_equal(read_file(path, 6, &buf, &len, err, sizeof(err)), 0);
+	assert_int_equal(len, 6);
+	free(buf);
+	assert_int_equal(af_write(path, "", 0, 0600, (uid_t)-1, (gid_t)-1,
+	    err, sizeof(err)), 0);
+	assert_int_equal(read_file(path, 6, &buf, &len, err, sizeof(err)), 0);
+	assert_int_equal(len, 0);
+	assert_string_equal(buf, "");
+	free(buf);
+	assert_int_equal(read_file(dir, 6, &buf, &len, err, sizeof(err)), -1);
 	/* a directory that is not there */
 	snprintf(path, sizeof(path), "%s/no/key", dir);
 	assert_int_equal(af_write(path, "x", 1, 0600, (uid_t)-1, (gid_t)-1,
