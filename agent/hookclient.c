@@ -214,6 +214,7 @@ hook_post(const char *base_url, const char *path, const struct hook_key *key,
 			errf(err, errlen, "%s: the answer's signature does not "
 			    "verify: this is not the controller that issued the "
 			    "key", url);
+			rc = HOOK_FORGED;
 			goto out;
 		}
 		ans->is_signed = 1;

@@ -29,7 +29,9 @@ void hookclient_fini(void);
 
 /* POST base_url+path with body, signed with key.  0 when an answer came
  * back (any status: see ans->status); -1 when none did (connection, time
- * out), or when an answer carries a signature that does not verify. */
+ * out); HOOK_FORGED when one came with a signature that does not verify:
+ * not from the controller that holds the key. */
+#define HOOK_FORGED (-2)
 int hook_post(const char *base_url, const char *path,
     const struct hook_key *key, const char *body, double timeout,
     struct hook_answer *ans, char *err, size_t errlen);

@@ -80,12 +80,6 @@ copy_str(struct json_object *o, const char *key, char *dst, size_t dstsz,
 }
 
 static int
-host_valid(const char *s)
-{
-	return name_host_valid(s) || name_ipv4_valid(s);
-}
-
-static int
 open_secrets(struct json_object *o, const struct sig_keys *k,
     const char *nonce, struct join_result *r, char *err, size_t errlen)
 {
@@ -165,8 +159,6 @@ join_parse_answer(const char *body, size_t len, const struct sig_keys *k,
 	    sizeof(e)) != 0 ||
 	    copy_str(o, "conf_server", r->conf_server, sizeof(r->conf_server),
 	    name_hostport_valid, e, sizeof(e)) != 0 ||
-	    copy_str(o, "time_server", r->time_server, sizeof(r->time_server),
-	    host_valid, e, sizeof(e)) != 0 ||
 	    js_int(o, "cpus", 1, 1, 4096, &r->cpus, e, sizeof(e)) != 0 ||
 	    js_int(o, "memory_mb", 1, 1, 1L << 30, &r->memory_mb, e,
 	    sizeof(e)) != 0 ||
@@ -245,7 +237,7 @@ join_run(const struct settings *s, const struct join_facts *f,
 	struct hook_answer ans;
 	char *body, why[600], msg[700];
 	double start = mono_now(), left, wait;
-	int attempt = 0, rc = -1;
+	int attempt = 0, rc = -1, got;
 
 	*refused = 0;
 	memset(r, 0, sizeof(*r));
@@ -258,33 +250,35 @@ join_run(const struct settings *s, const struct join_facts *f,
 	for (;;) {
 		left = s->join_timeout - (mono_now() - start);
 		attempt++;
-		if (hook_post(s->hook_url, "/v1/join", &key, body,
+		got = hook_post(s->hook_url, "/v1/join", &key, body,
 		    left < CALL_TIMEOUT ? (left > 1 ? left : 1) : CALL_TIMEOUT,
-		    &ans, why, sizeof(why)) == 0) {
-			if (ans.status == 200 && ans.is_signed) {
+		    &ans, why, sizeof(why));
+		if (got == HOOK_FORGED) {
+			/* someone else answered: no use asking again */
+			*refused = 1;
+			errf(err, errlen, "%s", why);
+			break;
+		}
+		if (got == 0 && ans.status == 200) {
+			if (ans.is_signed) {
 				rc = join_parse_answer(ans.body, ans.len, &key.keys,
 				    ans.nonce, r, err, errlen);
 				r->attempts = attempt;
-				hook_answer_free(&ans);
-				if (rc != 0)
-					*refused = 1;
-				break;
-			}
-			if (ans.status == 200) {
-				hook_answer_free(&ans);
-				*refused = 1;
+			} else
 				errf(err, errlen, "the hook's answer is not signed: "
 				    "not trusting it");
-				break;
-			}
-			if (ans.status >= 400 && ans.status < 500) {
-				*refused = 1;
-				errf(err, errlen, "refused by the hook (%ld): %s",
-				    ans.status, ans.reason[0] ? ans.reason :
-				    "no reason given");
-				hook_answer_free(&ans);
-				break;
-			}
+			hook_answer_free(&ans);
+			*refused = rc != 0;
+			break;
+		}
+		if (got == 0 && ans.status >= 400 && ans.status < 500) {
+			*refused = 1;
+			errf(err, errlen, "refused by the hook (%ld): %s", ans.status,
+			    ans.reason[0] ? ans.reason : "no reason given");
+			hook_answer_free(&ans);
+			break;
+		}
+		if (got == 0) {
 			snprintf(why, sizeof(why), "hook answered %ld%s%s",
 			    ans.status, ans.reason[0] ? ": " : "", ans.reason);
 			hook_answer_free(&ans);

@@ -22,7 +22,6 @@ struct join_result {
 	char addr[64];
 	char mode[16];
 	char conf_server[300];
-	char time_server[256];
 	long cpus;
 	long memory_mb;
 	char features[1100];		/* comma-separated */

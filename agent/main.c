@@ -42,7 +42,7 @@ static double step_start;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: vnode-agent [-v] [-C config-drive-dir] "
+	fprintf(stderr, "usage: vnode-agent [-C config-drive-dir] "
 	    "[-f agent.conf] join | leave | check\n");
 	exit(EXIT_USAGE);
 }
@@ -85,6 +85,8 @@ note(const char *msg)
 	log_info("%s", msg);
 }
 
+static int file_given;		/* -f: the file must exist */
+
 static int
 load_settings(struct settings *s, const char *drive, const char *file,
     char *err, size_t errlen)
@@ -93,9 +95,9 @@ load_settings(struct settings *s, const char *drive, const char *file,
 	if (drive != NULL && settings_load_config_drive(s, drive, err,
 	    errlen) != 0)
 		return -1;
-	if (settings_load_file(s, file, err, errlen) != 0)
+	if (settings_load_file(s, file, file_given, err, errlen) != 0)
 		return -1;
-	return settings_finish(s, err, errlen);
+	return settings_finish(s, file, err, errlen);
 }
 
 static void
@@ -276,13 +278,15 @@ cmd_leave(const char *drive, const char *file)
 	step_ok("drain", "%s drained; %s", st.node, requeued + failed ? detail :
 	    "no jobs were running");
 
+	/* Requeued jobs end on this node first (COMPLETING).  Until they
+	 * have, the node is not removed: it stays drained, and a later leave
+	 * finishes the job. */
 	step_begin();
 	while (ns.busy) {
-		if (mono_now() - step_start > s.leave_timeout) {
-			log_warnx("jobs: still on %s after %g s (%s); going on",
+		if (mono_now() - step_start > s.leave_timeout)
+			step_fail(EXIT_LEAVE, "jobs", "still on %s after %g s (%s); "
+			    "the node stays drained in Slurm, slurmd keeps running",
 			    st.node, s.leave_timeout, ns.state);
-			break;
-		}
 		sleep_seconds(0.2, NULL);
 		if (node_status(&st, &ns, err, sizeof(err)) != 0)
 			step_fail(EXIT_LEAVE, "jobs", "%s", err);
@@ -328,22 +332,22 @@ main(int argc, char *argv[])
 	int ch, rc;
 
 	log_init("vnode-agent", 0);
-	while ((ch = getopt(argc, argv, "C:f:v")) != -1) {
+	while ((ch = getopt(argc, argv, "C:f:")) != -1) {
 		switch (ch) {
 		case 'C':
 			drive = optarg;
 			break;
 		case 'f':
 			file = optarg;
-			break;
-		case 'v':
-			log_init("vnode-agent", 1);
+			file_given = 1;
 			break;
 		default:
 			usage();
 		}
 	}
-	if (optind + 1 != argc)
+	if (optind + 1 != argc || (strcmp(argv[optind], "join") != 0 &&
+	    strcmp(argv[optind], "leave") != 0 &&
+	    strcmp(argv[optind], "check") != 0))
 		usage();
 	if (crypto_init(err, sizeof(err)) != 0 ||
 	    hookclient_init(err, sizeof(err)) != 0)
@@ -354,10 +358,8 @@ main(int argc, char *argv[])
 		fatalx("%s: must run as root", argv[optind]);
 	else if (strcmp(argv[optind], "join") == 0)
 		rc = cmd_join(drive, file);
-	else if (strcmp(argv[optind], "leave") == 0)
-		rc = cmd_leave(drive, file);
 	else
-		usage();
+		rc = cmd_leave(drive, file);
 	hookclient_fini();
 	crypto_shutdown();
 	return rc;

@@ -333,8 +333,10 @@ settings_parse_conf(struct settings *s, const char *text, size_t len,
 		lineno++;
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
+		if ((eq = strchr(line, '#')) != NULL)
+			*eq = '\0';	/* no value holds a '#' */
 		key = trim(line);
-		if (*key == '#' || *key == '\0')
+		if (*key == '\0')
 			continue;
 		snprintf(where, sizeof(where), "%s:%d", src, lineno);
 		if ((eq = strchr(key, '=')) == NULL) {
@@ -547,14 +549,14 @@ settings_load_config_drive(struct settings *s, const char *dir, char *err,
 }
 
 int
-settings_load_file(struct settings *s, const char *path, char *err,
-    size_t errlen)
+settings_load_file(struct settings *s, const char *path, int must_exist,
+    char *err, size_t errlen)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	int rc;
 
-	if (access(path, F_OK) != 0 && errno == ENOENT)
+	if (!must_exist && access(path, F_OK) != 0 && errno == ENOENT)
 		return 0;
 	if (read_file(path, MAX_SOURCE, &buf, &len, err, errlen) != 0)
 		return -1;
@@ -564,17 +566,18 @@ settings_load_file(struct settings *s, const char *path, char *err,
 }
 
 int
-settings_finish(struct settings *s, char *err, size_t errlen)
+settings_finish(struct settings *s, const char *file, char *err,
+    size_t errlen)
 {
 	char host[256], id[64];
 	size_t n;
 
 	if (s->source[K_HOOK_URL][0] == '\0')
 		return errf(err, errlen, "hook_url is not set (config drive "
-		    "meta or user_data, or %s)", SETTINGS_FILE);
+		    "meta or user_data, or %s)", file);
 	if (s->source[K_JOIN_TOKEN][0] == '\0')
 		return errf(err, errlen, "join_token is not set (config drive "
-		    "meta or user_data, or %s)", SETTINGS_FILE);
+		    "meta or user_data, or %s)", file);
 	if (s->source[K_TIME_SERVER][0] == '\0') {
 		if (settings_hook_host(s->hook_url, host, sizeof(host)) != 0)
 			return errf(err, errlen, "hook_url: no host");

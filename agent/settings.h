@@ -69,11 +69,14 @@ int settings_parse_user_data(struct settings *s, const char *text, size_t len,
 /* A config drive laid out as Nova does (openstack/latest/...). */
 int settings_load_config_drive(struct settings *s, const char *dir,
     char *err, size_t errlen);
-/* A file in agent.conf syntax; a missing file is not an error. */
-int settings_load_file(struct settings *s, const char *path, char *err,
+/* A file in agent.conf syntax; a missing file is an error only when
+ * must_exist is set. */
+int settings_load_file(struct settings *s, const char *path, int must_exist,
+    char *err, size_t errlen);
+/* Required keys present, derived defaults filled in; file names the
+ * agent.conf in messages. */
+int settings_finish(struct settings *s, const char *file, char *err,
     size_t errlen);
-/* Required keys present, derived defaults filled in. */
-int settings_finish(struct settings *s, char *err, size_t errlen);
 /* Host part of hook_url. */
 int settings_hook_host(const char *url, char *host, size_t hostsz);
 /* Effective settings and their sources, secrets hidden. */

@@ -81,7 +81,8 @@ tracking(char *name, size_t namesz, double *system, double *last,
 static void
 why_not(const char *server, char *out, size_t outsz)
 {
-	const char *argv[] = { CHRONYC, "-c", "-n", "sources", NULL };
+	/* -N: sources by the names they were given, as server is */
+	const char *argv[] = { CHRONYC, "-c", "-N", "sources", NULL };
 	char buf[4096], *line, *save = NULL, *f[8], *p, *s2;
 	struct spawn sp;
 	int n;

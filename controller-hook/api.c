@@ -439,7 +439,9 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 		goto rollback;
 	}
 	if (rc == 0) {
-		rejoin = 1;
+		/* the same instance again; a rejoin if it was admitted before
+		 * (not when its first join is only being retried) */
+		rejoin = strcmp(n.state, "joining") != 0;
 	} else {
 		if (au->token.used >= au->token.uses) {
 			fail(rs, rq, 403, "token %s has no uses left (%ld of %ld "
@@ -506,8 +508,6 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	    json_object_new_string(a->cfg->admit));
 	json_object_object_add(answer, "conf_server",
 	    json_object_new_string(a->cfg->conf_server));
-	json_object_object_add(answer, "time_server",
-	    json_object_new_string(a->cfg->time_server));
 	json_object_object_add(answer, "cpus", json_object_new_int64(j.cpus));
 	json_object_object_add(answer, "memory_mb",
 	    json_object_new_int64(j.memory_mb));
@@ -694,11 +694,17 @@ do_nodes(struct api *a, const struct api_request *rq, struct api_response *rs)
 {
 	struct json_object *o, *list;
 	char err[256];
+	size_t i;
 
 	if ((list = db_node_list(a->db, err, sizeof(err))) == NULL) {
 		fail(rs, rq, 500, "%s", err);
 		return;
 	}
+	/* Unauthenticated: what sinfo would show, not which token let whom
+	 * in (vnodectl shows that to the admin). */
+	for (i = 0; i < json_object_array_length(list); i++)
+		json_object_object_del(json_object_array_get_idx(list, i),
+		    "token");
 	o = json_object_new_object();
 	json_object_object_add(o, "nodes", list);
 	ok(rs, rq, o, "node list");

@@ -13,6 +13,7 @@
 #include "util.h"
 
 #define MAX_CONFIG (64 * 1024)
+#define MAX_KEYS 32		/* more than there are keys */
 
 static void
 defaults(struct hook_config *c)
@@ -61,29 +62,20 @@ parse_features(const char *v, struct hook_config *c)
 		return -1;
 	snprintf(buf, sizeof(buf), "%s", v);
 	c->nfeatures = 0;
-	for (tok = strtok_r(buf, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
+	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
 		if (!name_feature_valid(tok) || c->nfeatures >= CONFIG_MAX_FEATURES)
 			return -1;
 		snprintf(c->features[c->nfeatures++], sizeof(c->features[0]),
 		    "%s", tok);
 	}
-	return 0;
+	return c->nfeatures > 0 ? 0 : -1;
 }
 
 static int
 set_path(char *dst, size_t dstsz, const char *v)
 {
 	if (v[0] != '/' || strlen(v) >= dstsz)
-		return -1;
-	snprintf(dst, dstsz, "%s", v);
-	return 0;
-}
-
-static int
-set_host(char *dst, size_t dstsz, const char *v)
-{
-	if ((!name_host_valid(v) && !name_ipv4_valid(v)) || strlen(v) >= dstsz)
 		return -1;
 	snprintf(dst, dstsz, "%s", v);
 	return 0;
@@ -109,9 +101,6 @@ directive(struct hook_config *c, const char *key, const char *v,
 			return -1;
 		snprintf(c->conf_server, sizeof(c->conf_server), "%s", v);
 		return 0;
-	} else if (strcmp(key, "time_server") == 0) {
-		*what = "a host name or IPv4 address";
-		return set_host(c->time_server, sizeof(c->time_server), v);
 	} else if (strcmp(key, "admit") == 0) {
 		*what = "dynamic";
 		if (strcmp(v, "dynamic") != 0)
@@ -126,8 +115,8 @@ directive(struct hook_config *c, const char *key, const char *v,
 		snprintf(c->name_prefix, sizeof(c->name_prefix), "%s", v);
 		return 0;
 	} else if (strcmp(key, "features") == 0) {
-		*what = "a comma-separated list of Slurm features "
-		    "([A-Za-z0-9_.-], at most 16)";
+		*what = "a comma-separated list of 1 to 16 Slurm features "
+		    "([A-Za-z0-9_.-])";
 		return parse_features(v, c);
 	} else if (strcmp(key, "clock_skew") == 0) {
 		*what = "a duration from 5s to 1h";
@@ -139,8 +128,8 @@ directive(struct hook_config *c, const char *key, const char *v,
 		*what = "a number from 1 to 100000";
 		return parse_long(v, 1, 100000, &c->default_uses);
 	} else if (strcmp(key, "token_ttl") == 0) {
-		*what = "a duration from 1m to 30d";
-		return parse_duration(v, 60, 30 * 86400, &c->default_ttl);
+		*what = "a duration from 1s to 30d";
+		return parse_duration(v, 1, 30 * 86400, &c->default_ttl);
 	}
 	*what = NULL;
 	return -1;
@@ -163,8 +152,9 @@ int
 config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 {
 	char *buf = NULL, *line, *next, *eq, *key, *val;
+	char seen[MAX_KEYS][32];
 	const char *what;
-	int lineno = 0, rc = -1;
+	int lineno = 0, rc = -1, nseen = 0, seenline[MAX_KEYS], i;
 
 	defaults(c);
 	if (read_file(path, MAX_CONFIG, &buf, NULL, err, errlen) != 0)
@@ -186,6 +176,14 @@ config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 		*eq = '\0';
 		key = trim(key);
 		val = trim(eq + 1);
+		for (i = 0; i < nseen; i++)
+			if (strcmp(seen[i], key) == 0)
+				break;
+		if (i < nseen) {
+			errf(err, errlen, "%s:%d: %s given twice (first on line %d)",
+			    path, lineno, key, seenline[i]);
+			goto out;
+		}
 		if (directive(c, key, val, &what) != 0) {
 			if (what == NULL)
 				errf(err, errlen, "%s:%d: unknown key \"%s\"", path,
@@ -195,13 +193,13 @@ config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 				    path, lineno, key, val, what);
 			goto out;
 		}
+		if (nseen < MAX_KEYS) {
+			snprintf(seen[nseen], sizeof(seen[0]), "%s", key);
+			seenline[nseen++] = lineno;
+		}
 	}
 	if (c->conf_server[0] == '\0') {
 		errf(err, errlen, "%s: conf_server is not set", path);
-		goto out;
-	}
-	if (c->time_server[0] == '\0') {
-		errf(err, errlen, "%s: time_server is not set", path);
 		goto out;
 	}
 	rc = 0;

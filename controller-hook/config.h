@@ -16,7 +16,6 @@ struct hook_config {
 	char database[PATH_MAX];
 	char munge_key[PATH_MAX];
 	char conf_server[300];		/* host:port, for slurmd --conf-server */
-	char time_server[256];
 	char admit[16];			/* "dynamic" */
 	char name_prefix[33];
 	char features[CONFIG_MAX_FEATURES][64];

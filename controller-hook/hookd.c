@@ -154,10 +154,13 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	rq.bodylen = up->len;
 	rq.peer = peer;
 	api_handle(&api, &rq, &rs);
+	/* status is polled while a node waits to be usable: only with -d */
 	if (rs.status >= 400)
 		log_warnx("%s", rs.log);
 	else if (strcmp(url, "/v1/status") != 0)
 		log_info("%s", rs.log);
+	else
+		log_debug("%s", rs.log);
 	ret = send_json(c, &rs);
 	api_response_free(&rs);
 	return ret;

@@ -16,15 +16,16 @@ cat >"$D/openstack/latest/meta_data.json" <<JSON
  "meta": {"hook_url": "http://$CTL_IP:$HOOK_PORT", "site": "elsewhere",
           "features": "bigmem"}}
 JSON
-cat >"$D/openstack/latest/user_data" <<YAML
-#cloud-config
-packages: [htop]
-vnode:
-  join_token: "$tok"
+# user_data: the template admins use, filled in, with more cloud-config
+# around it and a few more keys
+sed -e "s|@HOOK_URL@|http://192.0.2.1:1|" -e "s|@JOIN_TOKEN@|$tok|" \
+    "$(dirname "$0")/../../cloud-init/user-data.yaml" >"$D/openstack/latest/user_data"
+cat >>"$D/openstack/latest/user_data" <<YAML
   time_timeout: 20   # seconds
   features: ignored-because-meta-wins
 runcmd:
   - [echo, hello]
+packages: [htop]
 YAML
 # the file gives what nobody else does, and loses where they do
 cat >"$T/sb/n1/etc/vnode/agent.conf" <<CONF
@@ -35,13 +36,15 @@ CONF
 out=$(sb n1 "$VNODE_BIN/vnode-agent" -C "$D" check) || fail "check: $out"
 echo "$out" | grep -Eq "^hook_url += http://$CTL_IP:$HOOK_PORT +# config drive .*meta_data.json meta.hook_url$" ||
     fail "hook_url source: $out"
-echo "$out" | grep -Eq "^join_token += ${tok%%.*}\.\(hidden\) +# config drive .*user_data:4$" ||
+echo "$out" | grep -Eq "^join_token += ${tok%%.*}\.\(hidden\) +# config drive .*user_data:[0-9]+$" ||
     fail "join_token source: $out"
 echo "$out" | grep -Eq "^instance_id += 6f0c2d1e-8c1b-4e37-9b7a-1d2e3f405162 +# config drive .*meta_data.json uuid$" ||
     fail "instance_id source: $out"
 echo "$out" | grep -Eq "^features += bigmem +# config drive .*meta.features$" ||
     fail "features source: $out"
 echo "$out" | grep -Eq "^cpus += 1 +# /etc/vnode/agent.conf:2$" || fail "cpus source: $out"
+echo "$out" | grep -Eq "^time_timeout += 20 +# config drive .*user_data:[0-9]+$" ||
+    fail "time_timeout source: $out"
 echo "$out" | grep -q "${tok#*.}" && fail "check printed the token's secret"
 
 # bad values name the key and the source

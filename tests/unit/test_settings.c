@@ -87,6 +87,10 @@ test_conf_errors(void **state)
 	assert_int_equal(conf(&s, "features = a=b\n"), -1);
 	assert_int_equal(conf(&s, "time_timeout = -1\n"), -1);
 	assert_int_equal(conf(&s, "time_timeout = 1e3\n"), -1);
+	/* comments may follow a value */
+	settings_init(&s);
+	assert_int_equal(conf(&s, "cpus = 2   # two of them\n"), 0);
+	assert_int_equal(s.cpus, 2);
 	/* a bad token is reported without being shown */
 	assert_int_equal(conf(&s, "join_token = 0123456789abcdef.secret\n"), -1);
 	assert_string_equal(err, "agent.conf:1: join_token: \"(hidden)\" is not "
@@ -187,11 +191,14 @@ test_finish(void **state)
 
 	(void)state;
 	settings_init(&s);
-	assert_int_equal(settings_finish(&s, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "hook_url is not set"));
+	assert_int_equal(settings_finish(&s, "/x/agent.conf", err, sizeof(err)),
+	    -1);
+	assert_string_equal(err, "hook_url is not set (config drive meta or "
+	    "user_data, or /x/agent.conf)");
 	assert_int_equal(conf(&s, "hook_url = https://ctl.example.org:8443/\n"
 	    "join_token = " TOKEN "\ninstance_id = i-1\nhostname = n1\n"), 0);
-	assert_int_equal(settings_finish(&s, err, sizeof(err)), 0);
+	assert_int_equal(settings_finish(&s, "/x/agent.conf", err, sizeof(err)),
+	    0);
 	assert_string_equal(s.time_server, "ctl.example.org");
 	assert_string_equal(s.source[K_TIME_SERVER],
 	    "default: host of hook_url");
