@@ -29,7 +29,7 @@ LDFLAGS   ?=
 ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 
 NSS_LIBS  = $(shell pkg-config --libs nss 2>/dev/null)
-COMMON    := log util crypto sig names jsonutil spawn atomicfile
+COMMON    := log util crypto sig names jsonutil spawn atomicfile kvconf
 AGENT     := main settings timesync hookclient join munge slurmd state nodeapi daemon
 HOOK      := hookd config api db slurm
 CTL       := vnodectl config db

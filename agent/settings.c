@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "jsonutil.h"
+#include "kvconf.h"
 #include "names.h"
 #include "settings.h"
 #include "util.h"
@@ -231,20 +232,18 @@ shown(enum setting_key k, const char *v, char *out, size_t outsz)
 		snprintf(out + o, outsz - o, "...");
 }
 
-/* Set key name from source src unless an earlier source set it. */
+/* Set key name from source src unless an earlier source set it.  The
+ * message says what is wrong; the caller says where. */
 static int
 offer(struct settings *s, const char *name, const char *v, const char *src,
-    int unknown_ok, char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	struct settings tmp;
 	char show[400];
 	int k, rc;
 
-	if ((k = key_lookup(name)) < 0) {
-		if (unknown_ok)
-			return 0;
-		return errf(err, errlen, "%s: unknown key \"%s\"", src, name);
-	}
+	if ((k = key_lookup(name)) < 0)
+		return errf(err, errlen, "unknown key \"%s\"", name);
 	/* Checked even when an earlier source set the key: a bad value is
 	 * an error wherever it is. */
 	tmp = *s;
@@ -256,8 +255,8 @@ offer(struct settings *s, const char *name, const char *v, const char *src,
 	explicit_bzero(&tmp, sizeof(tmp));
 	if (rc != 0) {
 		shown((enum setting_key)k, v, show, sizeof(show));
-		return errf(err, errlen, "%s: %s: \"%s\" is not %s", src, name,
-		    show, keys[k].what);
+		return errf(err, errlen, "%s: \"%s\" is not %s", name, show,
+		    keys[k].what);
 	}
 	return 0;
 }
@@ -304,52 +303,33 @@ wipe_free(char *buf, size_t len)
 	}
 }
 
-/* A key given twice in one source is a mistake worth naming. */
+struct conf_ctx {
+	struct settings *s;
+	const char *src;
+};
+
 static int
-once(int *seen, const char *key, const char *where, int lineno, char *err,
+conf_one(void *arg, const char *key, const char *val, int lineno, char *err,
     size_t errlen)
 {
-	int k = key_lookup(key);
+	struct conf_ctx *c = arg;
+	char where[SETTINGS_SRC_LEN];
 
-	if (k < 0)
-		return 0;
-	if (seen[k])
-		return errf(err, errlen, "%s: %s given twice (first on line %d)",
-		    where, key, seen[k]);
-	seen[k] = lineno;
-	return 0;
+	snprintf(where, sizeof(where), "%.300s:%d", c->src, lineno);
+	return offer(c->s, key, val, where, err, errlen);
 }
 
 int
 settings_parse_conf(struct settings *s, const char *text, size_t len,
     const char *src, char *err, size_t errlen)
 {
-	char *buf, *line, *next, *eq, *key, *val, where[SETTINGS_SRC_LEN];
-	int lineno = 0, rc = 0, seen[K_COUNT] = { 0 };
+	struct conf_ctx c = { s, src };
+	char *buf;
+	int rc;
 
 	if ((buf = text_copy(text, len, src, err, errlen)) == NULL)
 		return -1;
-	for (line = buf; line != NULL && rc == 0; line = next) {
-		lineno++;
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if ((eq = strchr(line, '#')) != NULL)
-			*eq = '\0';	/* no value holds a '#' */
-		key = trim(line);
-		if (*key == '\0')
-			continue;
-		snprintf(where, sizeof(where), "%s:%d", src, lineno);
-		if ((eq = strchr(key, '=')) == NULL) {
-			rc = errf(err, errlen, "%s: expected key = value", where);
-			break;
-		}
-		*eq = '\0';
-		val = trim(eq + 1);
-		key = trim(key);
-		if ((rc = once(seen, key, where, lineno, err, errlen)) != 0)
-			break;
-		rc = offer(s, key, val, where, 0, err, errlen);
-	}
+	rc = kv_parse(buf, src, conf_one, &c, err, errlen);
 	wipe_free(buf, len);
 	return rc;
 }
@@ -386,14 +366,18 @@ settings_parse_meta(struct settings *s, const char *text, size_t len,
 				errf(err, errlen, "%s: %s", src, jerr);
 				goto out;
 			}
-			if (offer(s, key, v, where, 0, err, errlen) != 0)
+			if (offer(s, key, v, where, jerr, sizeof(jerr)) != 0) {
+				errf(err, errlen, "%s: %s", where, jerr);
 				goto out;
+			}
 		}
 	}
 	if (uuid != NULL) {
 		snprintf(where, sizeof(where), "%s uuid", src);
-		if (offer(s, "instance_id", uuid, where, 0, err, errlen) != 0)
+		if (offer(s, "instance_id", uuid, where, jerr, sizeof(jerr)) != 0) {
+			errf(err, errlen, "%s: %s", where, jerr);
 			goto out;
+		}
 	}
 	rc = 0;
 out:
@@ -431,8 +415,8 @@ static int
 parse_cloud_config(struct settings *s, char *buf, const char *src, int *used,
     char *err, size_t errlen)
 {
-	char *line, *next, *colon, *key, *val, where[SETTINGS_SRC_LEN];
-	int lineno = 0, in = 0, seen[K_COUNT] = { 0 };
+	char *line, *next, *colon, *key, *val, where[SETTINGS_SRC_LEN], why[600];
+	int lineno = 0, in = 0, k, seen[K_COUNT] = { 0 };
 
 	*used = 0;
 	for (line = buf; line != NULL; line = next) {
@@ -467,10 +451,13 @@ parse_cloud_config(struct settings *s, char *buf, const char *src, int *used,
 		if (yaml_scalar(trim(colon + 1), &val) != 0)
 			return errf(err, errlen, "%s: %s: value is not a plain or "
 			    "quoted scalar", where, key);
-		if (once(seen, key, where, lineno, err, errlen) != 0)
-			return -1;
-		if (offer(s, key, val, where, 0, err, errlen) != 0)
-			return -1;
+		if ((k = key_lookup(key)) >= 0 && seen[k])
+			return errf(err, errlen, "%s: %s given twice (first on "
+			    "line %d)", where, key, seen[k]);
+		if (offer(s, key, val, where, why, sizeof(why)) != 0)
+			return errf(err, errlen, "%s: %s", where, why);
+		if (k >= 0)
+			seen[k] = lineno;
 	}
 	return 0;
 }

@@ -22,12 +22,26 @@
  * controller's NTP server busy. */
 #define SOURCE_LINE	"server %s iburst minpoll -4 maxpoll 6\n"
 
+/* chronyc with argv (argv[0] is CHRONYC), its output in out. */
+static int
+chronyc(const char *const argv[], char *out, size_t outsz, char *err,
+    size_t errlen)
+{
+	struct spawn sp;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = argv;
+	sp.out = out;
+	sp.outsz = outsz;
+	sp.timeout = 10;
+	return spawn_run(&sp, err, errlen);
+}
+
 int
 time_point(const char *server, char *err, size_t errlen)
 {
 	const char *argv[] = { CHRONYC, "reload", "sources", NULL };
 	char line[512], *old = NULL;
-	struct spawn sp;
 	int n;
 
 	n = snprintf(line, sizeof(line), "# written by vnode-agent\n"
@@ -43,10 +57,7 @@ time_point(const char *server, char *err, size_t errlen)
 		}
 	}
 	free(old);
-	memset(&sp, 0, sizeof(sp));
-	sp.argv = argv;
-	sp.timeout = 10;
-	return spawn_run(&sp, err, errlen);
+	return chronyc(argv, NULL, 0, err, errlen);
 }
 
 /* chronyc -c tracking: refid,name,stratum,reftime,system,last,... */
@@ -56,15 +67,9 @@ tracking(char *name, size_t namesz, double *system, double *last,
 {
 	const char *argv[] = { CHRONYC, "-c", "-n", "tracking", NULL };
 	char out[1024], *f[16], *p, *save = NULL;
-	struct spawn sp;
 	int n = 0;
 
-	memset(&sp, 0, sizeof(sp));
-	sp.argv = argv;
-	sp.out = out;
-	sp.outsz = sizeof(out);
-	sp.timeout = 10;
-	if (spawn_run(&sp, err, errlen) != 0)
+	if (chronyc(argv, out, sizeof(out), err, errlen) != 0)
 		return -1;
 	for (p = strtok_r(out, ",\n", &save); p != NULL && n < 16;
 	    p = strtok_r(NULL, ",\n", &save))
@@ -84,15 +89,9 @@ why_not(const char *server, char *out, size_t outsz)
 	/* -N: sources by the names they were given, as server is */
 	const char *argv[] = { CHRONYC, "-c", "-N", "sources", NULL };
 	char buf[4096], *line, *save = NULL, *f[8], *p, *s2;
-	struct spawn sp;
 	int n;
 
-	memset(&sp, 0, sizeof(sp));
-	sp.argv = argv;
-	sp.out = buf;
-	sp.outsz = sizeof(buf);
-	sp.timeout = 10;
-	if (spawn_run(&sp, out, outsz) != 0)
+	if (chronyc(argv, buf, sizeof(buf), out, outsz) != 0)
 		return;
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {

@@ -3,17 +3,16 @@
  * one branch calling a typed, bounded parser; an unknown key or a bad value
  * is an error naming the file and line.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "kvconf.h"
 #include "names.h"
 #include "util.h"
 
 #define MAX_CONFIG (64 * 1024)
-#define MAX_KEYS 32		/* more than there are keys */
 
 static void
 defaults(struct hook_config *c)
@@ -135,69 +134,31 @@ directive(struct hook_config *c, const char *key, const char *v,
 	return -1;
 }
 
-static char *
-trim(char *s)
+static int
+one(void *arg, const char *key, const char *val, int lineno, char *err,
+    size_t errlen)
 {
-	char *e;
+	const char *what;
 
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
+	(void)lineno;
+	if (directive(arg, key, val, &what) == 0)
+		return 0;
+	if (what == NULL)
+		return errf(err, errlen, "unknown key \"%s\"", key);
+	return errf(err, errlen, "%s: \"%s\" is not %s", key, val, what);
 }
 
 int
 config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 {
-	char *buf = NULL, *line, *next, *eq, *key, *val;
-	char seen[MAX_KEYS][32];
-	const char *what;
-	int lineno = 0, rc = -1, nseen = 0, seenline[MAX_KEYS], i;
+	char *buf = NULL;
+	int rc = -1;
 
 	defaults(c);
 	if (read_file(path, MAX_CONFIG, &buf, NULL, err, errlen) != 0)
 		return -1;
-	for (line = buf; line != NULL; line = next) {
-		lineno++;
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if ((eq = strchr(line, '#')) != NULL)
-			*eq = '\0';
-		key = trim(line);
-		if (*key == '\0')
-			continue;
-		if ((eq = strchr(key, '=')) == NULL) {
-			errf(err, errlen, "%s:%d: expected key = value", path,
-			    lineno);
-			goto out;
-		}
-		*eq = '\0';
-		key = trim(key);
-		val = trim(eq + 1);
-		for (i = 0; i < nseen; i++)
-			if (strcmp(seen[i], key) == 0)
-				break;
-		if (i < nseen) {
-			errf(err, errlen, "%s:%d: %s given twice (first on line %d)",
-			    path, lineno, key, seenline[i]);
-			goto out;
-		}
-		if (directive(c, key, val, &what) != 0) {
-			if (what == NULL)
-				errf(err, errlen, "%s:%d: unknown key \"%s\"", path,
-				    lineno, key);
-			else
-				errf(err, errlen, "%s:%d: %s: \"%s\" is not %s",
-				    path, lineno, key, val, what);
-			goto out;
-		}
-		if (nseen < MAX_KEYS) {
-			snprintf(seen[nseen], sizeof(seen[0]), "%s", key);
-			seenline[nseen++] = lineno;
-		}
-	}
+	if (kv_parse(buf, path, one, c, err, errlen) != 0)
+		goto out;
 	if (c->conf_server[0] == '\0') {
 		errf(err, errlen, "%s: conf_server is not set", path);
 		goto out;

@@ -1,0 +1,63 @@
+/*
+ * kvconf.c - see kvconf.h.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kvconf.h"
+#include "util.h"
+
+#define MAX_KEYS	64
+#define MAX_KEY_LEN	32
+
+static char *
+trim(char *p)
+{
+	char *e;
+
+	while (*p == ' ' || *p == '\t' || *p == '\r')
+		p++;
+	e = p + strlen(p);
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return p;
+}
+
+int
+kv_parse(char *text, const char *src, kv_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	char seen[MAX_KEYS][MAX_KEY_LEN + 1], why[512];
+	char *line, *next, *eq, *key, *val;
+	int lineno = 0, nseen = 0, seenline[MAX_KEYS], i;
+
+	for (line = text; line != NULL; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if ((eq = strchr(line, '#')) != NULL)
+			*eq = '\0';
+		key = trim(line);
+		if (*key == '\0')
+			continue;
+		if ((eq = strchr(key, '=')) == NULL)
+			return errf(err, errlen, "%s:%d: expected key = value", src,
+			    lineno);
+		*eq = '\0';
+		key = trim(key);
+		val = trim(eq + 1);
+		for (i = 0; i < nseen; i++)
+			if (strcmp(seen[i], key) == 0)
+				return errf(err, errlen, "%s:%d: %s given twice "
+				    "(first on line %d)", src, lineno, key,
+				    seenline[i]);
+		why[0] = '\0';
+		if (fn(arg, key, val, lineno, why, sizeof(why)) != 0)
+			return errf(err, errlen, "%s:%d: %s", src, lineno, why);
+		if (nseen < MAX_KEYS && strlen(key) <= MAX_KEY_LEN) {
+			snprintf(seen[nseen], sizeof(seen[0]), "%s", key);
+			seenline[nseen++] = lineno;
+		}
+	}
+	return 0;
+}
