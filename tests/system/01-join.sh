@@ -61,4 +61,12 @@ admitted=$(vnodectl nodes | awk '$2 == "admitted"' | wc -l)
 [ "$admitted" = 3 ] || fail "registry has $admitted admitted nodes"
 vnodectl token list | grep -q "^${tok%%.*} *3 *3 .*spent" ||
     fail "token not shown as spent with 3 of 3 uses: $(vnodectl token list)"
+
+# the agent again on n1 (a reboot): the same node, no new use of the token
+vm1=$(sed -n 's/.*ready: \(vm-[0-9]*\) is.*/\1/p' "$T/n1.agent.log")
+agent n1 join || fail "second join on n1"
+grep -q "join: readmitted as $vm1," "$T/n1.agent.log" || fail "n1 not readmitted as $vm1"
+[ "$(sb ctl sinfo -h -N -p vnode -o %N | wc -l)" = 3 ] || fail "a fourth node appeared"
+[ "$(vnodectl nodes | wc -l)" = 4 ] || fail "registry: $(vnodectl nodes)"
+[ "$(node_state "$vm1")" = idle ] || fail "$vm1 is $(node_state "$vm1") after rejoin"
 exit 0
