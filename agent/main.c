@@ -39,7 +39,7 @@ enum exit_code {
 
 static double step_start;
 
-static void
+static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: vnode-agent [-C config-drive-dir] "

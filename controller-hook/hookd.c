@@ -37,7 +37,7 @@ struct upload {
 static struct api api;
 static struct hook_config cfg;
 
-static void
+static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: vnode-hookd [-dn] [-f config]\n");

@@ -25,7 +25,7 @@
 #include "sig.h"
 #include "util.h"
 
-static void
+static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
