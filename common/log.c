@@ -20,7 +20,7 @@ log_init(const char *progname, int verbose)
 	verbosity = verbose;
 }
 
-static void
+static void __attribute__((format(printf, 1, 0)))
 vlog(const char *fmt, va_list ap, const char *suffix)
 {
 	char line[2048];
