@@ -30,7 +30,7 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 
 NSS_LIBS  = $(shell pkg-config --libs nss 2>/dev/null)
 COMMON    := log util crypto sig names jsonutil spawn atomicfile kvconf
-AGENT     := main settings timesync hookclient join munge slurmd state nodeapi daemon
+AGENT     := main settings isofs metadata timesync hookclient join munge slurmd state nodeapi daemon
 HOOK      := hookd config api db slurm
 CTL       := vnodectl config db
 
@@ -98,7 +98,7 @@ $(O)/tests/test_util: $(O)/tests/unit/test_util.o $(COMMON_O)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS)
 $(O)/tests/test_settings: $(O)/tests/unit/test_settings.o \
-    $(O)/agent/settings.o $(COMMON_O)
+    $(O)/agent/settings.o $(O)/agent/isofs.o $(COMMON_O)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS)

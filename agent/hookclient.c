@@ -18,6 +18,7 @@
 struct collect {
 	struct hook_answer *ans;
 	size_t cap;
+	size_t max;
 	int too_big;
 	char time[32];
 	char sig[SIG_HEX_LEN + 1];
@@ -66,7 +67,7 @@ on_body(char *data, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 	char *nb;
 
-	if (a->len + len > MAX_ANSWER) {
+	if (a->len + len > c->max) {
 		c->too_big = 1;
 		return 0;
 	}
@@ -156,6 +157,7 @@ hook_post(const char *base_url, const char *path, const struct hook_key *key,
 	memset(ans, 0, sizeof(*ans));
 	memset(&c, 0, sizeof(c));
 	c.ans = ans;
+	c.max = MAX_ANSWER;
 	bl = strlen(base_url);
 	if (bl > 0 && base_url[bl - 1] == '/')
 		bl--;
@@ -239,4 +241,54 @@ hook_answer_free(struct hook_answer *ans)
 	}
 	ans->body = NULL;
 	ans->len = 0;
+}
+
+int
+http_get(const char *url, double timeout, size_t max, char **body,
+    size_t *len, long *status, char *err, size_t errlen)
+{
+	struct hook_answer ans;
+	struct collect c;
+	char cerr[CURL_ERROR_SIZE];
+	CURL *cu;
+	CURLcode cc;
+	int rc = -1;
+
+	memset(&ans, 0, sizeof(ans));
+	memset(&c, 0, sizeof(c));
+	c.ans = &ans;
+	c.max = max;
+	if ((cu = curl_easy_init()) == NULL)
+		return errf(err, errlen, "libcurl: out of memory");
+	cerr[0] = '\0';
+	curl_easy_setopt(cu, CURLOPT_URL, url);
+	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(cu, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout * 1000));
+	curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
+	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &c);
+	curl_easy_setopt(cu, CURLOPT_ERRORBUFFER, cerr);
+	cc = curl_easy_perform(cu);
+	if (cc != CURLE_OK) {
+		if (c.too_big)
+			errf(err, errlen, "%s: larger than %zu bytes", url, max);
+		else
+			errf(err, errlen, "%s: %s", url, cerr[0] ? cerr :
+			    curl_easy_strerror(cc));
+		free(ans.body);
+		goto out;
+	}
+	curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, status);
+	if (ans.body == NULL && (ans.body = strdup("")) == NULL) {
+		errf(err, errlen, "out of memory");
+		goto out;
+	}
+	*body = ans.body;
+	*len = ans.len;
+	rc = 0;
+out:
+	curl_easy_cleanup(cu);
+	return rc;
 }

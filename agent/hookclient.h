@@ -37,6 +37,11 @@ int hook_post(const char *base_url, const char *path,
     struct hook_answer *ans, char *err, size_t errlen);
 void hook_answer_free(struct hook_answer *ans);
 
+/* A plain GET (the metadata service): 0 when an answer came back (any
+ * status), -1 when none did.  *body is NUL-terminated, at most max bytes. */
+int http_get(const char *url, double timeout, size_t max, char **body,
+    size_t *len, long *status, char *err, size_t errlen);
+
 int hook_key_token(struct hook_key *k, const char *token);
 int hook_key_node(struct hook_key *k, const char *node, const char *credential);
 

@@ -8,6 +8,7 @@
  * runs after one that failed: a node that is not synchronised gets no munge
  * key, a node without munge never starts slurmd.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "hookclient.h"
 #include "join.h"
 #include "log.h"
+#include "metadata.h"
 #include "munge.h"
 #include "nodeapi.h"
 #include "settings.h"
@@ -87,17 +89,41 @@ note(const char *msg)
 
 static int file_given;		/* -f: the file must exist */
 
+/*
+ * The sources in their order: the config drive (-C, or the block device
+ * labelled config-2), else the metadata service; then agent.conf.  The
+ * file is read once on its own first, because it may say where the
+ * metadata service is, or that there is none.
+ */
 static int
 load_settings(struct settings *s, const char *drive, const char *file,
     char *err, size_t errlen)
 {
+	struct settings local;
+	char found[PATH_MAX];
+	int rc = -1;
+
+	settings_init(&local);
+	if (settings_load_file(&local, file, file_given, err, errlen) != 0)
+		goto out;
 	settings_init(s);
-	if (drive != NULL && settings_load_config_drive(s, drive, err,
-	    errlen) != 0)
-		return -1;
+	if (drive == NULL && settings_find_config_drive(found,
+	    sizeof(found)) == 0)
+		drive = found;
+	if (drive != NULL && strcmp(drive, "none") != 0) {
+		if (settings_load_config_drive(s, drive, err, errlen) != 0)
+			goto out;
+	} else if (local.metadata_url[0] != '\0') {
+		if (metadata_load(s, local.metadata_url, local.metadata_timeout,
+		    err, errlen) != 0)
+			goto out;
+	}
 	if (settings_load_file(s, file, file_given, err, errlen) != 0)
-		return -1;
-	return settings_finish(s, file, err, errlen);
+		goto out;
+	rc = settings_finish(s, file, err, errlen);
+out:
+	explicit_bzero(&local, sizeof(local));
+	return rc;
 }
 
 static void

@@ -3,13 +3,19 @@
  * bad value is an error naming the key and where it came from.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "isofs.h"
 #include "jsonutil.h"
 #include "kvconf.h"
 #include "names.h"
@@ -53,6 +59,10 @@ static const struct keydef {
 	    "seconds from 1 to 3600" },
 	[K_LEAVE_TIMEOUT] = { "leave_timeout", T_SECONDS, 1, 3600,
 	    "seconds from 1 to 3600" },
+	[K_METADATA_URL] = { "metadata_url", T_URL, 0, 0,
+	    "http:// and a host, with an optional port, or none" },
+	[K_METADATA_TIMEOUT] = { "metadata_timeout", T_SECONDS, 1, 600,
+	    "seconds from 1 to 600" },
 };
 
 void
@@ -64,6 +74,9 @@ settings_init(struct settings *s)
 	s->join_timeout = 300;
 	s->ready_timeout = 120;
 	s->leave_timeout = 120;
+	snprintf(s->metadata_url, sizeof(s->metadata_url), "%s",
+	    SETTINGS_METADATA_URL);
+	s->metadata_timeout = 10;
 }
 
 int
@@ -154,8 +167,14 @@ assign(struct settings *s, enum setting_key k, const char *v)
 
 	switch (d->type) {
 	case T_URL:
-		return url_valid(v) ? copy(s->hook_url, sizeof(s->hook_url), v) :
-		    -1;
+		if (k == K_METADATA_URL && strcmp(v, "none") == 0) {
+			s->metadata_url[0] = '\0';
+			return 0;
+		}
+		if (!url_valid(v))
+			return -1;
+		return k == K_HOOK_URL ? copy(s->hook_url, sizeof(s->hook_url),
+		    v) : copy(s->metadata_url, sizeof(s->metadata_url), v);
 	case T_TOKEN:
 		if (token_parse(v, id, secret) != 0)
 			return -1;
@@ -180,8 +199,10 @@ assign(struct settings *s, enum setting_key k, const char *v)
 			s->join_timeout = sec;
 		else if (k == K_READY_TIMEOUT)
 			s->ready_timeout = sec;
-		else
+		else if (k == K_LEAVE_TIMEOUT)
 			s->leave_timeout = sec;
+		else
+			s->metadata_timeout = sec;
 		return 0;
 	case T_FEATURES:
 		return set_features(s, v);
@@ -484,48 +505,34 @@ settings_parse_user_data(struct settings *s, const char *text, size_t len,
 	return rc;
 }
 
-/* Read dir/name if it exists.  1 when it does not. */
-static int
-drive_file(const char *dir, const char *name, char **buf, size_t *len,
-    char *path, size_t pathsz, char *err, size_t errlen)
-{
-	int n = snprintf(path, pathsz, "%s/openstack/latest/%s", dir, name);
-
-	if (n < 0 || (size_t)n >= pathsz)
-		return errf(err, errlen, "%s: path too long", dir);
-	if (access(path, F_OK) != 0 && errno == ENOENT)
-		return 1;
-	return read_file(path, MAX_SOURCE, buf, len, err, errlen);
-}
-
 int
-settings_load_config_drive(struct settings *s, const char *dir, char *err,
-    size_t errlen)
+settings_load_openstack(struct settings *s, const char *label,
+    settings_getter get, void *arg, char *err, size_t errlen)
 {
-	char path[PATH_MAX], src[SETTINGS_SRC_LEN];
+	char src[SETTINGS_SRC_LEN];
 	char *buf = NULL;
 	size_t len = 0;
 	int rc, used;
 
-	rc = drive_file(dir, "meta_data.json", &buf, &len, path, sizeof(path),
-	    err, errlen);
+	rc = get(arg, "meta_data.json", &buf, &len, err, errlen);
 	if (rc < 0)
 		return -1;
 	if (rc > 0)
-		return errf(err, errlen, "%s: no config drive here (no "
-		    "openstack/latest/meta_data.json)", dir);
-	snprintf(src, sizeof(src), "config drive %.280s", path);
+		return errf(err, errlen, "%s: no openstack/latest/meta_data.json",
+		    label);
+	snprintf(src, sizeof(src), "%.250s/openstack/latest/meta_data.json",
+	    label);
 	rc = settings_parse_meta(s, buf, len, src, err, errlen);
 	wipe_free(buf, len);
 	buf = NULL;
 	if (rc != 0)
 		return -1;
-	rc = drive_file(dir, "user_data", &buf, &len, path, sizeof(path), err,
-	    errlen);
+	rc = get(arg, "user_data", &buf, &len, err, errlen);
 	if (rc < 0)
 		return -1;
 	if (rc == 0) {
-		snprintf(src, sizeof(src), "config drive %.280s", path);
+		snprintf(src, sizeof(src), "%.250s/openstack/latest/user_data",
+		    label);
 		rc = settings_parse_user_data(s, buf, len, src, &used, err,
 		    errlen);
 		wipe_free(buf, len);
@@ -533,6 +540,115 @@ settings_load_config_drive(struct settings *s, const char *dir, char *err,
 			return -1;
 	}
 	return 0;
+}
+
+/* A config drive copied to a directory. */
+static int
+dir_get(void *arg, const char *name, char **buf, size_t *len, char *err,
+    size_t errlen)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/openstack/latest/%s",
+	    (const char *)arg, name);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return errf(err, errlen, "%s: path too long", (const char *)arg);
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		return 1;
+	return read_file(path, MAX_SOURCE, buf, len, err, errlen);
+}
+
+/* A config drive as Nova makes it: an ISO 9660 image, read in place. */
+static int
+iso_get(void *arg, const char *name, char **buf, size_t *len, char *err,
+    size_t errlen)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "openstack/latest/%s", name);
+	return iso_read(arg, path, MAX_SOURCE, buf, len, err, errlen);
+}
+
+static int
+volume_is_config_drive(const struct iso *iso)
+{
+	return strcasecmp(iso->volume, CONFIG_DRIVE_LABEL) == 0;
+}
+
+int
+settings_load_config_drive(struct settings *s, const char *path, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	struct iso iso;
+	char e[256], label[SETTINGS_SRC_LEN];
+	int fd, rc;
+
+	if (stat(path, &st) != 0)
+		return errf(err, errlen, "config drive %s: %s", path,
+		    strerror(errno));
+	snprintf(label, sizeof(label), "config drive %.280s", path);
+	if (S_ISDIR(st.st_mode))
+		return settings_load_openstack(s, label, dir_get,
+		    (void *)(uintptr_t)path, err, errlen);
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return errf(err, errlen, "config drive %s: not a directory, "
+		    "image or block device", path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return errf(err, errlen, "config drive %s: %s", path,
+		    strerror(errno));
+	rc = iso_open_fd(&iso, fd, e, sizeof(e));
+	if (rc > 0)
+		rc = errf(err, errlen, "config drive %s: not an ISO 9660 image",
+		    path);
+	else if (rc < 0)
+		errf(err, errlen, "config drive %s: %s", path, e);
+	else if (!volume_is_config_drive(&iso))
+		rc = errf(err, errlen, "config drive %s: volume is \"%s\", not "
+		    "%s", path, iso.volume, CONFIG_DRIVE_LABEL);
+	else
+		rc = settings_load_openstack(s, label, iso_get, &iso, err,
+		    errlen);
+	close(fd);
+	return rc;
+}
+
+/* Is /dev/name an ISO 9660 volume labelled config-2? */
+static int
+probe(const char *name, char *path, size_t pathsz)
+{
+	struct iso iso;
+	int fd, rc;
+
+	snprintf(path, pathsz, "/dev/%s", name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+		return 0;
+	rc = iso_open_fd(&iso, fd, NULL, 0) == 0 &&
+	    volume_is_config_drive(&iso);
+	close(fd);
+	return rc;
+}
+
+int
+settings_find_config_drive(char *path, size_t pathsz)
+{
+	struct dirent *d;
+	DIR *dir;
+	int found = 0;
+
+	/* udev's name for it, where udev runs */
+	if (realpath("/dev/disk/by-label/" CONFIG_DRIVE_LABEL, path) != NULL)
+		return 0;
+	/* otherwise every block device, read-only, one sector each */
+	if ((dir = opendir("/sys/class/block")) == NULL)
+		return 1;
+	while (!found && (d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		found = probe(d->d_name, path, pathsz);
+	}
+	closedir(dir);
+	return found ? 0 : 1;
 }
 
 int
@@ -651,6 +767,13 @@ settings_print(const struct settings *s, FILE *f)
 			break;
 		case K_LEAVE_TIMEOUT:
 			snprintf(v, sizeof(v), "%g", s->leave_timeout);
+			break;
+		case K_METADATA_URL:
+			snprintf(v, sizeof(v), "%s", s->metadata_url[0] ?
+			    s->metadata_url : "none");
+			break;
+		case K_METADATA_TIMEOUT:
+			snprintf(v, sizeof(v), "%g", s->metadata_timeout);
 			break;
 		case K_COUNT:
 			break;

@@ -16,6 +16,7 @@
 #include "sig.h"
 
 #define SETTINGS_FILE		"/etc/vnode/agent.conf"
+#define SETTINGS_METADATA_URL	"http://169.254.169.254"
 #define SETTINGS_MAX_FEATURES	16
 #define SETTINGS_SRC_LEN	320
 
@@ -33,6 +34,8 @@ enum setting_key {
 	K_JOIN_TIMEOUT,
 	K_READY_TIMEOUT,
 	K_LEAVE_TIMEOUT,
+	K_METADATA_URL,
+	K_METADATA_TIMEOUT,
 	K_COUNT
 };
 
@@ -51,6 +54,8 @@ struct settings {
 	double join_timeout;
 	double ready_timeout;
 	double leave_timeout;
+	char metadata_url[300];		/* "" when "none" */
+	double metadata_timeout;
 	char source[K_COUNT][SETTINGS_SRC_LEN];	/* "" while unset */
 };
 
@@ -66,9 +71,23 @@ int settings_parse_meta(struct settings *s, const char *text, size_t len,
  * text, or anything else (ignored: *used is set to 0). */
 int settings_parse_user_data(struct settings *s, const char *text, size_t len,
     const char *src, int *used, char *err, size_t errlen);
-/* A config drive laid out as Nova does (openstack/latest/...). */
-int settings_load_config_drive(struct settings *s, const char *dir,
+#define CONFIG_DRIVE_LABEL "config-2"
+
+/* Gets openstack/latest/<name> from a source: 0, 1 when absent, -1. */
+typedef int (*settings_getter)(void *arg, const char *name, char **buf,
+    size_t *len, char *err, size_t errlen);
+/* meta_data.json (required) and user_data (optional) through get; label
+ * names the source in messages ("config drive /dev/sr0"). */
+int settings_load_openstack(struct settings *s, const char *label,
+    settings_getter get, void *arg, char *err, size_t errlen);
+/* A config drive laid out as Nova does: a directory holding
+ * openstack/latest/..., or an ISO 9660 image labelled config-2 in a file
+ * or on a block device (read in place, never mounted). */
+int settings_load_config_drive(struct settings *s, const char *path,
     char *err, size_t errlen);
+/* The block device of the config drive: /dev/disk/by-label/config-2, or
+ * the block device whose ISO 9660 volume is labelled so.  1: none. */
+int settings_find_config_drive(char *path, size_t pathsz);
 /* A file in agent.conf syntax; a missing file is an error only when
  * must_exist is set. */
 int settings_load_file(struct settings *s, const char *path, int must_exist,
