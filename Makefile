@@ -30,7 +30,7 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 
 NSS_LIBS  = $(shell pkg-config --libs nss 2>/dev/null)
 COMMON    := log util crypto sig names jsonutil spawn atomicfile kvconf
-AGENT     := main settings isofs metadata timesync hookclient join munge slurmd state nodeapi daemon
+AGENT     := main settings isofs metadata timesync hookclient join munge slurmd state nodeapi daemon clockwatch notify
 HOOK      := hookd config api db slurm
 CTL       := vnodectl config db
 
@@ -40,7 +40,7 @@ HOOK_O    := $(HOOK:%=$(O)/controller-hook/%.o)
 CTL_O     := $(CTL:%=$(O)/controller-hook/%.o)
 
 AGENT_LIBS = -lcurl -ljson-c $(NSS_LIBS)
-HOOK_LIBS  = -lmicrohttpd -lsqlite3 -ljson-c -lslurm $(NSS_LIBS)
+HOOK_LIBS  = -lpthread -lmicrohttpd -lsqlite3 -ljson-c -lslurm $(NSS_LIBS)
 CTL_LIBS   = -lsqlite3 -ljson-c $(NSS_LIBS)
 
 PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl

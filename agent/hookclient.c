@@ -24,6 +24,39 @@ struct collect {
 	char sig[SIG_HEX_LEN + 1];
 };
 
+static volatile int *abort_flag;
+
+void
+hookclient_abort_on(volatile int *flag)
+{
+	abort_flag = flag;
+}
+
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return abort_flag != NULL && *abort_flag;
+}
+
+/* What every transfer shares. */
+static void
+common_opts(CURL *cu, const char *url, char *cerr)
+{
+	curl_easy_setopt(cu, CURLOPT_URL, url);
+	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(cu, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(cu, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(cu, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(cu, CURLOPT_NOPROGRESS, 0L);
+}
+
 int
 hookclient_init(char *err, size_t errlen)
 {
@@ -180,10 +213,7 @@ hook_post(const char *base_url, const char *path, const struct hook_key *key,
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	cerr[0] = '\0';
-	curl_easy_setopt(cu, CURLOPT_URL, url);
-	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(cu, CURLOPT_NOPROXY, "*");
+	common_opts(cu, url, cerr);
 	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(cu, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)blen);
@@ -193,7 +223,6 @@ hook_post(const char *base_url, const char *path, const struct hook_key *key,
 	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &c);
 	curl_easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(cu, CURLOPT_HEADERDATA, &c);
-	curl_easy_setopt(cu, CURLOPT_ERRORBUFFER, cerr);
 	cc = curl_easy_perform(cu);
 	if (cc != CURLE_OK) {
 		if (c.too_big)
@@ -261,15 +290,11 @@ http_get(const char *url, double timeout, size_t max, char **body,
 	if ((cu = curl_easy_init()) == NULL)
 		return errf(err, errlen, "libcurl: out of memory");
 	cerr[0] = '\0';
-	curl_easy_setopt(cu, CURLOPT_URL, url);
-	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(cu, CURLOPT_NOPROXY, "*");
+	common_opts(cu, url, cerr);
 	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout * 1000));
 	curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
 	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &c);
-	curl_easy_setopt(cu, CURLOPT_ERRORBUFFER, cerr);
 	cc = curl_easy_perform(cu);
 	if (cc != CURLE_OK) {
 		if (c.too_big)

@@ -25,6 +25,8 @@ struct hook_answer {
 };
 
 int hookclient_init(char *err, size_t errlen);
+/* Transfers end early once *flag is set (a signal handler's flag). */
+void hookclient_abort_on(volatile int *flag);
 void hookclient_fini(void);
 
 /* POST base_url+path with body, signed with key.  0 when an answer came

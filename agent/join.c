@@ -230,18 +230,25 @@ backoff(int attempt)
 
 int
 join_run(const struct settings *s, const struct join_facts *f,
-    void (*note)(const char *msg), struct join_result *r, int *refused,
-    char *err, size_t errlen)
+    const struct node_state *prev, void (*note)(const char *msg),
+    volatile int *stop, struct join_result *r, int *refused, char *err,
+    size_t errlen)
 {
 	struct hook_key key;
 	struct hook_answer ans;
 	char *body, why[600], msg[700];
 	double start = mono_now(), left, wait;
-	int attempt = 0, rc = -1, got;
+	int attempt = 0, rc = -1, got, with_credential = 0;
 
 	*refused = 0;
 	memset(r, 0, sizeof(*r));
-	if (hook_key_token(&key, s->join_token) != 0)
+	/* The node's own credential first, when it joined this hook before as
+	 * this instance: it outlives the join token. */
+	if (prev != NULL && strcmp(prev->hook_url, s->hook_url) == 0 &&
+	    strcmp(prev->instance, s->instance_id) == 0 &&
+	    hook_key_node(&key, prev->node, prev->credential) == 0)
+		with_credential = 1;
+	else if (hook_key_token(&key, s->join_token) != 0)
 		return errf(err, errlen, "join_token: not valid");
 	if ((body = request_body(s, f)) == NULL) {
 		explicit_bzero(&key, sizeof(key));
@@ -271,6 +278,21 @@ join_run(const struct settings *s, const struct join_facts *f,
 			*refused = rc != 0;
 			break;
 		}
+		if (got == 0 && with_credential && (ans.status == 401 ||
+		    ans.status == 403)) {
+			/* the hook no longer knows that credential */
+			snprintf(msg, sizeof(msg), "join: the credential of %s is "
+			    "refused (%s); joining with the token", prev->node,
+			    ans.reason);
+			note(msg);
+			hook_answer_free(&ans);
+			with_credential = 0;
+			if (hook_key_token(&key, s->join_token) != 0) {
+				errf(err, errlen, "join_token: not valid");
+				break;
+			}
+			continue;
+		}
 		if (got == 0 && ans.status >= 400 && ans.status < 500) {
 			*refused = 1;
 			errf(err, errlen, "refused by the hook (%ld): %s", ans.status,
@@ -285,6 +307,11 @@ join_run(const struct settings *s, const struct join_facts *f,
 		}
 		wait = backoff(attempt - 1);
 		left = s->join_timeout - (mono_now() - start);
+		if (*stop) {
+			errf(err, errlen, "stopped after %d attempts; last: %s",
+			    attempt, why);
+			break;
+		}
 		if (left <= wait) {
 			errf(err, errlen, "no admission after %d attempts in "
 			    "%.0f s; last: %s", attempt, s->join_timeout, why);
@@ -293,7 +320,7 @@ join_run(const struct settings *s, const struct join_facts *f,
 		snprintf(msg, sizeof(msg), "join: attempt %d: %s; retrying in "
 		    "%.1f s", attempt, why, wait);
 		note(msg);
-		sleep_seconds(wait, NULL);
+		sleep_seconds(wait, stop);
 	}
 	explicit_bzero(&key, sizeof(key));
 	free(body);

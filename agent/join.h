@@ -10,6 +10,7 @@
 
 #include "settings.h"
 #include "sig.h"
+#include "state.h"
 
 struct join_facts {
 	char hostname[256];
@@ -36,12 +37,15 @@ struct join_result {
 int join_facts_gather(const struct settings *s, struct join_facts *f,
     char *err, size_t errlen);
 
-/* note() is told of each retry.  On failure *refused is 1 when the hook
+/* note() is told of each retry; *stop ends the retrying.  On failure *refused is 1 when the hook
  * said no (4xx: retrying would not help), 0 when it could not be reached
  * within join_timeout. */
+/* prev: what an earlier run kept (state.h), or NULL: its credential is
+ * tried first, the token after it if the hook refuses the credential. */
 int join_run(const struct settings *s, const struct join_facts *f,
-    void (*note)(const char *msg), struct join_result *r, int *refused,
-    char *err, size_t errlen);
+    const struct node_state *prev, void (*note)(const char *msg),
+    volatile int *stop, struct join_result *r, int *refused, char *err,
+    size_t errlen);
 void join_result_free(struct join_result *r);
 
 /* Read a join answer (exposed for tests and fuzzing). */

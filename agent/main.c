@@ -7,14 +7,21 @@
  * that "systemctl status vnode-agent" shows which step it was.  No step
  * runs after one that failed: a node that is not synchronised gets no munge
  * key, a node without munge never starts slurmd.
+ *
+ * run (the systemd service) joins the same way, tells systemd it is ready,
+ * then stays: a heartbeat that waits at the hook for orders, and a watch on
+ * the clocks for a suspension.  SIGTERM (every shutdown) or a retire order
+ * makes it leave: drain, requeue, stop slurmd, deregister.
  */
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "clockwatch.h"
 #include "crypto.h"
 #include "hookclient.h"
 #include "join.h"
@@ -22,6 +29,7 @@
 #include "metadata.h"
 #include "munge.h"
 #include "nodeapi.h"
+#include "notify.h"
 #include "settings.h"
 #include "slurmd.h"
 #include "state.h"
@@ -39,13 +47,19 @@ enum exit_code {
 	EXIT_LEAVE = 8,
 };
 
+#define HEARTBEAT_WAIT	20	/* seconds a heartbeat waits at the hook */
+#define MAX_STEPS	8
+
 static double step_start;
+static volatile int stop;	/* SIGTERM or SIGINT, in run */
+static struct step_time times[MAX_STEPS];
+static int ntimes;
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: vnode-agent [-C config-drive-dir] "
-	    "[-f agent.conf] join | leave | check\n");
+	fprintf(stderr, "usage: vnode-agent [-C config-drive] [-f agent.conf] "
+	    "join | run | leave | check\n");
 	exit(EXIT_USAGE);
 }
 
@@ -61,10 +75,16 @@ step_ok(const char *step, const char *fmt, ...)
 	char msg[1024];
 	va_list ap;
 
+	double took = mono_now() - step_start;
+
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_info("%s: %s (%.3f s)", step, msg, mono_now() - step_start);
+	log_info("%s: %s (%.3f s)", step, msg, took);
+	if (ntimes < MAX_STEPS) {
+		times[ntimes].name = step;
+		times[ntimes++].secs = took;
+	}
 }
 
 static void __attribute__((format(printf, 3, 4), noreturn))
@@ -162,13 +182,18 @@ step_join(const struct settings *s, struct join_result *j)
 	struct join_facts f;
 	struct node_state st;
 	char err[1024];
-	int refused;
+	int refused, rc;
 
 	step_begin();
 	if (join_facts_gather(s, &f, err, sizeof(err)) != 0)
 		step_fail(EXIT_JOIN, "join", "%s", err);
-	if (join_run(s, &f, note, j, &refused, err, sizeof(err)) != 0)
+	rc = state_load(&st, err, sizeof(err));
+	if (rc < 0)
+		log_warnx("join: %s; joining with the token", err);
+	if (join_run(s, &f, rc == 0 ? &st : NULL, note, &stop, j, &refused, err,
+	    sizeof(err)) != 0)
 		step_fail(EXIT_JOIN, "join", "%s", err);
+	explicit_bzero(&st, sizeof(st));
 	memset(&st, 0, sizeof(st));
 	snprintf(st.node, sizeof(st.node), "%s", j->node);
 	snprintf(st.hook_url, sizeof(st.hook_url), "%s", s->hook_url);
@@ -242,11 +267,11 @@ step_ready(const struct settings *s, const struct join_result *j)
 		if (!slurmd_running())
 			step_fail(EXIT_READY, "ready", "slurmd exited before %s "
 			    "became usable; see its log (SlurmdLogFile)", j->node);
-		if (mono_now() - step_start > s->ready_timeout)
+		if (mono_now() - step_start > s->ready_timeout || stop)
 			step_fail(EXIT_READY, "ready", "%s not usable in Slurm "
 			    "after %g s (last state: %s)", j->node,
-			    s->ready_timeout, ns.state[0] ? ns.state : err);
-		sleep_seconds(wait, NULL);
+			    mono_now() - step_start, ns.state[0] ? ns.state : err);
+		sleep_seconds(wait, &stop);
 		if ((wait *= 1.5) > 1.0)
 			wait = 1.0;
 	}
@@ -254,40 +279,75 @@ step_ready(const struct settings *s, const struct join_result *j)
 	step_ok("ready", "%s is %s in Slurm", j->node, ns.state);
 }
 
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int
+joined_state(const struct settings *s, const struct join_result *j,
+    struct node_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	snprintf(st->node, sizeof(st->node), "%s", j->node);
+	snprintf(st->hook_url, sizeof(st->hook_url), "%s", s->hook_url);
+	snprintf(st->instance, sizeof(st->instance), "%s", s->instance_id);
+	snprintf(st->credential, sizeof(st->credential), "%s", j->credential);
+	return 0;
+}
+
+/* All the join steps; the node's state for what follows in *st. */
+static double
+join_steps(struct settings *s, const char *drive, const char *file,
+    struct node_state *st)
+{
+	struct join_result j;
+	struct node_order order;
+	double start = mono_now(), total;
+	char err[512], *body;
+
+	step_settings(s, drive, file);
+	step_time(s);
+	step_join(s, &j);
+	step_munge(&j);
+	step_slurmd(&j);
+	step_ready(s, &j);
+	total = mono_now() - start;
+	joined_state(s, &j, st);
+	join_result_free(&j);
+	log_info("joined as %s in %.3f s", st->node, total);
+	/* the steps' times go to the hook's metrics; not worth failing for */
+	if ((body = node_heartbeat_body(0, times, ntimes, total, 0)) == NULL ||
+	    node_heartbeat(st, body, 0, &order, err, sizeof(err)) != 0)
+		log_warnx("heartbeat: step times not reported: %s",
+		    body == NULL ? "out of memory" : err);
+	free(body);
+	return total;
+}
+
 static int
 cmd_join(const char *drive, const char *file)
 {
 	struct settings s;
-	struct join_result j;
-	double start = mono_now();
+	struct node_state st;
 
-	step_settings(&s, drive, file);
-	step_time(&s);
-	step_join(&s, &j);
-	step_munge(&j);
-	step_slurmd(&j);
-	step_ready(&s, &j);
-	log_info("joined as %s in %.3f s", j.node, mono_now() - start);
-	join_result_free(&j);
+	join_steps(&s, drive, file, &st);
+	explicit_bzero(&st, sizeof(st));
 	return 0;
 }
 
+/* Drain, wait for the jobs to be gone, stop slurmd, deregister. */
 static int
-cmd_leave(const char *drive, const char *file)
+leave_node(const struct settings *s)
 {
-	struct settings s;
 	struct node_state st;
 	struct node_status ns;
 	char err[1024], detail[2048];
 	double start = mono_now();
 	int rc, requeued, failed;
 
-	/* The stop budget comes from the settings; leaving must not depend
-	 * on them being complete. */
-	if (load_settings(&s, drive, file, err, sizeof(err)) != 0) {
-		settings_init(&s);
-		log_warnx("settings: %s; leaving with defaults", err);
-	}
 	step_begin();
 	if ((rc = state_load(&st, err, sizeof(err))) < 0)
 		step_fail(EXIT_LEAVE, "leave", "%s", err);
@@ -309,10 +369,10 @@ cmd_leave(const char *drive, const char *file)
 	 * finishes the job. */
 	step_begin();
 	while (ns.busy) {
-		if (mono_now() - step_start > s.leave_timeout)
+		if (mono_now() - step_start > s->leave_timeout)
 			step_fail(EXIT_LEAVE, "jobs", "still on %s after %g s (%s); "
 			    "the node stays drained in Slurm, slurmd keeps running",
-			    st.node, s.leave_timeout, ns.state);
+			    st.node, s->leave_timeout, ns.state);
 		sleep_seconds(0.2, NULL);
 		if (node_status(&st, &ns, err, sizeof(err)) != 0)
 			step_fail(EXIT_LEAVE, "jobs", "%s", err);
@@ -333,6 +393,120 @@ cmd_leave(const char *drive, const char *file)
 	log_info("left as %s in %.3f s", st.node, mono_now() - start);
 	explicit_bzero(&st, sizeof(st));
 	return 0;
+}
+
+static int
+cmd_leave(const char *drive, const char *file)
+{
+	struct settings s;
+	char err[1024];
+
+	/* The stop budget comes from the settings; leaving must not depend
+	 * on them being complete. */
+	if (load_settings(&s, drive, file, err, sizeof(err)) != 0) {
+		settings_init(&s);
+		log_warnx("settings: %s; leaving with defaults", err);
+	}
+	return leave_node(&s);
+}
+
+/* Back from a suspension, or the wall clock stepped: the clock is likely
+ * off now, and munge will refuse credentials until it is right. */
+static void
+clock_jumped(double suspended, int stepped)
+{
+	char err[512];
+
+	if (suspended > 0)
+		log_info("clock: this machine was suspended for %.0f s; stepping "
+		    "the clock", suspended);
+	else if (stepped)
+		log_info("clock: the wall clock was set; stepping it to the time "
+		    "server");
+	if (time_step(err, sizeof(err)) != 0)
+		log_warnx("clock: %s", err);
+}
+
+/* Heartbeats until stopped or retired: 1 when retired. */
+static int
+heartbeats(struct node_state *st)
+{
+	struct clockwatch cw;
+	struct node_order order;
+	char err[1024], *body;
+	double backoff = 1, suspended;
+	long resumed = 0;
+	int failing = 0, stepped;
+
+	clockwatch_init(&cw);
+	while (!stop) {
+		suspended = clockwatch_check(&cw, &stepped);
+		if (suspended > 0 || stepped)
+			clock_jumped(suspended, stepped);
+		resumed += (long)suspended;
+		if ((body = node_heartbeat_body(HEARTBEAT_WAIT, NULL, 0, 0,
+		    resumed)) == NULL)
+			fatalx("out of memory");
+		if (node_heartbeat(st, body, HEARTBEAT_WAIT, &order, err,
+		    sizeof(err)) != 0) {
+			free(body);
+			if (stop)
+				break;
+			if (!failing)
+				log_warnx("heartbeat: %s; trying again", err);
+			failing = 1;
+			sleep_seconds(backoff, &stop);
+			if ((backoff *= 2) > 30)
+				backoff = 30;
+			continue;
+		}
+		free(body);
+		if (failing)
+			log_info("heartbeat: the hook answers again");
+		failing = 0;
+		backoff = 1;
+		resumed = 0;
+		if (order.id != 0 && strcmp(order.kind, "retire") == 0) {
+			log_info("order %ld: retire: leaving", order.id);
+			clockwatch_fini(&cw);
+			return 1;
+		}
+		if (order.id != 0)
+			log_warnx("order %ld: \"%s\" is not an order this agent "
+			    "knows", order.id, order.kind);
+	}
+	clockwatch_fini(&cw);
+	return 0;
+}
+
+static int
+cmd_run(const char *drive, const char *file)
+{
+	struct sigaction sa;
+	struct settings s;
+	struct node_state st;
+	char status[256];
+	int rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	hookclient_abort_on(&stop);
+
+	join_steps(&s, drive, file, &st);
+	snprintf(status, sizeof(status), "READY=1\nSTATUS=joined as %s",
+	    st.node);
+	notify(status);
+	heartbeats(&st);
+	explicit_bzero(&st, sizeof(st));
+
+	/* leaving: from here on signals do not cut the steps short */
+	hookclient_abort_on(NULL);
+	notify("STOPPING=1\nSTATUS=leaving");
+	rc = leave_node(&s);
+	return rc;
 }
 
 static int
@@ -372,6 +546,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (optind + 1 != argc || (strcmp(argv[optind], "join") != 0 &&
+	    strcmp(argv[optind], "run") != 0 &&
 	    strcmp(argv[optind], "leave") != 0 &&
 	    strcmp(argv[optind], "check") != 0))
 		usage();
@@ -384,6 +559,8 @@ main(int argc, char *argv[])
 		fatalx("%s: must run as root", argv[optind]);
 	else if (strcmp(argv[optind], "join") == 0)
 		rc = cmd_join(drive, file);
+	else if (strcmp(argv[optind], "run") == 0)
+		rc = cmd_run(drive, file);
 	else
 		rc = cmd_leave(drive, file);
 	hookclient_fini();

@@ -2,6 +2,7 @@
  * nodeapi.c - see nodeapi.h.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hookclient.h"
@@ -11,10 +12,10 @@
 
 #define CALL_TIMEOUT 30.0
 
-/* POST path with "{}" as node st; the signed 200 answer's JSON in *out. */
+/* POST path with body as node st; the signed 200 answer's JSON in *out. */
 static int
-call(const struct node_state *st, const char *path, struct json_object **out,
-    char *err, size_t errlen)
+call_body(const struct node_state *st, const char *path, const char *body,
+    double timeout, struct json_object **out, char *err, size_t errlen)
 {
 	struct hook_key key;
 	struct hook_answer ans;
@@ -24,7 +25,7 @@ call(const struct node_state *st, const char *path, struct json_object **out,
 	*out = NULL;
 	if (hook_key_node(&key, st->node, st->credential) != 0)
 		return errf(err, errlen, "%s: bad credential", STATE_FILE);
-	if (hook_post(st->hook_url, path, &key, "{}", CALL_TIMEOUT, &ans, err,
+	if (hook_post(st->hook_url, path, &key, body, timeout, &ans, err,
 	    errlen) != 0)
 		goto out;
 	if (ans.status != 200) {
@@ -46,6 +47,13 @@ out_ans:
 out:
 	explicit_bzero(&key, sizeof(key));
 	return rc;
+}
+
+static int
+call(const struct node_state *st, const char *path, struct json_object **out,
+    char *err, size_t errlen)
+{
+	return call_body(st, path, "{}", CALL_TIMEOUT, out, err, errlen);
 }
 
 static int
@@ -134,4 +142,69 @@ node_leave(const struct node_state *st, char *err, size_t errlen)
 		return -1;
 	json_object_put(o);
 	return 0;
+}
+
+int
+node_heartbeat(const struct node_state *st, const char *body, long wait,
+    struct node_order *order, char *err, size_t errlen)
+{
+	struct json_object *o, *ord;
+	const char *kind, *arg;
+	char e[256] = "not an object";
+	long id;
+	int rc = -1;
+
+	memset(order, 0, sizeof(*order));
+	if (call_body(st, "/v1/heartbeat", body, (double)wait + CALL_TIMEOUT,
+	    &o, err, errlen) != 0)
+		return -1;
+	if (!json_object_object_get_ex(o, "order", &ord)) {
+		errf(err, errlen, "heartbeat answer: no \"order\"");
+		goto out;
+	}
+	if (ord == NULL) {
+		rc = 0;
+		goto out;
+	}
+	if (!json_object_is_type(ord, json_type_object) ||
+	    js_int(ord, "id", 1, 1, 1L << 53, &id, e, sizeof(e)) != 0 ||
+	    js_str(ord, "kind", 1, sizeof(order->kind) - 1, &kind, e,
+	    sizeof(e)) != 0 ||
+	    js_str(ord, "arg", 1, sizeof(order->arg) - 1, &arg, e,
+	    sizeof(e)) != 0) {
+		errf(err, errlen, "heartbeat answer: order: %s", e);
+		goto out;
+	}
+	order->id = id;
+	snprintf(order->kind, sizeof(order->kind), "%s", kind);
+	snprintf(order->arg, sizeof(order->arg), "%s", arg);
+	rc = 0;
+out:
+	json_object_put(o);
+	return rc;
+}
+
+char *
+node_heartbeat_body(long wait, const struct step_time *t, int n,
+    double total, long resumed)
+{
+	struct json_object *o, *tim;
+	char *out;
+	int i;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "wait", json_object_new_int64(wait));
+	if (t != NULL) {
+		tim = json_object_new_object();
+		for (i = 0; i < n; i++)
+			json_object_object_add(tim, t[i].name,
+			    json_object_new_double(t[i].secs));
+		json_object_object_add(tim, "total", json_object_new_double(total));
+		json_object_object_add(o, "timings", tim);
+	}
+	if (resumed > 0)
+		json_object_object_add(o, "resumed", json_object_new_int64(resumed));
+	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return out;
 }

@@ -26,4 +26,24 @@ int node_drain(const struct node_state *st, struct node_status *ns,
 /* Remove the node from Slurm and the registry; its credential ends. */
 int node_leave(const struct node_state *st, char *err, size_t errlen);
 
+struct node_order {
+	long id;			/* 0: no order */
+	char kind[16];			/* "retire" */
+	char arg[64];
+};
+
+struct step_time {
+	const char *name;		/* a boot step: "time", "join", ... */
+	double secs;
+};
+
+/* A heartbeat's body: how long it may wait at the hook, the boot steps'
+ * times and the whole (t may be NULL), seconds suspended since the last. */
+char *node_heartbeat_body(long wait, const struct step_time *t, int n,
+    double total, long resumed);
+/* A heartbeat: body as node_heartbeat_body() makes it; the hook answers
+ * at once with an order, or after up to wait seconds with none. */
+int node_heartbeat(const struct node_state *st, const char *body, long wait,
+    struct node_order *order, char *err, size_t errlen);
+
 #endif

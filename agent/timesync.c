@@ -144,3 +144,11 @@ time_wait(const char *server, double timeout, double max_offset,
 	*offset = last;
 	return 0;
 }
+
+int
+time_step(char *err, size_t errlen)
+{
+	const char *argv[] = { CHRONYC, "makestep", NULL };
+
+	return chronyc(argv, NULL, 0, err, errlen);
+}

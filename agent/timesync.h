@@ -19,4 +19,7 @@ int time_point(const char *server, char *err, size_t errlen);
 int time_wait(const char *server, double timeout, double max_offset,
     double *offset, char *err, size_t errlen);
 
+/* Step the clock to the time server now (chronyc makestep). */
+int time_step(char *err, size_t errlen);
+
 #endif

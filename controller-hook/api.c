@@ -404,6 +404,57 @@ seal_secrets(struct api *a, const struct auth *au, const char *node,
 	return rc;
 }
 
+/* The registry side of a join with a token: the instance's node, made
+ * when it is new.  0, or -1 with rs filled. */
+static int
+join_by_token(struct api *a, const struct api_request *rq,
+    const struct auth *au, const struct join_req *j, struct db_node *n,
+    int *rejoin, struct api_response *rs)
+{
+	char err[512];
+	long now = a->now();
+	int rc;
+
+	if (now >= au->token.expires) {
+		fail(rs, rq, 403, "token %s expired %ld s ago", au->token.id,
+		    now - au->token.expires);
+		return -1;
+	}
+	rc = db_node_by_instance(a->db, j->instance, n, err, sizeof(err));
+	if (rc < 0) {
+		fail(rs, rq, 500, "%s", err);
+		return -1;
+	}
+	if (rc == 0 && strcmp(n->token, au->token.id) != 0) {
+		fail(rs, rq, 409, "instance %s joined already with another "
+		    "token", j->instance);
+		return -1;
+	}
+	if (rc == 0) {
+		/* the same instance again; a rejoin if it was admitted before
+		 * (not when its first join is only being retried) */
+		*rejoin = strcmp(n->state, "joining") != 0;
+		return 0;
+	}
+	if (au->token.used >= au->token.uses) {
+		fail(rs, rq, 403, "token %s has no uses left (%ld of %ld used)",
+		    au->token.id, au->token.used, au->token.uses);
+		return -1;
+	}
+	memset(n, 0, sizeof(*n));
+	snprintf(n->instance, sizeof(n->instance), "%s", j->instance);
+	snprintf(n->token, sizeof(n->token), "%s", au->token.id);
+	snprintf(n->state, sizeof(n->state), "joining");
+	n->created = n->updated = now;
+	if (db_node_insert(a->db, a->cfg->name_prefix, n, err,
+	    sizeof(err)) != 0) {
+		fail(rs, rq, 500, "%s", err);
+		return -1;
+	}
+	*rejoin = 0;
+	return 0;
+}
+
 static void
 do_join(struct api *a, const struct api_request *rq, struct auth *au,
     struct api_response *rs)
@@ -414,51 +465,24 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	struct sl_node sn;
 	char err[512], secret[SECRET_LEN + 1], features[1200];
 	long now = a->now();
-	int rc, rejoin = 0;
+	int rejoin = 0;
 
-	if (au->kind != SIG_TOKEN) {
-		fail(rs, rq, 403, "join needs a join token");
-		goto rollback;
-	}
 	if ((body = parse_body(rq, rs)) == NULL ||
 	    join_fields(body, &j, rq, rs) != 0)
 		goto rollback;
-	if (now >= au->token.expires) {
-		fail(rs, rq, 403, "token %s expired %ld s ago", au->token.id,
-		    now - au->token.expires);
-		goto rollback;
-	}
-	rc = db_node_by_instance(a->db, j.instance, &n, err, sizeof(err));
-	if (rc < 0) {
-		fail(rs, rq, 500, "%s", err);
-		goto rollback;
-	}
-	if (rc == 0 && strcmp(n.token, au->token.id) != 0) {
-		fail(rs, rq, 409, "instance %s joined already with another "
-		    "token", j.instance);
-		goto rollback;
-	}
-	if (rc == 0) {
-		/* the same instance again; a rejoin if it was admitted before
-		 * (not when its first join is only being retried) */
-		rejoin = strcmp(n.state, "joining") != 0;
+	if (au->kind == SIG_TOKEN) {
+		if (join_by_token(a, rq, au, &j, &n, &rejoin, rs) != 0)
+			goto rollback;
 	} else {
-		if (au->token.used >= au->token.uses) {
-			fail(rs, rq, 403, "token %s has no uses left (%ld of %ld "
-			    "used)", au->token.id, au->token.used,
-			    au->token.uses);
+		/* A node that joined before, with its own credential: after
+		 * a reboot, when its token may be long expired. */
+		n = au->node;
+		if (strcmp(n.instance, j.instance) != 0) {
+			fail(rs, rq, 403, "the credential of %s is not for instance "
+			    "%s", n.name, j.instance);
 			goto rollback;
 		}
-		memset(&n, 0, sizeof(n));
-		snprintf(n.instance, sizeof(n.instance), "%s", j.instance);
-		snprintf(n.token, sizeof(n.token), "%s", au->token.id);
-		snprintf(n.state, sizeof(n.state), "joining");
-		n.created = n.updated = now;
-		if (db_node_insert(a->db, a->cfg->name_prefix, &n, err,
-		    sizeof(err)) != 0) {
-			fail(rs, rq, 500, "%s", err);
-			goto rollback;
-		}
+		rejoin = 1;
 	}
 	if (!name_node_valid(n.name)) {
 		fail(rs, rq, 500, "policy made an invalid node name");
@@ -518,6 +542,10 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 		goto out;
 	}
 	ok(rs, rq, answer, "");
+	if (rejoin)
+		a->m.joins_readmitted++;
+	else
+		a->m.joins_admitted++;
 	snprintf(rs->log, sizeof(rs->log), "join from %s: %s %s (instance %s, "
 	    "token %s)", rq->peer, rejoin ? "readmitted" : "admitted", n.name,
 	    j.instance, au->token.id);
@@ -711,6 +739,263 @@ do_nodes(struct api *a, const struct api_request *rq, struct api_response *rs)
 	json_object_put(o);
 }
 
+static const char *const phases[API_PHASES] = { "settings", "time", "join",
+    "munge", "slurmd", "ready", "total" };
+static const double bounds[API_BUCKETS] = { 0.01, 0.025, 0.05, 0.1, 0.25,
+    0.5, 1, 2.5, 5, 10, 30, 60 };
+
+static void
+observe(struct api_histogram *h, double v)
+{
+	int i;
+
+	for (i = 0; i < API_BUCKETS; i++)
+		if (v <= bounds[i])
+			h->bucket[i]++;
+	h->count++;
+	h->sum += v;
+}
+
+/* "timings": {"time": 0.41, ...}, each a known phase, 0 to 1 day. */
+static int
+read_timings(struct json_object *o, double *t, char *err, size_t errlen)
+{
+	struct json_object *tim;
+	int i;
+
+	for (i = 0; i < API_PHASES; i++)
+		t[i] = -1;
+	if (!json_object_object_get_ex(o, "timings", &tim) || tim == NULL)
+		return 0;
+	if (!json_object_is_type(tim, json_type_object))
+		return errf(err, errlen, "\"timings\": not an object");
+	json_object_object_foreach(tim, key, val) {
+		double v;
+
+		for (i = 0; i < API_PHASES; i++)
+			if (strcmp(key, phases[i]) == 0)
+				break;
+		if (i == API_PHASES)
+			return errf(err, errlen, "\"timings\": unknown phase");
+		if (!json_object_is_type(val, json_type_double) &&
+		    !json_object_is_type(val, json_type_int))
+			return errf(err, errlen, "\"timings\".%s: not a number",
+			    phases[i]);
+		v = json_object_get_double(val);
+		if (!(v >= 0 && v <= 86400))
+			return errf(err, errlen, "\"timings\".%s: out of range",
+			    phases[i]);
+		t[i] = v;
+	}
+	return 0;
+}
+
+/* The answer to a heartbeat: the next order, or null.  1 when an order
+ * went out, 0 when none was waiting, -1 on error. */
+static int
+heartbeat_answer(struct api *a, const char *node, struct api_response *rs,
+    char *err, size_t errlen)
+{
+	struct json_object *o, *ord = NULL;
+	struct db_order order;
+	int rc;
+
+	rc = db_order_take(a->db, node, a->now(), &order, err, errlen);
+	if (rc < 0)
+		return -1;
+	o = json_object_new_object();
+	json_object_object_add(o, "node", json_object_new_string(node));
+	if (rc == 0) {
+		ord = json_object_new_object();
+		json_object_object_add(ord, "id", json_object_new_int64(order.id));
+		json_object_object_add(ord, "kind",
+		    json_object_new_string(order.kind));
+		json_object_object_add(ord, "arg",
+		    json_object_new_string(order.arg));
+	}
+	json_object_object_add(o, "order", ord);
+	rs->status = 200;
+	set_body(rs, o);
+	json_object_put(o);
+	if (rc == 0)
+		snprintf(rs->log, sizeof(rs->log), "heartbeat of %s: order %ld "
+		    "(%s) delivered", node, order.id, order.kind);
+	else
+		snprintf(rs->log, sizeof(rs->log), "heartbeat of %s", node);
+	return rc == 0;
+}
+
+static void
+do_heartbeat(struct api *a, const struct api_request *rq, struct auth *au,
+    struct api_response *rs)
+{
+	struct json_object *body;
+	double t[API_PHASES];
+	char err[256];
+	long wait = 0, resumed = 0;
+	int i, sent;
+
+	if ((body = parse_body(rq, rs)) == NULL) {
+		db_rollback(a->db);
+		return;
+	}
+	if (js_int(body, "wait", 0, 0, API_WAIT_MAX, &wait, err,
+	    sizeof(err)) < 0 ||
+	    js_int(body, "resumed", 0, 0, 365L * 86400, &resumed, err,
+	    sizeof(err)) < 0 ||
+	    read_timings(body, t, err, sizeof(err)) != 0) {
+		fail(rs, rq, 400, "body: %s", err);
+		json_object_put(body);
+		db_rollback(a->db);
+		return;
+	}
+	json_object_put(body);
+	if (node_call(a, rq, au, rs) != 0)
+		return;
+	if (db_node_seen(a->db, au->node.name, a->now(), err,
+	    sizeof(err)) != 0) {
+		fail(rs, rq, 500, "%s", err);
+		return;
+	}
+	a->m.heartbeats++;
+	for (i = 0; i < API_PHASES; i++)
+		if (t[i] >= 0)
+			observe(&a->m.phase[i], t[i]);
+	if (resumed > 0)
+		a->m.suspensions++;
+	if ((sent = heartbeat_answer(a, au->node.name, rs, err,
+	    sizeof(err))) < 0) {
+		fail(rs, rq, 500, "%s", err);
+		return;
+	}
+	if (resumed > 0)
+		snprintf(rs->log, sizeof(rs->log), "heartbeat of %s: back after "
+		    "%ld s suspended", au->node.name, resumed);
+	if (!sent && wait > 0) {
+		/* nothing to do yet: the answer waits for an order */
+		rs->suspend = 1;
+		snprintf(rs->pending.node, sizeof(rs->pending.node), "%s",
+		    au->node.name);
+		rs->pending.keys = au->keys;
+		snprintf(rs->pending.nonce, sizeof(rs->pending.nonce), "%s",
+		    au->nonce);
+		rs->pending.wait = (double)wait;
+	}
+}
+
+void
+api_heartbeat_finish(struct api *a, struct api_pending *p,
+    struct api_response *rs)
+{
+	char err[256];
+
+	memset(rs, 0, sizeof(*rs));
+	if (heartbeat_answer(a, p->node, rs, err, sizeof(err)) < 0) {
+		struct api_request rq;
+
+		memset(&rq, 0, sizeof(rq));
+		rq.method = "POST";
+		rq.path = "/v1/heartbeat";
+		fail(rs, &rq, 500, "%s", err);
+	}
+	rs->ts = a->now();
+	if (sig_response(&p->keys, p->nonce, rs->status, rs->ts, rs->body,
+	    rs->bodylen, rs->sig) == 0)
+		rs->is_signed = 1;
+	explicit_bzero(p, sizeof(*p));
+}
+
+static void
+metric_text(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+metric_text(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n < *cap - *len) {
+			*len += (size_t)n;
+			return;
+		}
+		char *nb = realloc(*buf, *cap * 2 + (size_t)n);
+		if (nb == NULL)
+			return;
+		*buf = nb;
+		*cap = *cap * 2 + (size_t)n;
+	}
+}
+
+void
+api_metrics(struct api *a, int waiting, struct api_response *rs)
+{
+	static const char *const states[] = { "joining", "admitted", "left" };
+	size_t len = 0, cap = 4096, k;
+	char *b, err[256];
+	long n;
+	int i, j;
+
+	memset(rs, 0, sizeof(*rs));
+	if ((b = malloc(cap)) == NULL) {
+		rs->status = 500;
+		return;
+	}
+	b[0] = '\0';
+	metric_text(&b, &len, &cap, "# HELP vnode_nodes Nodes in the hook's "
+	    "registry, by state.\n# TYPE vnode_nodes gauge\n");
+	for (k = 0; k < sizeof(states) / sizeof(states[0]); k++) {
+		if (db_node_count(a->db, states[k], &n, err, sizeof(err)) != 0)
+			n = -1;
+		metric_text(&b, &len, &cap, "vnode_nodes{state=\"%s\"} %ld\n",
+		    states[k], n);
+	}
+	metric_text(&b, &len, &cap, "# HELP vnode_joins_total Join requests, by "
+	    "result.\n# TYPE vnode_joins_total counter\n"
+	    "vnode_joins_total{result=\"admitted\"} %lu\n"
+	    "vnode_joins_total{result=\"readmitted\"} %lu\n"
+	    "vnode_joins_total{result=\"refused\"} %lu\n"
+	    "vnode_joins_total{result=\"failed\"} %lu\n",
+	    a->m.joins_admitted, a->m.joins_readmitted, a->m.joins_refused,
+	    a->m.joins_failed);
+	metric_text(&b, &len, &cap, "# HELP vnode_heartbeats_total Heartbeats "
+	    "received.\n# TYPE vnode_heartbeats_total counter\n"
+	    "vnode_heartbeats_total %lu\n"
+	    "# HELP vnode_suspensions_total Nodes back from a suspension.\n"
+	    "# TYPE vnode_suspensions_total counter\n"
+	    "vnode_suspensions_total %lu\n"
+	    "# HELP vnode_heartbeats_waiting Heartbeats waiting for an order.\n"
+	    "# TYPE vnode_heartbeats_waiting gauge\n"
+	    "vnode_heartbeats_waiting %d\n", a->m.heartbeats, a->m.suspensions,
+	    waiting);
+	metric_text(&b, &len, &cap, "# HELP vnode_join_phase_seconds Time of "
+	    "each step of a node's join, as its agent reports it.\n"
+	    "# TYPE vnode_join_phase_seconds histogram\n");
+	for (i = 0; i < API_PHASES; i++) {
+		const struct api_histogram *h = &a->m.phase[i];
+
+		for (j = 0; j < API_BUCKETS; j++)
+			metric_text(&b, &len, &cap, "vnode_join_phase_seconds_bucket"
+			    "{phase=\"%s\",le=\"%g\"} %lu\n", phases[i],
+			    bounds[j], h->bucket[j]);
+		metric_text(&b, &len, &cap, "vnode_join_phase_seconds_bucket"
+		    "{phase=\"%s\",le=\"+Inf\"} %lu\n"
+		    "vnode_join_phase_seconds_sum{phase=\"%s\"} %.6f\n"
+		    "vnode_join_phase_seconds_count{phase=\"%s\"} %lu\n",
+		    phases[i], h->count, phases[i], h->sum, phases[i], h->count);
+	}
+	rs->status = 200;
+	rs->body = b;
+	rs->bodylen = len;
+	snprintf(rs->log, sizeof(rs->log), "GET /metrics");
+}
+
 static void
 sign_answer(struct api *a, const struct auth *au, struct api_response *rs)
 {
@@ -733,6 +1018,7 @@ api_handle(struct api *a, const struct api_request *rq,
 		{ "/v1/status", do_status },
 		{ "/v1/drain", do_drain },
 		{ "/v1/leave", do_leave },
+		{ "/v1/heartbeat", do_heartbeat },
 	};
 	struct auth au;
 	char err[256];
@@ -766,7 +1052,11 @@ api_handle(struct api *a, const struct api_request *rq,
 		db_rollback(a->db);
 	else
 		routes[i].fn(a, rq, &au, rs);
-	if (au.ok)
+	if (strcmp(rq->path, "/v1/join") == 0 && rs->status >= 500)
+		a->m.joins_failed++;
+	else if (strcmp(rq->path, "/v1/join") == 0 && rs->status >= 400)
+		a->m.joins_refused++;
+	if (au.ok && !rs->suspend)
 		sign_answer(a, &au, rs);
 	explicit_bzero(&au, sizeof(au));
 }

@@ -11,12 +11,39 @@
 #include "db.h"
 #include "sig.h"
 
+#define API_WAIT_MAX	25	/* seconds a heartbeat may wait for an order */
+#define API_PHASES	7
+#define API_BUCKETS	12
+
+struct api_histogram {
+	unsigned long bucket[API_BUCKETS];	/* cumulative counts */
+	unsigned long count;
+	double sum;
+};
+
+struct api_metrics {
+	unsigned long joins_admitted, joins_readmitted, joins_refused,
+	    joins_failed;
+	unsigned long heartbeats;
+	unsigned long suspensions;	/* nodes that said they were suspended */
+	struct api_histogram phase[API_PHASES];
+};
+
 struct api {
 	const struct hook_config *cfg;
 	struct db *db;
 	unsigned char *munge_key;
 	size_t munge_len;
 	long (*now)(void);		/* the clock; tests may replace it */
+	struct api_metrics m;
+};
+
+/* A heartbeat that waits for an order: what answering it later needs. */
+struct api_pending {
+	char node[64];
+	struct sig_keys keys;
+	char nonce[SIG_NONCE_LEN + 1];
+	double wait;			/* seconds */
 };
 
 struct api_request {
@@ -39,6 +66,8 @@ struct api_response {
 	long ts;
 	char sig[SIG_HEX_LEN + 1];
 	char log[512];			/* one line for the daemon's log */
+	int suspend;			/* no answer yet: wait with pending */
+	struct api_pending pending;
 };
 
 /* Reads the munge key the hook hands out; err names what was wrong. */
@@ -48,5 +77,11 @@ void api_fini(struct api *a);
 void api_handle(struct api *a, const struct api_request *rq,
     struct api_response *rs);
 void api_response_free(struct api_response *rs);
+/* Answer a heartbeat that waited (rs->suspend was set): with the node's
+ * next order, or none.  p is wiped. */
+void api_heartbeat_finish(struct api *a, struct api_pending *p,
+    struct api_response *rs);
+/* GET /metrics, Prometheus text; waiting: heartbeats waiting now. */
+void api_metrics(struct api *a, int waiting, struct api_response *rs);
 
 #endif

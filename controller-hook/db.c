@@ -34,11 +34,21 @@ static const char schema[] =
     "  state TEXT NOT NULL,"
     "  master TEXT,"
     "  created INTEGER NOT NULL,"
-    "  updated INTEGER NOT NULL);"
+    "  updated INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS nodes_token ON nodes(token);"
     "CREATE TABLE IF NOT EXISTS nonces ("
     "  nonce TEXT PRIMARY KEY,"
-    "  ts INTEGER NOT NULL);";
+    "  ts INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS orders ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  node TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  arg TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  delivered INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS orders_pending ON orders(node, delivered);"
+    "PRAGMA user_version = 1;";
 
 int
 db_open(const char *path, struct db **out, char *err, size_t errlen)
@@ -308,7 +318,7 @@ db_nonce_purge(struct db *db, long before, char *err, size_t errlen)
 }
 
 #define NODE_COLS "id, name, instance, token, addr, hostname, state, master, " \
-    "created, updated"
+    "created, updated, last_seen"
 
 static int
 node_row(sqlite3_stmt *st, struct db_node *n)
@@ -324,6 +334,7 @@ node_row(sqlite3_stmt *st, struct db_node *n)
 	n->has_master = master_col(st, 7, n->master) == 0;
 	n->created = (long)sqlite3_column_int64(st, 8);
 	n->updated = (long)sqlite3_column_int64(st, 9);
+	n->last_seen = (long)sqlite3_column_int64(st, 10);
 	return 0;
 }
 
@@ -454,6 +465,8 @@ db_node_list(struct db *db, char *err, size_t errlen)
 		    json_object_new_int64(n.created));
 		json_object_object_add(o, "updated",
 		    json_object_new_int64(n.updated));
+		json_object_object_add(o, "last_seen",
+		    json_object_new_int64(n.last_seen));
 		json_object_array_add(arr, o);
 		explicit_bzero(n.master, sizeof(n.master));
 	}
@@ -464,4 +477,109 @@ db_node_list(struct db *db, char *err, size_t errlen)
 	}
 	sqlite3_finalize(st);
 	return arr;
+}
+
+int
+db_node_seen(struct db *db, const char *name, long now, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	st = prep(db, "UPDATE nodes SET last_seen = ? WHERE name = ?", err,
+	    errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+	return step_done(db, st, err, errlen);
+}
+
+int
+db_order_add(struct db *db, const char *node, const char *kind,
+    const char *arg, long now, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	st = prep(db, "INSERT INTO orders(node, kind, arg, created) "
+	    "VALUES(?, ?, ?, ?)", err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, node, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, arg, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, now);
+	return step_done(db, st, err, errlen);
+}
+
+int
+db_order_take(struct db *db, const char *node, long now, struct db_order *o,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = prep(db, "SELECT id, kind, arg FROM orders WHERE node = ? AND "
+	    "delivered = 0 ORDER BY id LIMIT 1", err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, node, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(o, 0, sizeof(*o));
+		o->id = (long)sqlite3_column_int64(st, 0);
+		copy_col(st, 1, o->kind, sizeof(o->kind));
+		copy_col(st, 2, o->arg, sizeof(o->arg));
+		rc = 0;
+	} else if (rc == SQLITE_DONE)
+		rc = 1;
+	else
+		rc = errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	sqlite3_finalize(st);
+	if (rc != 0)
+		return rc;
+	st = prep(db, "UPDATE orders SET delivered = ? WHERE id = ?", err,
+	    errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, o->id);
+	return step_done(db, st, err, errlen);
+}
+
+int
+db_order_pending(struct db *db, void (*fn)(void *arg, const char *node),
+    void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = prep(db, "SELECT DISTINCT node FROM orders WHERE delivered = 0",
+	    err, errlen);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	return 0;
+}
+
+int
+db_node_count(struct db *db, const char *state, long *n, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = prep(db, "SELECT count(*) FROM nodes WHERE state = ?", err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	return 0;
 }

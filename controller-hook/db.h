@@ -35,6 +35,13 @@ struct db_node {
 	int has_master;
 	long created;
 	long updated;
+	long last_seen;		/* last heartbeat, unix time; 0: none yet */
+};
+
+struct db_order {
+	long id;
+	char kind[16];		/* "retire" */
+	char arg[64];
 };
 
 int db_open(const char *path, struct db **out, char *err, size_t errlen);
@@ -69,7 +76,23 @@ int db_node_insert(struct db *db, const char *prefix, struct db_node *n,
 /* Write back state, addr, hostname, master (all of n's mutable fields). */
 int db_node_update(struct db *db, const struct db_node *n, char *err,
     size_t errlen);
-/* [{name, instance, token, addr, hostname, state, created, updated}] */
+/* [{name, instance, token, addr, hostname, state, created, updated,
+ * last_seen}] */
 struct json_object *db_node_list(struct db *db, char *err, size_t errlen);
+int db_node_seen(struct db *db, const char *name, long now, char *err,
+    size_t errlen);
+int db_node_count(struct db *db, const char *state, long *n, char *err,
+    size_t errlen);
+
+/* Orders for nodes, delivered on their heartbeat. */
+int db_order_add(struct db *db, const char *node, const char *kind,
+    const char *arg, long now, char *err, size_t errlen);
+/* The node's oldest order not yet delivered, marked delivered: 0, or 1
+ * when there is none. */
+int db_order_take(struct db *db, const char *node, long now,
+    struct db_order *o, char *err, size_t errlen);
+/* fn for each node with an order waiting. */
+int db_order_pending(struct db *db, void (*fn)(void *arg, const char *node),
+    void *arg, char *err, size_t errlen);
 
 #endif

@@ -3,9 +3,12 @@
  * vnode-hookd(8).
  *
  * main() reads like a start-up script: configuration, crypto, registry,
- * Slurm, the HTTP listener; then it waits for a signal and undoes it all in
- * reverse.  The HTTP server runs one thread, so requests are handled one at
- * a time, in order.
+ * Slurm, the HTTP listener; then it ticks until a signal, and undoes it all
+ * in reverse.  The HTTP server runs one thread, so requests are handled one
+ * at a time, in order.  A heartbeat with nothing to tell its node is
+ * suspended (libmicrohttpd's suspend/resume), not answered: the main
+ * thread's tick resumes it when an order for the node comes, or when it has
+ * waited long enough.  So a thousand waiting nodes cost no threads.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <pthread.h>
 
 #include "api.h"
 #include "config.h"
@@ -28,14 +32,29 @@
 #include "slurm.h"
 #include "util.h"
 
+#define TICK 0.2			/* seconds */
+
 struct upload {
 	char *buf;
 	size_t len;
 	int too_big;
+	int waiting;			/* suspended, in the waiters list */
+	int resumed;			/* resumed: answer from pending */
+	struct api_pending pending;
+};
+
+struct waiter {
+	struct MHD_Connection *c;
+	struct upload *up;
+	double deadline;		/* mono_now() */
+	struct waiter *next;
 };
 
 static struct api api;
 static struct hook_config cfg;
+static pthread_mutex_t waiters_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct waiter *waiters;
+static int nwaiting;
 
 static void __attribute__((noreturn))
 usage(void)
@@ -64,6 +83,107 @@ send_json(struct MHD_Connection *c, const struct api_response *rs)
 	ret = MHD_queue_response(c, (unsigned int)rs->status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result
+send_text(struct MHD_Connection *c, const struct api_response *rs)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(rs->bodylen, rs->body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type",
+	    "text/plain; version=0.0.4");
+	ret = MHD_queue_response(c, (unsigned int)rs->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Park a heartbeat until an order comes or its wait is over. */
+static void
+wait_for_order(struct MHD_Connection *c, struct upload *up,
+    struct api_response *rs)
+{
+	struct waiter *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		/* no room to wait: answer at once, with no order */
+		up->resumed = 1;
+		up->pending = rs->pending;
+		return;
+	}
+	up->pending = rs->pending;
+	up->waiting = 1;
+	w->c = c;
+	w->up = up;
+	w->deadline = mono_now() + rs->pending.wait;
+	explicit_bzero(&rs->pending, sizeof(rs->pending));
+	MHD_suspend_connection(c);
+	pthread_mutex_lock(&waiters_mu);
+	w->next = waiters;
+	waiters = w;
+	nwaiting++;
+	pthread_mutex_unlock(&waiters_mu);
+}
+
+struct pending_nodes {
+	char (*names)[64];
+	size_t n, cap;
+};
+
+static void
+add_pending(void *arg, const char *node)
+{
+	struct pending_nodes *p = arg;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		char (*nn)[64] = realloc(p->names, cap * sizeof(*nn));
+
+		if (nn == NULL)
+			return;
+		p->names = nn;
+		p->cap = cap;
+	}
+	snprintf(p->names[p->n++], sizeof(p->names[0]), "%s", node);
+}
+
+/* Resume the heartbeats whose node has an order, or whose wait is over;
+ * all of them when everything stops. */
+static void
+tick(struct db *ticker, int all)
+{
+	struct pending_nodes p = { NULL, 0, 0 };
+	struct waiter **wp, *w;
+	double now = mono_now();
+	char err[256];
+	size_t i;
+	int wake;
+
+	pthread_mutex_lock(&waiters_mu);
+	if (waiters != NULL && !all &&
+	    db_order_pending(ticker, add_pending, &p, err, sizeof(err)) != 0)
+		log_warnx("orders: %s", err);
+	for (wp = &waiters; (w = *wp) != NULL;) {
+		wake = all || now >= w->deadline;
+		for (i = 0; !wake && i < p.n; i++)
+			wake = strcmp(p.names[i], w->up->pending.node) == 0;
+		if (!wake) {
+			wp = &w->next;
+			continue;
+		}
+		*wp = w->next;
+		nwaiting--;
+		w->up->waiting = 0;
+		w->up->resumed = 1;
+		MHD_resume_connection(w->c);
+		free(w);
+	}
+	pthread_mutex_unlock(&waiters_mu);
+	free(p.names);
 }
 
 static enum MHD_Result
@@ -136,6 +256,15 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (up->resumed) {
+		/* a heartbeat that waited: its answer now */
+		api_heartbeat_finish(&api, &up->pending, &rs);
+		up->resumed = 0;
+		log_debug("%s", rs.log);
+		ret = send_json(c, &rs);
+		api_response_free(&rs);
+		return ret;
+	}
 	peer_of(c, peer, sizeof(peer));
 	if (up->too_big) {
 		log_warnx("%s %s from %s: 413 body larger than %ld bytes", method,
@@ -153,7 +282,21 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	rq.body = up->buf != NULL ? up->buf : "";
 	rq.bodylen = up->len;
 	rq.peer = peer;
+	if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0) {
+		pthread_mutex_lock(&waiters_mu);
+		n = nwaiting;
+		pthread_mutex_unlock(&waiters_mu);
+		api_metrics(&api, (int)n, &rs);
+		ret = send_text(c, &rs);
+		api_response_free(&rs);
+		return ret;
+	}
 	api_handle(&api, &rq, &rs);
+	if (rs.suspend) {
+		wait_for_order(c, up, &rs);
+		api_response_free(&rs);
+		return MHD_YES;
+	}
 	/* status is polled while a node waits to be usable: only with -d */
 	if (rs.status >= 400)
 		log_warnx("%s", rs.log);
@@ -176,6 +319,7 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c;
 	(void)toe;
 	if (up != NULL) {
+		explicit_bzero(&up->pending, sizeof(up->pending));
 		free(up->buf);
 		free(up);
 		*con_cls = NULL;
@@ -197,7 +341,8 @@ listen_start(char *err, size_t errlen)
 		errf(err, errlen, "listen address %s", cfg.listen_host);
 		return NULL;
 	}
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
 	    (uint16_t)cfg.listen_port, NULL, NULL, handler, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
@@ -216,10 +361,11 @@ main(int argc, char *argv[])
 {
 	const char *path = CONFIG_PATH;
 	struct MHD_Daemon *httpd;
-	struct db *db;
+	struct db *db, *ticker;
+	struct timespec tmo;
 	char err[512];
 	sigset_t set;
-	int ch, check = 0, sig;
+	int ch, check = 0, sig, i, lfd;
 
 	log_init("vnode-hookd", 0);
 	while ((ch = getopt(argc, argv, "df:n")) != -1) {
@@ -259,7 +405,8 @@ main(int argc, char *argv[])
 
 	if (crypto_init(err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	if (db_open(cfg.database, &db, err, sizeof(err)) != 0)
+	if (db_open(cfg.database, &db, err, sizeof(err)) != 0 ||
+	    db_open(cfg.database, &ticker, err, sizeof(err)) != 0)
 		fatalx("registry: %s", err);
 	if (api_init(&api, &cfg, db, err, sizeof(err)) != 0)
 		fatalx("%s", err);
@@ -270,15 +417,29 @@ main(int argc, char *argv[])
 	log_info("listening on %s:%d, admitting nodes in %s mode as %s<n>",
 	    cfg.listen_host, cfg.listen_port, cfg.admit, cfg.name_prefix);
 
-	do {
-		if (sigwait(&set, &sig) != 0)
-			sig = SIGTERM;
-	} while (sig == SIGHUP);
+	tmo.tv_sec = 0;
+	tmo.tv_nsec = (long)(TICK * 1e9);
+	for (;;) {
+		sig = sigtimedwait(&set, NULL, &tmo);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		tick(ticker, 0);
+	}
 	log_info("signal %d: stopping", sig);
 
+	/* no new connections; answer every waiting heartbeat, give the
+	 * server's thread time to send the answers, then stop it */
+	lfd = MHD_quiesce_daemon(httpd);
+	for (i = 0; i < 3; i++) {
+		tick(ticker, 1);
+		sleep_seconds(TICK, NULL);
+	}
 	MHD_stop_daemon(httpd);
+	if (lfd >= 0)
+		close(lfd);
 	sl_fini();
 	api_fini(&api);
+	db_close(ticker);
 	db_close(db);
 	crypto_shutdown();
 	return 0;

@@ -22,6 +22,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "log.h"
+#include "names.h"
 #include "sig.h"
 #include "util.h"
 
@@ -31,7 +32,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: vnodectl [-f config] token create [--uses N] [--ttl DURATION]\n"
 	    "       vnodectl [-f config] token list\n"
-	    "       vnodectl [-f config] nodes\n");
+	    "       vnodectl [-f config] nodes\n"
+	    "       vnodectl [-f config] retire NODE\n");
 	exit(2);
 }
 
@@ -184,6 +186,31 @@ node_list(struct db *db)
 	return 0;
 }
 
+/* The node leaves by itself when its agent next hears from the hook. */
+static int
+retire(struct db *db, const char *name)
+{
+	struct db_node n;
+	char err[256];
+	int rc;
+
+	if (!name_node_valid(name))
+		fatalx("retire: \"%s\" is not a node name", name);
+	if ((rc = db_node_by_name(db, name, &n, err, sizeof(err))) < 0)
+		fatalx("%s", err);
+	explicit_bzero(n.master, sizeof(n.master));
+	if (rc > 0)
+		fatalx("retire: no node %s in the registry", name);
+	if (strcmp(n.state, "admitted") != 0)
+		fatalx("retire: %s is %s, not admitted", name, n.state);
+	if (db_order_add(db, name, "retire", "", wall_now(), err,
+	    sizeof(err)) != 0)
+		fatalx("%s", err);
+	log_info("%s will drain, requeue its jobs and leave at its next "
+	    "heartbeat", name);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -222,6 +249,8 @@ main(int argc, char *argv[])
 		rc = token_list(db);
 	else if (strcmp(argv[0], "nodes") == 0 && argc == 1)
 		rc = node_list(db);
+	else if (strcmp(argv[0], "retire") == 0 && argc == 2)
+		rc = retire(db, argv[1]);
 	else
 		usage();
 	db_close(db);

@@ -1,0 +1,54 @@
+#!/bin/bash
+# The controller's hook is down when the node boots and comes up 30 s
+# later: the agent keeps trying (backoff with jitter) and joins soon after.
+# The agent killed with SIGKILL mid-join and started again: the node joins
+# once, as the same node, with one slurmd.
+. "$(dirname "$0")/test.common"
+vt_init
+ctl_start
+tok=$(token 3)
+for n in n1 n2 n3; do
+	node_create $n
+	agent_conf $n "$tok"
+done
+
+# 1. hook down at boot, up 30 s later
+hookd_stop
+agent n1 join &
+a1=$!
+sleep 30
+grep -q "join: attempt [0-9]*: .*retrying in" "$T/n1.agent.log" ||
+    fail "no retries while the hook was down"
+kill -0 $a1 2>/dev/null || fail "the agent gave up while the hook was down"
+hookd_start
+wait $a1 || fail "join after the hook came back exited with $?"
+grep -q "join: admitted as vm-1" "$T/n1.agent.log" || fail "n1 not admitted"
+say "n1 joined after $(grep -c 'retrying in' "$T/n1.agent.log") retries"
+
+# 2. SIGKILL after the hook admitted the node, before it is ready
+agent n2 join &
+a2=$!
+admitted() { vnodectl nodes | grep -q "inst-n2-$NSP\$"; }
+wait_for 30 "n2 admitted" admitted
+apid=$(sb n2 pgrep -x vnode-agent) && sb n2 kill -KILL "$apid"
+wait $a2
+agent n2 join || fail "join after SIGKILL exited with $?"
+[ "$(vnodectl nodes | grep -c "inst-n2-$NSP\$")" = 1 ] ||
+    fail "n2 in the registry more than once: $(vnodectl nodes)"
+vm2=$(vnodectl nodes | awk -v i="inst-n2-$NSP" '$NF == i {print $1}')
+[ "$(node_state "$vm2")" = idle ] || fail "$vm2 is $(node_state "$vm2")"
+[ "$(sb n2 pgrep -c -x slurmd)" = 1 ] || fail "slurmd count on n2: $(sb n2 pgrep -c -x slurmd)"
+
+# 3. SIGKILL before the join step (during the time step)
+agent n3 join &
+a3=$!
+timing() { grep -q "vnode-agent: settings:" "$T/n3.agent.log"; }
+wait_for 30 "n3 started" timing
+apid=$(sb n3 pgrep -x vnode-agent) && sb n3 kill -KILL "$apid"
+wait $a3
+agent n3 join || fail "join after an early SIGKILL exited with $?"
+[ "$(vnodectl nodes | grep -c "inst-n3-$NSP\$")" = 1 ] ||
+    fail "n3 in the registry more than once: $(vnodectl nodes)"
+[ "$(sb ctl sinfo -h -N -p vnode -o %N | wc -l)" = 3 ] ||
+    fail "Slurm nodes: $(sb ctl sinfo -h -N -o %N | tr '\n' ' ')"
+exit 0
