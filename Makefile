@@ -30,7 +30,7 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 
 NSS_LIBS  = $(shell pkg-config --libs nss 2>/dev/null)
 COMMON    := log util crypto sig names jsonutil spawn atomicfile kvconf
-AGENT     := main settings isofs metadata timesync hookclient join munge slurmd state nodeapi daemon clockwatch notify
+AGENT     := main settings isofs metadata timesync hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify
 HOOK      := hookd config api db slurm
 CTL       := vnodectl config db
 
@@ -45,10 +45,11 @@ CTL_LIBS   = -lsqlite3 -ljson-c $(NSS_LIBS)
 
 PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl
 TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit
-UNITS     := test_sig test_names test_settings test_util
+UNITS     := test_sig test_names test_settings test_util test_clockwatch
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
-.PHONY: all check check-asan demo deps install clean unit system bench
+.PHONY: all check check-asan demo deps install clean unit system bench fuzz \
+	fuzz-regress
 all: $(PROGS) $(TESTPROGS)
 
 # V=1 shows the whole command lines
@@ -60,6 +61,7 @@ $(O)/%.o: %.c
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(O)/tests/unit/test_settings.o: ALL_CFLAGS += -Iagent
+$(O)/tests/unit/test_clockwatch.o: ALL_CFLAGS += -Iagent
 
 $(O)/vnode-agent: $(AGENT_O) $(COMMON_O)
 	$(if $(Q),@echo "  LD      $@")
@@ -97,11 +99,48 @@ $(O)/tests/test_util: $(O)/tests/unit/test_util.o $(COMMON_O)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS)
+$(O)/tests/test_clockwatch: $(O)/tests/unit/test_clockwatch.o \
+    $(O)/agent/clockwatch.o
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 $(O)/tests/test_settings: $(O)/tests/unit/test_settings.o \
     $(O)/agent/settings.o $(O)/agent/isofs.o $(COMMON_O)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS)
+
+# fuzzing: libFuzzer with ASan and UBSan (clang); FUZZ_TIME seconds each
+FUZZ_TIME ?= 600
+FUZZ_O    := build-fuzz
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
+    -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZERS   := fuzz_agent
+FUZZ_AGENT_OBJS := settings isofs join hookclient state
+$(FUZZ_O)/fuzz_agent: tests/fuzz/fuzz_agent.c
+	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
+	    $(FUZZ_AGENT_OBJS:%=$(FUZZ_O)/agent/%.o) $(COMMON_O:$(O)/%=$(FUZZ_O)/%)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=gnu11 -D_GNU_SOURCE -Icommon \
+	    -Iagent $(PKG_CFLAGS) -o $@ $< $(FUZZ_AGENT_OBJS:%=$(FUZZ_O)/agent/%.o) \
+	    $(COMMON_O:$(O)/%=$(FUZZ_O)/%) -lcurl -ljson-c $(NSS_LIBS)
+
+# make fuzz: each target for FUZZ_TIME seconds, new finds added to its corpus
+fuzz: deps $(FUZZERS:%=$(FUZZ_O)/%)
+	@for f in $(FUZZERS); do \
+	    mkdir -p tests/fuzz/corpus/$$f; \
+	    echo "fuzz: $$f for $(FUZZ_TIME) s"; \
+	    $(FUZZ_O)/$$f -max_total_time=$(FUZZ_TIME) -max_len=131072 \
+	        -timeout=10 -print_final_stats=1 tests/fuzz/corpus/$$f || exit 1; \
+	done
+
+# every stored corpus input once, as a regression test (make check)
+fuzz-regress: $(FUZZERS:%=$(FUZZ_O)/%)
+	@for f in $(FUZZERS); do \
+	    n=$$(ls tests/fuzz/corpus/$$f | wc -l); \
+	    $(FUZZ_O)/$$f -runs=0 tests/fuzz/corpus/$$f >$(FUZZ_O)/$$f.log 2>&1 && \
+	        echo "PASS $$f corpus ($$n inputs)" || \
+	        { echo "FAIL $$f corpus"; tail -n 30 $(FUZZ_O)/$$f.log; exit 1; }; \
+	done
 
 deps:
 	@tests/deps
@@ -114,6 +153,7 @@ system: all
 
 check: deps
 	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory fuzz-regress
 	@$(MAKE) --no-print-directory system
 
 check-asan: deps
@@ -141,6 +181,6 @@ install: $(PROGS)
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

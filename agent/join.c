@@ -139,6 +139,52 @@ out:
 	return rc;
 }
 
+static int
+read_mounts(struct json_object *o, struct join_result *r, char *err,
+    size_t errlen)
+{
+	struct json_object *arr, *m;
+	struct join_mount *jm;
+	const char *name, *src, *tgt, *type, *opt, *what;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(o, "mounts", &arr) || arr == NULL ||
+	    !json_object_is_type(arr, json_type_array))
+		return errf(err, errlen, "\"mounts\": missing");
+	n = json_object_array_length(arr);
+	if (n > JOIN_MAX_MOUNTS)
+		return errf(err, errlen, "\"mounts\": more than %d",
+		    JOIN_MAX_MOUNTS);
+	for (i = 0; i < n; i++) {
+		m = json_object_array_get_idx(arr, i);
+		if (m == NULL || !json_object_is_type(m, json_type_object))
+			return errf(err, errlen, "\"mounts\"[%zu]: not an object",
+			    i);
+		jm = &r->mounts[i];
+		if (js_str(m, "name", 1, sizeof(jm->name) - 1, &name, err,
+		    errlen) != 0 ||
+		    js_str(m, "source", 1, sizeof(jm->source) - 1, &src, err,
+		    errlen) != 0 ||
+		    js_str(m, "target", 1, sizeof(jm->target) - 1, &tgt, err,
+		    errlen) != 0 ||
+		    js_str(m, "type", 1, sizeof(jm->type) - 1, &type, err,
+		    errlen) != 0 ||
+		    js_str(m, "options", 1, sizeof(jm->options) - 1, &opt, err,
+		    errlen) != 0)
+			return -1;
+		if (!name_feature_valid(name) ||
+		    name_mount_valid(src, tgt, type, opt, &what) != 0)
+			return errf(err, errlen, "\"mounts\"[%zu]: not valid", i);
+		snprintf(jm->name, sizeof(jm->name), "%s", name);
+		snprintf(jm->source, sizeof(jm->source), "%s", src);
+		snprintf(jm->target, sizeof(jm->target), "%s", tgt);
+		snprintf(jm->type, sizeof(jm->type), "%s", type);
+		snprintf(jm->options, sizeof(jm->options), "%s", opt);
+		r->nmounts++;
+	}
+	return 0;
+}
+
 int
 join_parse_answer(const char *body, size_t len, const struct sig_keys *k,
     const char *nonce, struct join_result *r, char *err, size_t errlen)
@@ -187,6 +233,10 @@ join_parse_answer(const char *body, size_t len, const struct sig_keys *k,
 	}
 	if (n == 0) {
 		errf(err, errlen, "answer: \"features\": empty");
+		goto out;
+	}
+	if (read_mounts(o, r, e, sizeof(e)) != 0) {
+		errf(err, errlen, "answer: %s", e);
 		goto out;
 	}
 	if (open_secrets(o, k, nonce, r, e, sizeof(e)) != 0) {

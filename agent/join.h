@@ -18,6 +18,16 @@ struct join_facts {
 	long memory_mb;
 };
 
+#define JOIN_MAX_MOUNTS 8
+
+struct join_mount {
+	char name[33];
+	char source[256];
+	char target[201];
+	char type[17];
+	char options[256];
+};
+
 struct join_result {
 	char node[64];
 	char addr[64];
@@ -27,6 +37,8 @@ struct join_result {
 	long memory_mb;
 	char features[1100];		/* comma-separated */
 	int rejoin;
+	struct join_mount mounts[JOIN_MAX_MOUNTS];
+	int nmounts;
 	unsigned char *munge_key;	/* wiped and freed by join_result_free */
 	size_t munge_len;
 	char credential[SECRET_LEN + 1];

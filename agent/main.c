@@ -27,6 +27,7 @@
 #include "join.h"
 #include "log.h"
 #include "metadata.h"
+#include "mounts.h"
 #include "munge.h"
 #include "nodeapi.h"
 #include "notify.h"
@@ -45,6 +46,7 @@ enum exit_code {
 	EXIT_SLURMD = 6,
 	EXIT_READY = 7,
 	EXIT_LEAVE = 8,
+	EXIT_MOUNTS = 9,
 };
 
 #define HEARTBEAT_WAIT	20	/* seconds a heartbeat waits at the hook */
@@ -182,7 +184,7 @@ step_join(const struct settings *s, struct join_result *j)
 	struct join_facts f;
 	struct node_state st;
 	char err[1024];
-	int refused, rc;
+	int refused, rc, i;
 
 	step_begin();
 	if (join_facts_gather(s, &f, err, sizeof(err)) != 0)
@@ -199,6 +201,9 @@ step_join(const struct settings *s, struct join_result *j)
 	snprintf(st.hook_url, sizeof(st.hook_url), "%s", s->hook_url);
 	snprintf(st.instance, sizeof(st.instance), "%s", s->instance_id);
 	snprintf(st.credential, sizeof(st.credential), "%s", j->credential);
+	for (i = 0; i < j->nmounts && i < STATE_MAX_MOUNTS; i++)
+		snprintf(st.mounts[st.nmounts++], sizeof(st.mounts[0]), "%s",
+		    j->mounts[i].target);
 	if (state_save(&st, err, sizeof(err)) != 0)
 		step_fail(EXIT_JOIN, "join", "admitted as %s, but cannot keep the "
 		    "node's credential: %s", j->node, err);
@@ -206,6 +211,22 @@ step_join(const struct settings *s, struct join_result *j)
 	step_ok("join", "%s as %s, address %s, features %s (%d attempt%s)",
 	    j->rejoin ? "readmitted" : "admitted", j->node, j->addr,
 	    j->features, j->attempts, j->attempts == 1 ? "" : "s");
+}
+
+static void
+step_mounts(const struct join_result *j)
+{
+	char err[1024];
+	int done;
+
+	if (j->nmounts == 0)
+		return;
+	step_begin();
+	if (mounts_apply(j->mounts, j->nmounts, &done, err, sizeof(err)) != 0)
+		step_fail(EXIT_MOUNTS, "mounts", "%s; not starting munge or "
+		    "slurmd without the shared file systems", err);
+	step_ok("mounts", "%d file system%s mounted (%d already were)",
+	    j->nmounts, j->nmounts == 1 ? "" : "s", j->nmounts - done);
 }
 
 static void
@@ -311,6 +332,7 @@ join_steps(struct settings *s, const char *drive, const char *file,
 	step_settings(s, drive, file);
 	step_time(s);
 	step_join(s, &j);
+	step_mounts(&j);
 	step_munge(&j);
 	step_slurmd(&j);
 	step_ready(s, &j);
@@ -346,7 +368,7 @@ leave_node(const struct settings *s)
 	struct node_status ns;
 	char err[1024], detail[2048];
 	double start = mono_now();
-	int rc, requeued, failed;
+	int rc, requeued, failed, i;
 
 	step_begin();
 	if ((rc = state_load(&st, err, sizeof(err))) < 0)
@@ -383,6 +405,15 @@ leave_node(const struct settings *s)
 	if (slurmd_stop(30, err, sizeof(err)) != 0)
 		step_fail(EXIT_LEAVE, "slurmd", "%s", err);
 	step_ok("slurmd", "stopped");
+
+	if (st.nmounts > 0) {
+		step_begin();
+		for (i = st.nmounts - 1; i >= 0; i--)
+			if (mount_remove(st.mounts[i], err, sizeof(err)) != 0)
+				log_warnx("unmount: %s", err);
+		step_ok("unmount", "%d file system%s", st.nmounts,
+		    st.nmounts == 1 ? "" : "s");
+	}
 
 	step_begin();
 	if (node_leave(&st, err, sizeof(err)) != 0)

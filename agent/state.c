@@ -20,9 +20,9 @@
 int
 state_save(const struct node_state *st, char *err, size_t errlen)
 {
-	struct json_object *o;
+	struct json_object *o, *m;
 	const char *text;
-	int rc;
+	int rc, i;
 
 	if (mkdir("/var/lib/vnode", 0700) != 0 && errno != EEXIST)
 		return errf(err, errlen, "/var/lib/vnode: %s", strerror(errno));
@@ -34,6 +34,10 @@ state_save(const struct node_state *st, char *err, size_t errlen)
 	    json_object_new_string(st->instance));
 	json_object_object_add(o, "credential",
 	    json_object_new_string(st->credential));
+	m = json_object_new_array();
+	for (i = 0; i < st->nmounts; i++)
+		json_object_array_add(m, json_object_new_string(st->mounts[i]));
+	json_object_object_add(o, "mounts", m);
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
 	rc = af_write(STATE_FILE, text, strlen(text), 0600, 0, 0, err, errlen);
 	explicit_bzero((void *)(uintptr_t)text, strlen(text));
@@ -44,10 +48,10 @@ state_save(const struct node_state *st, char *err, size_t errlen)
 int
 state_load(struct node_state *st, char *err, size_t errlen)
 {
-	struct json_object *o;
-	const char *node, *url, *inst, *cred;
+	struct json_object *o, *m = NULL;
+	const char *node, *url, *inst, *cred, *what;
 	char *buf = NULL, e[256];
-	size_t len = 0;
+	size_t len = 0, i;
 	int rc = -1;
 
 	memset(st, 0, sizeof(*st));
@@ -63,7 +67,9 @@ state_load(struct node_state *st, char *err, size_t errlen)
 	    js_str(o, "hook_url", 1, sizeof(st->hook_url) - 1, &url, e,
 	    sizeof(e)) != 0 ||
 	    js_str(o, "instance", 1, 64, &inst, e, sizeof(e)) != 0 ||
-	    js_str(o, "credential", 1, SECRET_LEN, &cred, e, sizeof(e)) != 0)
+	    js_str(o, "credential", 1, SECRET_LEN, &cred, e, sizeof(e)) != 0 ||
+	    js_str_array(o, "mounts", 0, STATE_MAX_MOUNTS, 200, &m, e,
+	    sizeof(e)) < 0)
 		errf(err, errlen, "%s: %s", STATE_FILE, e);
 	else if (!name_node_valid(node) || !secret_valid(cred))
 		errf(err, errlen, "%s: damaged", STATE_FILE);
@@ -73,6 +79,17 @@ state_load(struct node_state *st, char *err, size_t errlen)
 		snprintf(st->instance, sizeof(st->instance), "%s", inst);
 		snprintf(st->credential, sizeof(st->credential), "%s", cred);
 		rc = 0;
+		for (i = 0; m != NULL && i < json_object_array_length(m); i++) {
+			const char *t = json_object_get_string(
+			    json_object_array_get_idx(m, i));
+
+			if (name_mount_valid("x", t, "x", "", &what) != 0) {
+				rc = errf(err, errlen, "%s: damaged", STATE_FILE);
+				break;
+			}
+			snprintf(st->mounts[st->nmounts++], sizeof(st->mounts[0]),
+			    "%s", t);
+		}
 	}
 	json_object_put(o);
 out:

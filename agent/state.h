@@ -12,11 +12,15 @@
 
 #define STATE_FILE "/var/lib/vnode/node.json"
 
+#define STATE_MAX_MOUNTS 8
+
 struct node_state {
 	char node[64];
 	char hook_url[300];
 	char instance[65];
 	char credential[SECRET_LEN + 1];
+	char mounts[STATE_MAX_MOUNTS][201];	/* targets, to unmount at leave */
+	int nmounts;
 };
 
 int state_save(const struct node_state *st, char *err, size_t errlen);

@@ -137,3 +137,44 @@ name_hostport_valid(const char *s)
 	}
 	return port >= 1 && port <= 65535 && colon[1] != '0';
 }
+
+static int
+charset(const char *s, size_t min, size_t max, const char *extra)
+{
+	size_t i, n;
+
+	if (s == NULL || (n = strlen(s)) < min || n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!alnum(s[i]) && strchr(extra, s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+int
+name_mount_valid(const char *source, const char *target, const char *type,
+    const char *options, const char **what)
+{
+	size_t n;
+
+	*what = "source";
+	if (!charset(source, 1, 255, "_.:/@[]-"))
+		return -1;
+	*what = "target";
+	if (!charset(target, 2, 200, "_./-") || target[0] != '/' ||
+	    strstr(target, "//") != NULL || strstr(target, "/./") != NULL ||
+	    strstr(target, "/../") != NULL)
+		return -1;
+	n = strlen(target);
+	if (target[n - 1] == '/' || (n >= 2 && strcmp(target + n - 2, "/.") == 0) ||
+	    (n >= 3 && strcmp(target + n - 3, "/..") == 0))
+		return -1;
+	*what = "type";
+	if (!charset(type, 1, 16, "") || strchr(type, 'A') != NULL)
+		return -1;
+	*what = "options";
+	if (!charset(options, 0, 255, "_,.=:/-"))
+		return -1;
+	*what = NULL;
+	return 0;
+}

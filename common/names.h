@@ -21,6 +21,11 @@ int name_instance_valid(const char *s);
 int name_ipv4_valid(const char *s);
 /* host:port, host a host name or IPv4 address, port 1..65535. */
 int name_hostport_valid(const char *s);
+/* A mount for nodes: source ("server:/export", "tmpfs"), an absolute
+ * target without "." or ".." parts, a file system type, mount options.
+ * 0 when all four are well formed; else -1 and *what names the part. */
+int name_mount_valid(const char *source, const char *target,
+    const char *type, const char *options, const char **what);
 /* Name prefix policy: [a-z][a-z0-9-]*, 1..32 characters. */
 int name_prefix_valid(const char *s);
 

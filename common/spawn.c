@@ -79,16 +79,33 @@ child(struct spawn *sp, const struct ids *id, int in, int out, int errfd)
 	_exit(127);
 }
 
-/* The last non-empty line of buf, in place. */
+/* What the program said on standard error, its lines trimmed and joined
+ * by "; ", in place. */
 static const char *
-last_line(char *buf)
+one_line(char *buf)
 {
-	char *p;
+	char *in = buf, *out = buf, *end;
+	size_t n;
 
-	while ((p = strrchr(buf, '\n')) != NULL && p[1] == '\0')
-		*p = '\0';
-	p = strrchr(buf, '\n');
-	return p != NULL ? p + 1 : buf;
+	while (*in != '\0') {
+		while (*in == ' ' || *in == '\t' || *in == '\n' || *in == '\r')
+			in++;
+		if (*in == '\0')
+			break;
+		end = in + strcspn(in, "\n");
+		n = (size_t)(end - in);
+		while (n > 0 && (in[n - 1] == ' ' || in[n - 1] == '\r'))
+			n--;
+		if (out != buf) {
+			memcpy(out, "; ", 2);
+			out += 2;
+		}
+		memmove(out, in, n);
+		out += n;
+		in = end;
+	}
+	*out = '\0';
+	return buf;
 }
 
 int
@@ -241,10 +258,10 @@ spawn_run(struct spawn *sp, char *err, size_t errlen)
 	else if (WIFEXITED(status))
 		errf(err, errlen, "%s: exited with status %d%s%s", sp->argv[0],
 		    WEXITSTATUS(status), errlen_got ? ": " : "",
-		    last_line(errbuf));
+		    one_line(errbuf));
 	else
 		errf(err, errlen, "%s: killed by signal %d%s%s", sp->argv[0],
-		    WTERMSIG(status), errlen_got ? ": " : "", last_line(errbuf));
+		    WTERMSIG(status), errlen_got ? ": " : "", one_line(errbuf));
 out:
 	if (inp[0] >= 0)
 		close(inp[0]);

@@ -22,7 +22,8 @@ struct spawn {
 };
 
 /* 0 when the program exited with status 0; otherwise -1 and err says what
- * happened, with the last line the program wrote on standard error. */
+ * happened, with what the program wrote on standard error (its lines
+ * joined by "; "). */
 int spawn_run(struct spawn *sp, char *err, size_t errlen);
 
 #endif

@@ -455,6 +455,29 @@ join_by_token(struct api *a, const struct api_request *rq,
 	return 0;
 }
 
+static struct json_object *
+mounts_json(const struct hook_config *c)
+{
+	struct json_object *arr = json_object_new_array(), *m;
+	int i;
+
+	for (i = 0; i < c->nmounts; i++) {
+		m = json_object_new_object();
+		json_object_object_add(m, "name",
+		    json_object_new_string(c->mounts[i].name));
+		json_object_object_add(m, "source",
+		    json_object_new_string(c->mounts[i].source));
+		json_object_object_add(m, "target",
+		    json_object_new_string(c->mounts[i].target));
+		json_object_object_add(m, "type",
+		    json_object_new_string(c->mounts[i].type));
+		json_object_object_add(m, "options",
+		    json_object_new_string(c->mounts[i].options));
+		json_object_array_add(arr, m);
+	}
+	return arr;
+}
+
 static void
 do_join(struct api *a, const struct api_request *rq, struct auth *au,
     struct api_response *rs)
@@ -536,6 +559,7 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	json_object_object_add(answer, "memory_mb",
 	    json_object_new_int64(j.memory_mb));
 	json_object_object_add(answer, "features", farr);
+	json_object_object_add(answer, "mounts", mounts_json(a->cfg));
 	json_object_object_add(answer, "rejoin", json_object_new_boolean(rejoin));
 	if (seal_secrets(a, au, n.name, secret, answer) != 0) {
 		fail(rs, rq, 500, "sealing the answer failed");

@@ -134,6 +134,42 @@ directive(struct hook_config *c, const char *key, const char *v,
 	return -1;
 }
 
+/* mount.NAME = SOURCE TARGET TYPE [OPTIONS] */
+static int
+parse_mount(struct hook_config *c, const char *name, const char *v,
+    char *err, size_t errlen)
+{
+	struct hook_mount *m;
+	char buf[1024], *f[5], *save = NULL, *p;
+	const char *what;
+	int n = 0;
+
+	if (strlen(name) > 32 || !name_feature_valid(name))
+		return errf(err, errlen, "mount.%s: a mount's name is letters, "
+		    "digits, '_', '.' and '-', at most 32 of them", name);
+	if (c->nmounts == CONFIG_MAX_MOUNTS)
+		return errf(err, errlen, "more than %d mounts", CONFIG_MAX_MOUNTS);
+	if (strlen(v) >= sizeof(buf))
+		return errf(err, errlen, "mount.%s: too long", name);
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (p = strtok_r(buf, " \t", &save); p != NULL && n < 5;
+	    p = strtok_r(NULL, " \t", &save))
+		f[n++] = p;
+	if (n < 3 || n > 4)
+		return errf(err, errlen, "mount.%s: \"%s\" is not SOURCE TARGET "
+		    "TYPE [OPTIONS]", name, v);
+	if (name_mount_valid(f[0], f[1], f[2], n == 4 ? f[3] : "", &what) != 0)
+		return errf(err, errlen, "mount.%s: the %s is not valid", name,
+		    what);
+	m = &c->mounts[c->nmounts++];
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	snprintf(m->source, sizeof(m->source), "%s", f[0]);
+	snprintf(m->target, sizeof(m->target), "%s", f[1]);
+	snprintf(m->type, sizeof(m->type), "%s", f[2]);
+	snprintf(m->options, sizeof(m->options), "%s", n == 4 ? f[3] : "");
+	return 0;
+}
+
 static int
 one(void *arg, const char *key, const char *val, int lineno, char *err,
     size_t errlen)
@@ -141,6 +177,8 @@ one(void *arg, const char *key, const char *val, int lineno, char *err,
 	const char *what;
 
 	(void)lineno;
+	if (strncmp(key, "mount.", 6) == 0)
+		return parse_mount(arg, key + 6, val, err, errlen);
 	if (directive(arg, key, val, &what) == 0)
 		return 0;
 	if (what == NULL)

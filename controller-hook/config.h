@@ -9,6 +9,15 @@
 
 #define CONFIG_PATH "/etc/vnode/hookd.conf"
 #define CONFIG_MAX_FEATURES 16
+#define CONFIG_MAX_MOUNTS 8
+
+struct hook_mount {
+	char name[33];			/* mount.NAME */
+	char source[256];
+	char target[201];
+	char type[17];
+	char options[256];
+};
 
 struct hook_config {
 	char listen_host[64];		/* IPv4 address, or "*" */
@@ -20,6 +29,8 @@ struct hook_config {
 	char name_prefix[33];
 	char features[CONFIG_MAX_FEATURES][64];
 	int nfeatures;
+	struct hook_mount mounts[CONFIG_MAX_MOUNTS];
+	int nmounts;
 	long clock_skew;		/* seconds either side of ours */
 	long max_body;			/* bytes */
 	long default_uses;		/* vnodectl token create */

@@ -112,6 +112,8 @@ test_spawn(void **state)
 {
 	const char *ok[] = { "/bin/sh", "-c", "echo out; echo err >&2", NULL };
 	const char *bad[] = { "/bin/sh", "-c", "echo why >&2; exit 3", NULL };
+	const char *two[] = { "/bin/sh", "-c", "echo 'mount: no such type' >&2; "
+	    "echo '       dmesg(1) may say more  ' >&2; echo >&2; exit 32", NULL };
 	const char *cat[] = { "/bin/cat", NULL };
 	const char *slow[] = { "/bin/sleep", "5", NULL };
 	const char *rel[] = { "sh", NULL };
@@ -131,6 +133,11 @@ test_spawn(void **state)
 	sp.argv = bad;
 	assert_int_equal(spawn_run(&sp, err, sizeof(err)), -1);
 	assert_string_equal(err, "/bin/sh: exited with status 3: why");
+	/* every line of standard error, trimmed, joined */
+	sp.argv = two;
+	assert_int_equal(spawn_run(&sp, err, sizeof(err)), -1);
+	assert_string_equal(err, "/bin/sh: exited with status 32: mount: no "
+	    "such type; dmesg(1) may say more");
 
 	sp.argv = cat;
 	sp.input = "hello";

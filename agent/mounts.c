@@ -1,0 +1,114 @@
+/*
+ * mounts.c - see mounts.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mounts.h"
+#include "spawn.h"
+#include "util.h"
+
+#define MOUNT		"/usr/bin/mount"
+#define UMOUNT		"/usr/bin/umount"
+#define TRIES		3
+#define MOUNT_TIMEOUT	60.0
+
+/* NFS asked for as "nfs" with vers=4 shows as "nfs4". */
+static int
+same_type(const char *want, const char *got)
+{
+	if (strcmp(want, got) == 0)
+		return 1;
+	return strncmp(want, "nfs", 3) == 0 && strncmp(got, "nfs", 3) == 0;
+}
+
+int
+mount_present(const char *target, const char *source, const char *type)
+{
+	char line[4096], mp[4096], fstype[64], src[4096], *dash;
+	FILE *f;
+	int found = 0;
+
+	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL)
+		return 0;
+	/* "id parent maj:min root mountpoint opts [tags] - type source sopts" */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
+		    (dash = strstr(line, " - ")) == NULL ||
+		    sscanf(dash + 3, "%63s %4095s", fstype, src) != 2)
+			continue;
+		if (strcmp(mp, target) != 0)
+			continue;
+		/* the last entry for a mount point is the one on top */
+		found = same_type(type, fstype) && strcmp(src, source) == 0;
+	}
+	fclose(f);
+	return found;
+}
+
+static int
+mount_one(const struct join_mount *m, char *err, size_t errlen)
+{
+	const char *argv[] = { MOUNT, "-t", m->type, "-o", m->options,
+	    m->source, m->target, NULL };
+	const char *noopt[] = { MOUNT, "-t", m->type, m->source, m->target,
+	    NULL };
+	struct spawn sp;
+	char why[512] = "";
+	int i;
+
+	if (mkdir(m->target, 0755) != 0 && errno != EEXIST)
+		return errf(err, errlen, "%s: %s", m->target, strerror(errno));
+	for (i = 0; i < TRIES; i++) {
+		if (i > 0)
+			sleep_seconds((double)i, NULL);
+		memset(&sp, 0, sizeof(sp));
+		sp.argv = m->options[0] != '\0' ? argv : noopt;
+		sp.timeout = MOUNT_TIMEOUT;
+		if (spawn_run(&sp, why, sizeof(why)) != 0)
+			continue;
+		if (mount_present(m->target, m->source, m->type))
+			return 0;
+		snprintf(why, sizeof(why), "mount(8) succeeded, but %s is not "
+		    "%s %s", m->target, m->type, m->source);
+	}
+	return errf(err, errlen, "%s %s on %s: %s (%d tries)", m->type,
+	    m->source, m->target, why, TRIES);
+}
+
+int
+mounts_apply(const struct join_mount *m, int n, int *done, char *err,
+    size_t errlen)
+{
+	int i;
+
+	*done = 0;
+	for (i = 0; i < n; i++) {
+		if (mount_present(m[i].target, m[i].source, m[i].type))
+			continue;
+		if (mount_one(&m[i], err, errlen) != 0)
+			return -1;
+		(*done)++;
+	}
+	return 0;
+}
+
+int
+mount_remove(const char *target, char *err, size_t errlen)
+{
+	const char *argv[] = { UMOUNT, target, NULL };
+	const char *lazy[] = { UMOUNT, "-l", target, NULL };
+	struct spawn sp;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = argv;
+	sp.timeout = MOUNT_TIMEOUT;
+	if (spawn_run(&sp, err, errlen) == 0)
+		return 0;
+	/* busy: detach it now, the kernel finishes when the last user goes */
+	sp.argv = lazy;
+	return spawn_run(&sp, err, errlen);
+}

@@ -1,0 +1,46 @@
+#!/bin/bash
+# The shared file systems the hook names are mounted before munge and
+# slurmd, checked to be really there, usable by jobs, and unmounted when
+# the node leaves; a mount that fails stops the join with its own exit code
+# before munge and slurmd.  (Real NFS needs a kernel with an NFS client:
+# the VM tests mount NFS; here the same path mounts a tmpfs.)
+. "$(dirname "$0")/test.common"
+vt_init
+HOOKD_EXTRA="mount.scratch = tmpfs /var/lib/vnode/scratch tmpfs size=16m,mode=1777"
+ctl_start
+tok=$(token 2)
+node_create n1
+agent_conf n1 "$tok"
+agent n1 join || fail "join with a mount"
+grep -q "vnode-agent: mounts: 1 file system mounted (0 already were)" "$T/n1.agent.log" ||
+    fail "no mounts step line"
+sb n1 findmnt -n -o FSTYPE,SOURCE /var/lib/vnode/scratch | grep -q "^tmpfs *tmpfs$" ||
+    fail "not mounted: $(sb n1 findmnt -n /var/lib/vnode/scratch)"
+# a job of the ordinary user writes there, on the node
+job=$(sb_user ctl sbatch --parsable -D "$T/work" -w vm-1 -o "$T/work/m.out" \
+    --wrap 'echo data >/var/lib/vnode/scratch/f && cat /var/lib/vnode/scratch/f')
+wait_for 60 "job $job output" grep -q data "$T/work/m.out"
+# again (a reboot of the agent): nothing mounted twice
+agent n1 join || fail "second join"
+grep -q "mounts: 1 file system mounted (1 already were)" "$T/n1.agent.log" ||
+    fail "mounted twice"
+[ "$(sb n1 findmnt -n /var/lib/vnode/scratch | wc -l)" = 1 ] || fail "stacked mounts"
+agent n1 leave || fail "leave"
+grep -q "vnode-agent: unmount: 1 file system" "$T/n1.agent.log" || fail "no unmount step"
+sb n1 findmnt -n /var/lib/vnode/scratch >/dev/null && fail "still mounted after leave"
+
+# a mount that cannot work: exit code 9, named, nothing started
+hookd_stop
+echo "mount.home = 10.77.0.250:/export/home /var/lib/vnode/home nosuchfs" \
+    >>"$T/sb/ctl/etc/vnode/hookd.conf"
+hookd_start
+node_create n2
+agent_conf n2 "$tok"
+agent n2 join
+rc=$?
+[ $rc = 9 ] || fail "failed mount: exit $rc, not 9"
+grep -q "vnode-agent: mounts: FAILED after .*nosuchfs 10.77.0.250:/export/home on /var/lib/vnode/home: /usr/bin/mount: exited with status 32: mount: /var/lib/vnode/home: .*(3 tries); not starting munge or slurmd" \
+    "$T/n2.agent.log" || fail "failed mount: no clear line"
+[ -e "$T/sb/n2/etc/munge/munge.key" ] && fail "munge key installed after a failed mount"
+sb n2 pgrep -x slurmd >/dev/null && fail "slurmd started after a failed mount"
+exit 0
