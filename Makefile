@@ -12,6 +12,7 @@
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
+UNITDIR   ?= /lib/systemd/system
 DESTDIR   ?=
 
 CC        ?= cc
@@ -44,7 +45,7 @@ HOOK_LIBS  = -lpthread -lmicrohttpd -lsqlite3 -ljson-c -lslurm $(NSS_LIBS)
 CTL_LIBS   = -lsqlite3 -ljson-c $(NSS_LIBS)
 
 PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl
-TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit
+TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage
 UNITS     := test_sig test_names test_settings test_util test_clockwatch
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
@@ -80,6 +81,11 @@ $(O)/tests/vnode-sign: $(O)/tests/system/vnode-sign.o $(COMMON_O)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -ljson-c $(NSS_LIBS)
+
+$(O)/tests/rusage: $(O)/tests/system/rusage.o
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(O)/tests/sbinit: $(O)/tests/system/sbinit.o
 	@mkdir -p $(@D)
@@ -173,10 +179,15 @@ demo: deps
 bench: all
 	@VNODE_BIN=$(abspath $(O)) bench/join
 
-install: $(PROGS)
+$(O)/vnode-agent.service: agent/vnode-agent.service.in
+	@mkdir -p $(@D)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
+
+install: $(PROGS) $(O)/vnode-agent.service
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man8
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(O)/vnode-agent.service $(DESTDIR)$(UNITDIR)/
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 

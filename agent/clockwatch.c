@@ -76,3 +76,11 @@ clockwatch_check(struct clockwatch *cw, int *stepped)
 	cw->gap = gap;
 	return s;
 }
+
+void
+clockwatch_forget(struct clockwatch *cw)
+{
+	int stepped;
+
+	clockwatch_check(cw, &stepped);
+}

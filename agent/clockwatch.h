@@ -19,6 +19,8 @@ void clockwatch_fini(struct clockwatch *cw);
 /* Seconds suspended since the last look (0: none); *stepped is set when
  * the wall clock was set meanwhile. */
 double clockwatch_check(struct clockwatch *cw, int *stepped);
+/* After the agent stepped the clock itself: start afresh. */
+void clockwatch_forget(struct clockwatch *cw);
 /* The rule itself, on two readings of the gap (for tests). */
 double clockwatch_suspended(double gap_before, double gap_now);
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "clockwatch.h"
@@ -115,11 +116,14 @@ static int file_given;		/* -f: the file must exist */
  * The sources in their order: the config drive (-C, or the block device
  * labelled config-2), else the metadata service; then agent.conf.  The
  * file is read once on its own first, because it may say where the
- * metadata service is, or that there is none.
+ * metadata service is, or that there is none.  When the file names no
+ * metadata service but has everything the join needs, a metadata service
+ * that does not answer is only worth a warning.  use_metadata 0: not at
+ * all (leaving, at shutdown).
  */
 static int
 load_settings(struct settings *s, const char *drive, const char *file,
-    char *err, size_t errlen)
+    int use_metadata, char *err, size_t errlen)
 {
 	struct settings local;
 	char found[PATH_MAX];
@@ -135,10 +139,16 @@ load_settings(struct settings *s, const char *drive, const char *file,
 	if (drive != NULL && strcmp(drive, "none") != 0) {
 		if (settings_load_config_drive(s, drive, err, errlen) != 0)
 			goto out;
-	} else if (local.metadata_url[0] != '\0') {
+	} else if (use_metadata && local.metadata_url[0] != '\0') {
 		if (metadata_load(s, local.metadata_url, local.metadata_timeout,
-		    err, errlen) != 0)
-			goto out;
+		    err, errlen) != 0) {
+			if (local.source[K_METADATA_URL][0] != '\0' ||
+			    local.source[K_HOOK_URL][0] == '\0' ||
+			    local.source[K_JOIN_TOKEN][0] == '\0')
+				goto out;
+			log_warnx("settings: %s; going on with %s", err, file);
+			settings_init(s);
+		}
 	}
 	if (settings_load_file(s, file, file_given, err, errlen) != 0)
 		goto out;
@@ -154,7 +164,7 @@ step_settings(struct settings *s, const char *drive, const char *file)
 	char err[1024];
 
 	step_begin();
-	if (load_settings(s, drive, file, err, sizeof(err)) != 0)
+	if (load_settings(s, drive, file, 1, err, sizeof(err)) != 0)
 		step_fail(EXIT_SETTINGS, "settings", "%s", err);
 	step_ok("settings", "hook %s, instance %s (hook_url from %s)",
 	    s->hook_url, s->instance_id, s->source[K_HOOK_URL]);
@@ -225,8 +235,8 @@ step_mounts(const struct join_result *j)
 	if (mounts_apply(j->mounts, j->nmounts, &done, err, sizeof(err)) != 0)
 		step_fail(EXIT_MOUNTS, "mounts", "%s; not starting munge or "
 		    "slurmd without the shared file systems", err);
-	step_ok("mounts", "%d file system%s mounted (%d already were)",
-	    j->nmounts, j->nmounts == 1 ? "" : "s", j->nmounts - done);
+	step_ok("mounts", "%d file system%s: %d mounted now, %d already",
+	    j->nmounts, j->nmounts == 1 ? "" : "s", done, j->nmounts - done);
 }
 
 static void
@@ -268,7 +278,8 @@ step_slurmd(const struct join_result *j)
 	    j->node, j->conf_server);
 }
 
-static void
+/* 1 when the node is usable; 0 when stopped (SIGTERM) before. */
+static int
 step_ready(const struct settings *s, const struct join_result *j)
 {
 	struct node_state st;
@@ -288,16 +299,22 @@ step_ready(const struct settings *s, const struct join_result *j)
 		if (!slurmd_running())
 			step_fail(EXIT_READY, "ready", "slurmd exited before %s "
 			    "became usable; see its log (SlurmdLogFile)", j->node);
-		if (mono_now() - step_start > s->ready_timeout || stop)
+		if (stop) {
+			log_warnx("ready: stopped before %s was usable", j->node);
+			explicit_bzero(&st, sizeof(st));
+			return 0;
+		}
+		if (mono_now() - step_start > s->ready_timeout)
 			step_fail(EXIT_READY, "ready", "%s not usable in Slurm "
 			    "after %g s (last state: %s)", j->node,
-			    mono_now() - step_start, ns.state[0] ? ns.state : err);
+			    s->ready_timeout, ns.state[0] ? ns.state : err);
 		sleep_seconds(wait, &stop);
 		if ((wait *= 1.5) > 1.0)
 			wait = 1.0;
 	}
 	explicit_bzero(&st, sizeof(st));
 	step_ok("ready", "%s is %s in Slurm", j->node, ns.state);
+	return 1;
 }
 
 static void
@@ -319,15 +336,34 @@ joined_state(const struct settings *s, const struct join_result *j,
 	return 0;
 }
 
-/* All the join steps; the node's state for what follows in *st. */
+/* The agent's own cost so far, and that of the programs it ran. */
+static const char *
+cost(char *out, size_t outsz)
+{
+	struct rusage self, kids;
+
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	snprintf(out, outsz, "cpu %.0f ms in the agent, %.0f ms in the programs "
+	    "it ran; peak rss %.1f MB",
+	    (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec) * 1e3 +
+	    (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e3,
+	    (double)(kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) * 1e3 +
+	    (double)(kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e3,
+	    (double)self.ru_maxrss / 1024.0);
+	return out;
+}
+
+/* All the join steps; the node's state for what follows in *st.  The
+ * whole join's time, or -1 when stopped before the node was ready. */
 static double
 join_steps(struct settings *s, const char *drive, const char *file,
     struct node_state *st)
 {
 	struct join_result j;
-	struct node_order order;
 	double start = mono_now(), total;
-	char err[512], *body;
+	char what[160];
+	int ready;
 
 	step_settings(s, drive, file);
 	step_time(s);
@@ -335,17 +371,14 @@ join_steps(struct settings *s, const char *drive, const char *file,
 	step_mounts(&j);
 	step_munge(&j);
 	step_slurmd(&j);
-	step_ready(s, &j);
+	ready = step_ready(s, &j);
 	total = mono_now() - start;
 	joined_state(s, &j, st);
 	join_result_free(&j);
-	log_info("joined as %s in %.3f s", st->node, total);
-	/* the steps' times go to the hook's metrics; not worth failing for */
-	if ((body = node_heartbeat_body(0, times, ntimes, total, 0)) == NULL ||
-	    node_heartbeat(st, body, 0, &order, err, sizeof(err)) != 0)
-		log_warnx("heartbeat: step times not reported: %s",
-		    body == NULL ? "out of memory" : err);
-	free(body);
+	if (!ready)
+		return -1;
+	log_info("joined as %s in %.3f s; %s", st->node, total, cost(what,
+	    sizeof(what)));
 	return total;
 }
 
@@ -354,8 +387,18 @@ cmd_join(const char *drive, const char *file)
 {
 	struct settings s;
 	struct node_state st;
+	struct node_order order;
+	char err[512], *body;
+	double total;
 
-	join_steps(&s, drive, file, &st);
+	total = join_steps(&s, drive, file, &st);
+	/* the steps' times for the hook's metrics (orders wait for a
+	 * heartbeat of "run"); not worth failing for */
+	if ((body = node_heartbeat_body(0, times, ntimes, total, 0, 0)) ==
+	    NULL || node_heartbeat(&st, body, 0, &order, err, sizeof(err)) != 0)
+		log_warnx("heartbeat: step times not reported: %s",
+		    body == NULL ? "out of memory" : err);
+	free(body);
 	explicit_bzero(&st, sizeof(st));
 	return 0;
 }
@@ -434,7 +477,7 @@ cmd_leave(const char *drive, const char *file)
 
 	/* The stop budget comes from the settings; leaving must not depend
 	 * on them being complete. */
-	if (load_settings(&s, drive, file, err, sizeof(err)) != 0) {
+	if (load_settings(&s, drive, file, 0, err, sizeof(err)) != 0) {
 		settings_init(&s);
 		log_warnx("settings: %s; leaving with defaults", err);
 	}
@@ -458,25 +501,30 @@ clock_jumped(double suspended, int stepped)
 		log_warnx("clock: %s", err);
 }
 
-/* Heartbeats until stopped or retired: 1 when retired. */
+/* Heartbeats until stopped or retired: 1 when retired.  The first carries
+ * the join's step times (total). */
+
 static int
-heartbeats(struct node_state *st)
+heartbeats(struct node_state *st, double total)
 {
 	struct clockwatch cw;
 	struct node_order order;
 	char err[1024], *body;
 	double backoff = 1, suspended;
 	long resumed = 0;
-	int failing = 0, stepped;
+	int failing = 0, stepped, first = 1;
 
 	clockwatch_init(&cw);
 	while (!stop) {
 		suspended = clockwatch_check(&cw, &stepped);
-		if (suspended > 0 || stepped)
+		if (suspended > 0 || stepped) {
 			clock_jumped(suspended, stepped);
+			/* our own step sets the clock too: not news */
+			clockwatch_forget(&cw);
+		}
 		resumed += (long)suspended;
-		if ((body = node_heartbeat_body(HEARTBEAT_WAIT, NULL, 0, 0,
-		    resumed)) == NULL)
+		if ((body = node_heartbeat_body(HEARTBEAT_WAIT, first ? times :
+		    NULL, ntimes, total, resumed, 1)) == NULL)
 			fatalx("out of memory");
 		if (node_heartbeat(st, body, HEARTBEAT_WAIT, &order, err,
 		    sizeof(err)) != 0) {
@@ -497,6 +545,7 @@ heartbeats(struct node_state *st)
 		failing = 0;
 		backoff = 1;
 		resumed = 0;
+		first = 0;
 		if (order.id != 0 && strcmp(order.kind, "retire") == 0) {
 			log_info("order %ld: retire: leaving", order.id);
 			clockwatch_fini(&cw);
@@ -517,6 +566,7 @@ cmd_run(const char *drive, const char *file)
 	struct settings s;
 	struct node_state st;
 	char status[256];
+	double total;
 	int rc;
 
 	memset(&sa, 0, sizeof(sa));
@@ -526,11 +576,13 @@ cmd_run(const char *drive, const char *file)
 	sigaction(SIGINT, &sa, NULL);
 	hookclient_abort_on(&stop);
 
-	join_steps(&s, drive, file, &st);
-	snprintf(status, sizeof(status), "READY=1\nSTATUS=joined as %s",
-	    st.node);
-	notify(status);
-	heartbeats(&st);
+	/* stopped before ready: the node leaves (it may be admitted) */
+	if ((total = join_steps(&s, drive, file, &st)) >= 0) {
+		snprintf(status, sizeof(status), "READY=1\nSTATUS=joined as %s",
+		    st.node);
+		notify(status);
+		heartbeats(&st, total);
+	}
 	explicit_bzero(&st, sizeof(st));
 
 	/* leaving: from here on signals do not cut the steps short */
@@ -546,7 +598,7 @@ cmd_check(const char *drive, const char *file)
 	struct settings s;
 	char err[1024];
 
-	if (load_settings(&s, drive, file, err, sizeof(err)) != 0) {
+	if (load_settings(&s, drive, file, 1, err, sizeof(err)) != 0) {
 		log_warnx("settings: %s", err);
 		return EXIT_SETTINGS;
 	}

@@ -186,7 +186,7 @@ out:
 
 char *
 node_heartbeat_body(long wait, const struct step_time *t, int n,
-    double total, long resumed)
+    double total, long resumed, int orders)
 {
 	struct json_object *o, *tim;
 	char *out;
@@ -204,6 +204,8 @@ node_heartbeat_body(long wait, const struct step_time *t, int n,
 	}
 	if (resumed > 0)
 		json_object_object_add(o, "resumed", json_object_new_int64(resumed));
+	if (!orders)
+		json_object_object_add(o, "orders", json_object_new_boolean(0));
 	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return out;

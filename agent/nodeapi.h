@@ -38,9 +38,10 @@ struct step_time {
 };
 
 /* A heartbeat's body: how long it may wait at the hook, the boot steps'
- * times and the whole (t may be NULL), seconds suspended since the last. */
+ * times and the whole (t may be NULL), seconds suspended since the last;
+ * orders 0 makes it a report only (the hook keeps any order). */
 char *node_heartbeat_body(long wait, const struct step_time *t, int n,
-    double total, long resumed);
+    double total, long resumed, int orders);
 /* A heartbeat: body as node_heartbeat_body() makes it; the hook answers
  * at once with an order, or after up to wait seconds with none. */
 int node_heartbeat(const struct node_state *st, const char *body, long wait,

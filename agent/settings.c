@@ -60,7 +60,7 @@ static const struct keydef {
 	[K_LEAVE_TIMEOUT] = { "leave_timeout", T_SECONDS, 1, 3600,
 	    "seconds from 1 to 3600" },
 	[K_METADATA_URL] = { "metadata_url", T_URL, 0, 0,
-	    "http:// and a host, with an optional port, or none" },
+	    "http:// or https:// and a host, with an optional port, or none" },
 	[K_METADATA_TIMEOUT] = { "metadata_timeout", T_SECONDS, 1, 600,
 	    "seconds from 1 to 600" },
 };
@@ -265,6 +265,11 @@ offer(struct settings *s, const char *name, const char *v, const char *src,
 
 	if ((k = key_lookup(name)) < 0)
 		return errf(err, errlen, "unknown key \"%s\"", name);
+	/* where to find the metadata cannot come from the metadata */
+	if ((k == K_METADATA_URL || k == K_METADATA_TIMEOUT) &&
+	    (strncmp(src, "config drive", 12) == 0 ||
+	    strncmp(src, "metadata service", 16) == 0))
+		return errf(err, errlen, "%s: only in agent.conf", name);
 	/* Checked even when an earlier source set the key: a bad value is
 	 * an error wherever it is. */
 	tmp = *s;
@@ -599,8 +604,9 @@ settings_load_config_drive(struct settings *s, const char *path, char *err,
 		    strerror(errno));
 	rc = iso_open_fd(&iso, fd, e, sizeof(e));
 	if (rc > 0)
-		rc = errf(err, errlen, "config drive %s: not an ISO 9660 image",
-		    path);
+		rc = errf(err, errlen, "config drive %s: not an ISO 9660 image "
+		    "(a vfat config drive is not read: have Nova make "
+		    "iso9660 ones)", path);
 	else if (rc < 0)
 		errf(err, errlen, "config drive %s: %s", path, e);
 	else if (!volume_is_config_drive(&iso))
@@ -676,11 +682,11 @@ settings_finish(struct settings *s, const char *file, char *err,
 	size_t n;
 
 	if (s->source[K_HOOK_URL][0] == '\0')
-		return errf(err, errlen, "hook_url is not set (config drive "
-		    "meta or user_data, or %s)", file);
+		return errf(err, errlen, "hook_url is not set (the instance's "
+		    "metadata or user data, or %s)", file);
 	if (s->source[K_JOIN_TOKEN][0] == '\0')
-		return errf(err, errlen, "join_token is not set (config drive "
-		    "meta or user_data, or %s)", file);
+		return errf(err, errlen, "join_token is not set (the instance's "
+		    "metadata or user data, or %s)", file);
 	if (s->source[K_TIME_SERVER][0] == '\0') {
 		if (settings_hook_host(s->hook_url, host, sizeof(host)) != 0)
 			return errf(err, errlen, "hook_url: no host");

@@ -8,7 +8,7 @@
 #include "util.h"
 
 #define MAX_KEYS	64
-#define MAX_KEY_LEN	32
+#define MAX_KEY_LEN	64
 
 static char *
 trim(char *p)
@@ -46,6 +46,9 @@ kv_parse(char *text, const char *src, kv_fn fn, void *arg, char *err,
 		*eq = '\0';
 		key = trim(key);
 		val = trim(eq + 1);
+		if (strlen(key) > MAX_KEY_LEN)
+			return errf(err, errlen, "%s:%d: key longer than %d "
+			    "characters", src, lineno, MAX_KEY_LEN);
 		for (i = 0; i < nseen; i++)
 			if (strcmp(seen[i], key) == 0)
 				return errf(err, errlen, "%s:%d: %s given twice "
@@ -54,7 +57,7 @@ kv_parse(char *text, const char *src, kv_fn fn, void *arg, char *err,
 		why[0] = '\0';
 		if (fn(arg, key, val, lineno, why, sizeof(why)) != 0)
 			return errf(err, errlen, "%s:%d: %s", src, lineno, why);
-		if (nseen < MAX_KEYS && strlen(key) <= MAX_KEY_LEN) {
+		if (nseen < MAX_KEYS) {
 			snprintf(seen[nseen], sizeof(seen[0]), "%s", key);
 			seenline[nseen++] = lineno;
 		}

@@ -170,7 +170,8 @@ name_mount_valid(const char *source, const char *target, const char *type,
 	    (n >= 3 && strcmp(target + n - 3, "/..") == 0))
 		return -1;
 	*what = "type";
-	if (!charset(type, 1, 16, "") || strchr(type, 'A') != NULL)
+	if (type == NULL || strlen(type) < 1 || strlen(type) > 16 ||
+	    strspn(type, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(type))
 		return -1;
 	*what = "options";
 	if (!charset(options, 0, 255, "_,.=:/-"))

@@ -571,8 +571,9 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	else
 		a->m.joins_admitted++;
 	snprintf(rs->log, sizeof(rs->log), "join from %s: %s %s (instance %s, "
-	    "token %s)", rq->peer, rejoin ? "readmitted" : "admitted", n.name,
-	    j.instance, au->token.id);
+	    "%s%s)", rq->peer, rejoin ? "readmitted" : "admitted", n.name,
+	    j.instance, au->kind == SIG_TOKEN ? "token " : "its own credential",
+	    au->kind == SIG_TOKEN ? au->token.id : "");
 	goto out;
 rollback:
 	db_rollback(a->db);
@@ -671,7 +672,7 @@ do_drain(struct api *a, const struct api_request *rq, struct auth *au,
 
 	if (node_call(a, rq, au, rs) != 0)
 		return;
-	if (sl_node_drain(au->node.name, "vnode: node is leaving", err,
+	if (sl_node_drain(au->node.name, SL_DRAIN_REASON, err,
 	    sizeof(err)) != 0) {
 		fail(rs, rq, 503, "slurm: %s", err);
 		return;
@@ -722,6 +723,11 @@ do_leave(struct api *a, const struct api_request *rq, struct auth *au,
 		fail(rs, rq, 503, "slurm: %s", err);
 		goto out;
 	}
+	/* orders for a node that is gone are void */
+	if (db_order_drop(a->db, n.name, err, sizeof(err)) != 0) {
+		fail(rs, rq, 500, "%s", err);
+		goto out;
+	}
 	snprintf(n.state, sizeof(n.state), "left");
 	n.has_master = 0;
 	explicit_bzero(n.master, sizeof(n.master));
@@ -764,7 +770,7 @@ do_nodes(struct api *a, const struct api_request *rq, struct api_response *rs)
 }
 
 static const char *const phases[API_PHASES] = { "settings", "time", "join",
-    "munge", "slurmd", "ready", "total" };
+    "mounts", "munge", "slurmd", "ready", "total" };
 static const double bounds[API_BUCKETS] = { 0.01, 0.025, 0.05, 0.1, 0.25,
     0.5, 1, 2.5, 5, 10, 30, 60 };
 
@@ -850,6 +856,19 @@ heartbeat_answer(struct api *a, const char *node, struct api_response *rs,
 }
 
 static void
+report_answer(const char *node, struct api_response *rs)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "node", json_object_new_string(node));
+	json_object_object_add(o, "order", NULL);
+	rs->status = 200;
+	set_body(rs, o);
+	json_object_put(o);
+	snprintf(rs->log, sizeof(rs->log), "report of %s", node);
+}
+
+static void
 do_heartbeat(struct api *a, const struct api_request *rq, struct auth *au,
     struct api_response *rs)
 {
@@ -857,7 +876,7 @@ do_heartbeat(struct api *a, const struct api_request *rq, struct auth *au,
 	double t[API_PHASES];
 	char err[256];
 	long wait = 0, resumed = 0;
-	int i, sent;
+	int i, sent = 0, orders = 1;
 
 	if ((body = parse_body(rq, rs)) == NULL) {
 		db_rollback(a->db);
@@ -867,6 +886,7 @@ do_heartbeat(struct api *a, const struct api_request *rq, struct auth *au,
 	    sizeof(err)) < 0 ||
 	    js_int(body, "resumed", 0, 0, 365L * 86400, &resumed, err,
 	    sizeof(err)) < 0 ||
+	    js_bool(body, "orders", 0, &orders, err, sizeof(err)) < 0 ||
 	    read_timings(body, t, err, sizeof(err)) != 0) {
 		fail(rs, rq, 400, "body: %s", err);
 		json_object_put(body);
@@ -887,15 +907,20 @@ do_heartbeat(struct api *a, const struct api_request *rq, struct auth *au,
 			observe(&a->m.phase[i], t[i]);
 	if (resumed > 0)
 		a->m.suspensions++;
-	if ((sent = heartbeat_answer(a, au->node.name, rs, err,
+	/* "orders": false: only a report (the step times of a join); any
+	 * order stays for the node's next heartbeat */
+	if (!orders)
+		report_answer(au->node.name, rs);
+	else if ((sent = heartbeat_answer(a, au->node.name, rs, err,
 	    sizeof(err))) < 0) {
 		fail(rs, rq, 500, "%s", err);
 		return;
 	}
+	rs->notable = sent > 0 || resumed > 0;
 	if (resumed > 0)
 		snprintf(rs->log, sizeof(rs->log), "heartbeat of %s: back after "
 		    "%ld s suspended", au->node.name, resumed);
-	if (!sent && wait > 0) {
+	if (orders && !sent && wait > 0) {
 		/* nothing to do yet: the answer waits for an order */
 		rs->suspend = 1;
 		snprintf(rs->pending.node, sizeof(rs->pending.node), "%s",
@@ -912,9 +937,10 @@ api_heartbeat_finish(struct api *a, struct api_pending *p,
     struct api_response *rs)
 {
 	char err[256];
+	int rc;
 
 	memset(rs, 0, sizeof(*rs));
-	if (heartbeat_answer(a, p->node, rs, err, sizeof(err)) < 0) {
+	if ((rc = heartbeat_answer(a, p->node, rs, err, sizeof(err))) < 0) {
 		struct api_request rq;
 
 		memset(&rq, 0, sizeof(rq));
@@ -922,6 +948,7 @@ api_heartbeat_finish(struct api *a, struct api_pending *p,
 		rq.path = "/v1/heartbeat";
 		fail(rs, &rq, 500, "%s", err);
 	}
+	rs->notable = rc > 0;
 	rs->ts = a->now();
 	if (sig_response(&p->keys, p->nonce, rs->status, rs->ts, rs->body,
 	    rs->bodylen, rs->sig) == 0)

@@ -12,7 +12,7 @@
 #include "sig.h"
 
 #define API_WAIT_MAX	25	/* seconds a heartbeat may wait for an order */
-#define API_PHASES	7
+#define API_PHASES	8
 #define API_BUCKETS	12
 
 struct api_histogram {
@@ -66,6 +66,7 @@ struct api_response {
 	long ts;
 	char sig[SIG_HEX_LEN + 1];
 	char log[512];			/* one line for the daemon's log */
+	int notable;			/* log it even for a status or heartbeat */
 	int suspend;			/* no answer yet: wait with pending */
 	struct api_pending pending;
 };

@@ -30,6 +30,7 @@ defaults(struct hook_config *c)
 	c->max_body = 65536;
 	c->default_uses = 1;
 	c->default_ttl = 900;
+	c->max_connections = 4096;
 }
 
 static int
@@ -123,6 +124,9 @@ directive(struct hook_config *c, const char *key, const char *v,
 	} else if (strcmp(key, "max_body") == 0) {
 		*what = "a size in bytes from 1024 to 1048576";
 		return parse_long(v, 1024, 1048576, &c->max_body);
+	} else if (strcmp(key, "max_connections") == 0) {
+		*what = "a number from 16 to 1000000";
+		return parse_long(v, 16, 1000000, &c->max_connections);
 	} else if (strcmp(key, "token_uses") == 0) {
 		*what = "a number from 1 to 100000";
 		return parse_long(v, 1, 100000, &c->default_uses);

@@ -35,6 +35,7 @@ struct hook_config {
 	long max_body;			/* bytes */
 	long default_uses;		/* vnodectl token create */
 	long default_ttl;		/* seconds */
+	long max_connections;
 };
 
 /* Defaults, then the file; any bad line is an error naming file:line. */

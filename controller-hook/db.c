@@ -583,3 +583,16 @@ db_node_count(struct db *db, const char *state, long *n, char *err,
 		return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
 	return 0;
 }
+
+int
+db_order_drop(struct db *db, const char *node, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	st = prep(db, "DELETE FROM orders WHERE node = ? AND delivered = 0", err,
+	    errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, node, -1, SQLITE_TRANSIENT);
+	return step_done(db, st, err, errlen);
+}

@@ -91,6 +91,9 @@ int db_order_add(struct db *db, const char *node, const char *kind,
  * when there is none. */
 int db_order_take(struct db *db, const char *node, long now,
     struct db_order *o, char *err, size_t errlen);
+/* Forget the node's orders not yet delivered (it left). */
+int db_order_drop(struct db *db, const char *node, char *err,
+    size_t errlen);
 /* fn for each node with an order waiting. */
 int db_order_pending(struct db *db, void (*fn)(void *arg, const char *node),
     void *arg, char *err, size_t errlen);

@@ -8,7 +8,8 @@
  * at a time, in order.  A heartbeat with nothing to tell its node is
  * suspended (libmicrohttpd's suspend/resume), not answered: the main
  * thread's tick resumes it when an order for the node comes, or when it has
- * waited long enough.  So a thousand waiting nodes cost no threads.
+ * waited long enough.  So waiting nodes cost a connection each (see
+ * max_connections and the open file limit), not a thread.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -260,7 +262,10 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		/* a heartbeat that waited: its answer now */
 		api_heartbeat_finish(&api, &up->pending, &rs);
 		up->resumed = 0;
-		log_debug("%s", rs.log);
+		if (rs.notable)
+			log_info("%s", rs.log);
+		else
+			log_debug("%s", rs.log);
 		ret = send_json(c, &rs);
 		api_response_free(&rs);
 		return ret;
@@ -293,14 +298,20 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	api_handle(&api, &rq, &rs);
 	if (rs.suspend) {
+		if (rs.notable)
+			log_info("%s", rs.log);
+		else
+			log_debug("%s", rs.log);
 		wait_for_order(c, up, &rs);
 		api_response_free(&rs);
 		return MHD_YES;
 	}
-	/* status is polled while a node waits to be usable: only with -d */
+	/* status and heartbeats come all the time: only with -d, unless
+	 * something happened */
 	if (rs.status >= 400)
 		log_warnx("%s", rs.log);
-	else if (strcmp(url, "/v1/status") != 0)
+	else if (rs.notable || (strcmp(url, "/v1/status") != 0 &&
+	    strcmp(url, "/v1/heartbeat") != 0))
 		log_info("%s", rs.log);
 	else
 		log_debug("%s", rs.log);
@@ -326,6 +337,22 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 }
 
+/* Each waiting heartbeat holds a connection: room for max_connections. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)cfg.max_connections + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		log_warnx("open files limited to %lu: fewer than max_connections "
+		    "(%ld) nodes can wait at once", (unsigned long)rl.rlim_cur,
+		    cfg.max_connections);
+}
+
 static struct MHD_Daemon *
 listen_start(char *err, size_t errlen)
 {
@@ -341,13 +368,14 @@ listen_start(char *err, size_t errlen)
 		errf(err, errlen, "listen address %s", cfg.listen_host);
 		return NULL;
 	}
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	/* epoll: no FD_SETSIZE limit, for many heartbeats waiting at once */
+	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
 	    (uint16_t)cfg.listen_port, NULL, NULL, handler, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)512,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg.max_connections,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 	    MHD_OPTION_END);
 	if (d == NULL)
@@ -412,6 +440,7 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	if (sl_init(err, sizeof(err)) != 0)
 		fatalx("slurm: %s", err);
+	raise_nofile();
 	if ((httpd = listen_start(err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	log_info("listening on %s:%d, admitting nodes in %s mode as %s<n>",

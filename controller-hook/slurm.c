@@ -54,6 +54,15 @@ sl_node_create(const struct sl_node *n, char *err, size_t errlen)
 		m.node_hostname = (char *)(uintptr_t)n->hostname;
 		if (slurm_update_node(&m) != SLURM_SUCCESS)
 			return sl_err(err, errlen, "update node", n->name);
+		/* drained by an earlier leave that did not finish: the node
+		 * is back, so it takes work again */
+		if (st.drained_by_vnode) {
+			slurm_init_update_node_msg(&m);
+			m.node_names = (char *)(uintptr_t)n->name;
+			m.node_state = NODE_RESUME;
+			if (slurm_update_node(&m) != SLURM_SUCCESS)
+				return sl_err(err, errlen, "resume node", n->name);
+		}
 		return 0;
 	}
 	len = snprintf(line, sizeof(line), "NodeName=%s NodeAddr=%s "
@@ -152,6 +161,8 @@ sl_node_status(const char *name, struct sl_status *st, char *err,
 		st->responding = !(s & NODE_STATE_NO_RESPOND);
 		st->busy = base == NODE_STATE_ALLOCATED ||
 		    base == NODE_STATE_MIXED || (s & NODE_STATE_COMPLETING);
+		st->drained_by_vnode = (s & NODE_STATE_DRAIN) && ni->reason != NULL &&
+		    strncmp(ni->reason, SL_DRAIN_REASON, strlen(SL_DRAIN_REASON)) == 0;
 		st->usable = (base == NODE_STATE_IDLE ||
 		    base == NODE_STATE_ALLOCATED || base == NODE_STATE_MIXED) &&
 		    !(s & (NODE_STATE_DRAIN | NODE_STATE_NO_RESPOND |

@@ -22,7 +22,10 @@ struct sl_status {
 	int usable;		/* IDLE/ALLOCATED/MIXED and not DRAIN/DOWN */
 	int busy;		/* jobs still on it (allocated or completing) */
 	int responding;
+	int drained_by_vnode;	/* drained with SL_DRAIN_REASON */
 };
+
+#define SL_DRAIN_REASON "vnode: node is leaving"
 
 int sl_init(char *err, size_t errlen);
 void sl_fini(void);

@@ -234,6 +234,13 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc < 1)
 		usage();
+	if (!((strcmp(argv[0], "token") == 0 && argc >= 2 &&
+	    strcmp(argv[1], "create") == 0) ||
+	    (strcmp(argv[0], "token") == 0 && argc == 2 &&
+	    strcmp(argv[1], "list") == 0) ||
+	    (strcmp(argv[0], "nodes") == 0 && argc == 1) ||
+	    (strcmp(argv[0], "retire") == 0 && argc == 2)))
+		usage();
 	if (config_load(path, &cfg, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	become_owner(cfg.database);

@@ -8,8 +8,8 @@
 vt_init
 command -v python3 >/dev/null || skip "python3 (for the notify socket fixture) is not installed"
 ctl_start
-tok=$(token 3)
-for n in n1 n2 n3; do
+tok=$(token 4)
+for n in n1 n2 n3 n4; do
 	node_create $n
 	agent_conf $n "$tok"
 done
@@ -61,13 +61,35 @@ grep -q "drain: vm-2 drained; job $job requeued" "$T/n2.agent.log" ||
 sb ctl scontrol show node vm-2 >/dev/null 2>&1 && fail "vm-2 still in Slurm"
 sb ctl scancel "$job"
 
-# 4. the token expires; the node reboots and joins with its credential
+# 4. an order given while the node is not listening is not lost to the
+# join's report of its step times; an order for a node that left is void
+agent n4 join || fail "join of n4"
+vm4=$(sed -n 's/.*ready: \(vm-[0-9]*\) is.*/\1/p' "$T/n4.agent.log")
+vnodectl retire "$vm4" 2>/dev/null || fail "retire $vm4"
+timeout 60 nsenter -t "${SB_PID[n4]}" -n -m -u -p -r -w -- \
+    "$VNODE_BIN/vnode-agent" run >>"$T/n4.agent.log" 2>&1 ||
+    fail "run on n4 did not leave on the waiting retire order ($?)"
+grep -q "order [0-9]*: retire: leaving" "$T/n4.agent.log" || fail "n4: retire not logged"
+agent n4 join || fail "n4 joining again"
+vnodectl retire "$vm4" 2>/dev/null || fail "retire $vm4 again"
+agent n4 leave || fail "leave of n4"
+agent n4 join || fail "n4 joining a third time"
+sb n4 "$VNODE_BIN/vnode-agent" run >>"$T/n4.agent.log" 2>&1 &
+run4=$!
+n4waits() { metrics | grep -q '^vnode_heartbeats_waiting 1$'; }
+wait_for 30 "n4 waiting for orders" n4waits
+sleep 1
+kill -0 $run4 2>/dev/null || fail "n4 left on an order given before it left"
+apid=$(sb n4 pgrep -x vnode-agent) && sb n4 kill -TERM "$apid"
+wait $run4 || fail "run on n4 exited with $? after SIGTERM"
+
+# 5. the token expires; the node reboots and joins with its credential
 short=$(token 1 2s)
 agent_conf n3 "$short"
 agent n3 join || fail "first join of n3"
 sleep 3
 agent n3 join || fail "n3 could not join again once its token expired"
-grep -q "join: readmitted as vm-3" "$T/n3.agent.log" || fail "n3 not readmitted"
+grep -q "join: readmitted as vm-" "$T/n3.agent.log" || fail "n3 not readmitted"
 # without the credential (a new disk), the expired token is refused
 rm "$T/sb/n3/var/lib/vnode/node.json"
 agent n3 join && fail "joined with an expired token"

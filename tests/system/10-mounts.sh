@@ -12,8 +12,11 @@ tok=$(token 2)
 node_create n1
 agent_conf n1 "$tok"
 agent n1 join || fail "join with a mount"
-grep -q "vnode-agent: mounts: 1 file system mounted (0 already were)" "$T/n1.agent.log" ||
+grep -q "vnode-agent: mounts: 1 file system: 1 mounted now, 0 already" "$T/n1.agent.log" ||
     fail "no mounts step line"
+sb ctl curl -sf "http://$CTL_IP:$HOOK_PORT/metrics" |
+    grep -q '^vnode_join_phase_seconds_count{phase="mounts"} 1$' ||
+    fail "the mounts step's time is not in /metrics"
 sb n1 findmnt -n -o FSTYPE,SOURCE /var/lib/vnode/scratch | grep -q "^tmpfs *tmpfs$" ||
     fail "not mounted: $(sb n1 findmnt -n /var/lib/vnode/scratch)"
 # a job of the ordinary user writes there, on the node
@@ -22,7 +25,7 @@ job=$(sb_user ctl sbatch --parsable -D "$T/work" -w vm-1 -o "$T/work/m.out" \
 wait_for 60 "job $job output" grep -q data "$T/work/m.out"
 # again (a reboot of the agent): nothing mounted twice
 agent n1 join || fail "second join"
-grep -q "mounts: 1 file system mounted (1 already were)" "$T/n1.agent.log" ||
+grep -q "mounts: 1 file system: 0 mounted now, 1 already" "$T/n1.agent.log" ||
     fail "mounted twice"
 [ "$(sb n1 findmnt -n /var/lib/vnode/scratch | wc -l)" = 1 ] || fail "stacked mounts"
 agent n1 leave || fail "leave"

@@ -115,6 +115,37 @@ test_instance_and_more(void **state)
 	assert_false(name_hostport_valid("ctl:06817"));
 }
 
+static void
+test_mount(void **state)
+{
+	const char *what;
+
+	(void)state;
+	assert_int_equal(name_mount_valid("10.0.0.1:/export/home", "/home",
+	    "nfs4", "rw,hard,vers=4.1", &what), 0);
+	assert_int_equal(name_mount_valid("tmpfs", "/var/lib/x", "tmpfs", "",
+	    &what), 0);
+	assert_int_equal(name_mount_valid("h:/x", "/mnt/9", "9p", "", &what), 0);
+	assert_int_equal(name_mount_valid("h:/x", "/home", "NFS", "", &what), -1);
+	assert_string_equal(what, "type");
+	assert_int_equal(name_mount_valid("h:/x", "/home", "nfs 4", "", &what),
+	    -1);
+	assert_int_equal(name_mount_valid("h:/x", "home", "nfs", "", &what), -1);
+	assert_string_equal(what, "target");
+	assert_int_equal(name_mount_valid("h:/x", "/", "nfs", "", &what), -1);
+	assert_int_equal(name_mount_valid("h:/x", "/a/../etc", "nfs", "", &what),
+	    -1);
+	assert_int_equal(name_mount_valid("h:/x", "/a/..", "nfs", "", &what), -1);
+	assert_int_equal(name_mount_valid("h:/x", "/a//b", "nfs", "", &what), -1);
+	assert_int_equal(name_mount_valid("h:/x", "/a/", "nfs", "", &what), -1);
+	assert_int_equal(name_mount_valid("h:/x", "/a b", "nfs", "", &what), -1);
+	assert_int_equal(name_mount_valid("h:/x y", "/a", "nfs", "", &what), -1);
+	assert_string_equal(what, "source");
+	assert_int_equal(name_mount_valid("h:/x", "/a", "nfs", "rw;reboot",
+	    &what), -1);
+	assert_string_equal(what, "options");
+}
+
 int
 main(void)
 {
@@ -123,6 +154,7 @@ main(void)
 		cmocka_unit_test(test_host),
 		cmocka_unit_test(test_feature),
 		cmocka_unit_test(test_instance_and_more),
+		cmocka_unit_test(test_mount),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

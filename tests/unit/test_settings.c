@@ -139,6 +139,11 @@ test_meta(void **state)
 	assert_string_equal(err, "meta_data.json uuid: instance_id: \"a b\" is "
 	    "not letters, digits and '-', 1 to 64 of them");
 	assert_int_equal(meta(&s, "{} x"), -1);
+	/* where the metadata is cannot come from the metadata */
+	assert_int_equal(settings_parse_meta(&s, "{\"meta\": {\"metadata_url\": "
+	    "\"none\"}}", 34, "config drive x", err, sizeof(err)), -1);
+	assert_string_equal(err, "config drive x meta.metadata_url: "
+	    "metadata_url: only in agent.conf");
 	assert_int_equal(meta(&s, "{\"a\":[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]}"), -1);
 }
 
@@ -193,8 +198,8 @@ test_finish(void **state)
 	settings_init(&s);
 	assert_int_equal(settings_finish(&s, "/x/agent.conf", err, sizeof(err)),
 	    -1);
-	assert_string_equal(err, "hook_url is not set (config drive meta or "
-	    "user_data, or /x/agent.conf)");
+	assert_string_equal(err, "hook_url is not set (the instance's metadata "
+	    "or user data, or /x/agent.conf)");
 	assert_int_equal(conf(&s, "hook_url = https://ctl.example.org:8443/\n"
 	    "join_token = " TOKEN "\ninstance_id = i-1\nhostname = n1\n"), 0);
 	assert_int_equal(settings_finish(&s, "/x/agent.conf", err, sizeof(err)),
