@@ -50,7 +50,8 @@ UNITS     := test_sig test_names test_settings test_util test_clockwatch
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
-	fuzz-regress
+	fuzz-regress FORCE
+FORCE:
 all: $(PROGS) $(TESTPROGS)
 
 # V=1 shows the whole command lines
@@ -123,10 +124,13 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FUZZERS   := fuzz_agent
 FUZZ_AGENT_OBJS := settings isofs join hookclient state
-$(FUZZ_O)/fuzz_agent: tests/fuzz/fuzz_agent.c
+# the objects are made (and kept up to date) by a make of their own, with
+# the fuzzing flags; the target is linked every time, which is cheap
+$(FUZZ_O)/fuzz_agent: tests/fuzz/fuzz_agent.c FORCE
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
 	    $(FUZZ_AGENT_OBJS:%=$(FUZZ_O)/agent/%.o) $(COMMON_O:$(O)/%=$(FUZZ_O)/%)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=gnu11 -D_GNU_SOURCE -Icommon \
+	@echo "  LD      $@"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=gnu11 -D_GNU_SOURCE -Icommon \
 	    -Iagent $(PKG_CFLAGS) -o $@ $< $(FUZZ_AGENT_OBJS:%=$(FUZZ_O)/agent/%.o) \
 	    $(COMMON_O:$(O)/%=$(FUZZ_O)/%) -lcurl -ljson-c $(NSS_LIBS)
 

@@ -118,8 +118,8 @@ static int file_given;		/* -f: the file must exist */
  * file is read once on its own first, because it may say where the
  * metadata service is, or that there is none.  When the file names no
  * metadata service but has everything the join needs, a metadata service
- * that does not answer is only worth a warning.  use_metadata 0: not at
- * all (leaving, at shutdown).
+ * that does not answer is only worth a warning.  use_metadata 0 (leaving,
+ * at shutdown): no metadata service, and nothing is required.
  */
 static int
 load_settings(struct settings *s, const char *drive, const char *file,
@@ -140,19 +140,26 @@ load_settings(struct settings *s, const char *drive, const char *file,
 		if (settings_load_config_drive(s, drive, err, errlen) != 0)
 			goto out;
 	} else if (use_metadata && local.metadata_url[0] != '\0') {
-		if (metadata_load(s, local.metadata_url, local.metadata_timeout,
-		    err, errlen) != 0) {
-			if (local.source[K_METADATA_URL][0] != '\0' ||
+		if ((rc = metadata_load(s, local.metadata_url,
+		    local.metadata_timeout, err, errlen)) != 0) {
+			/* only "nobody there", and only for the default
+			 * service when the file has what the join needs */
+			if (rc != METADATA_NONE ||
+			    local.source[K_METADATA_URL][0] != '\0' ||
 			    local.source[K_HOOK_URL][0] == '\0' ||
-			    local.source[K_JOIN_TOKEN][0] == '\0')
+			    local.source[K_JOIN_TOKEN][0] == '\0') {
+				rc = -1;
 				goto out;
+			}
 			log_warnx("settings: %s; going on with %s", err, file);
 			settings_init(s);
 		}
 	}
+	rc = -1;
 	if (settings_load_file(s, file, file_given, err, errlen) != 0)
 		goto out;
-	rc = settings_finish(s, file, err, errlen);
+	/* leaving needs only what the join left in node.json */
+	rc = use_metadata ? settings_finish(s, file, err, errlen) : 0;
 out:
 	explicit_bzero(&local, sizeof(local));
 	return rc;

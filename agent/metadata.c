@@ -15,6 +15,7 @@
 struct service {
 	const char *base;
 	double deadline;		/* mono_now() */
+	int answered;			/* an HTTP answer came back */
 };
 
 static int
@@ -38,6 +39,7 @@ get(void *arg, const char *name, char **buf, size_t *len, char *err,
 			    "metadata service: no time left");
 		if (http_get(url, left, MAX_DOC, buf, len, &status, why,
 		    sizeof(why)) == 0) {
+			m->answered = 1;
 			if (status == 200)
 				return 0;
 			free(*buf);
@@ -63,6 +65,9 @@ metadata_load(struct settings *s, const char *base, double timeout,
 
 	m.base = base;
 	m.deadline = mono_now() + timeout;
+	m.answered = 0;
 	snprintf(label, sizeof(label), "metadata service %.280s", base);
-	return settings_load_openstack(s, label, get, &m, err, errlen);
+	if (settings_load_openstack(s, label, get, &m, err, errlen) == 0)
+		return 0;
+	return m.answered ? -1 : METADATA_NONE;
 }

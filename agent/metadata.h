@@ -11,7 +11,9 @@
 #include "settings.h"
 
 /* Connection errors and 5xx are retried until timeout; a 404 for
- * meta_data.json means there is no OpenStack metadata there. */
+ * meta_data.json means there is no OpenStack metadata there.  0 loaded;
+ * METADATA_NONE when nothing answered at all; -1 otherwise (err says). */
+#define METADATA_NONE (-2)
 int metadata_load(struct settings *s, const char *base, double timeout,
     char *err, size_t errlen);
 

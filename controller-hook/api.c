@@ -919,7 +919,8 @@ do_heartbeat(struct api *a, const struct api_request *rq, struct auth *au,
 	rs->notable = sent > 0 || resumed > 0;
 	if (resumed > 0)
 		snprintf(rs->log, sizeof(rs->log), "heartbeat of %s: back after "
-		    "%ld s suspended", au->node.name, resumed);
+		    "%ld s suspended%s", au->node.name, resumed,
+		    sent > 0 ? "; an order delivered" : "");
 	if (orders && !sent && wait > 0) {
 		/* nothing to do yet: the answer waits for an order */
 		rs->suspend = 1;

@@ -347,10 +347,12 @@ raise_nofile(void)
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
 		return;
 	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
-	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want) {
+		getrlimit(RLIMIT_NOFILE, &rl);
 		log_warnx("open files limited to %lu: fewer than max_connections "
 		    "(%ld) nodes can wait at once", (unsigned long)rl.rlim_cur,
 		    cfg.max_connections);
+	}
 }
 
 static struct MHD_Daemon *

@@ -162,7 +162,7 @@ sl_node_status(const char *name, struct sl_status *st, char *err,
 		st->busy = base == NODE_STATE_ALLOCATED ||
 		    base == NODE_STATE_MIXED || (s & NODE_STATE_COMPLETING);
 		st->drained_by_vnode = (s & NODE_STATE_DRAIN) && ni->reason != NULL &&
-		    strncmp(ni->reason, SL_DRAIN_REASON, strlen(SL_DRAIN_REASON)) == 0;
+		    strcmp(ni->reason, SL_DRAIN_REASON) == 0;
 		st->usable = (base == NODE_STATE_IDLE ||
 		    base == NODE_STATE_ALLOCATED || base == NODE_STATE_MIXED) &&
 		    !(s & (NODE_STATE_DRAIN | NODE_STATE_NO_RESPOND |
