@@ -287,19 +287,6 @@ offer(struct settings *s, const char *name, const char *v, const char *src,
 	return 0;
 }
 
-static char *
-trim(char *p)
-{
-	char *e;
-
-	while (*p == ' ' || *p == '\t' || *p == '\r')
-		p++;
-	e = p + strlen(p);
-	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return p;
-}
-
 /* A private, NUL-terminated copy of len bytes that holds no NUL itself. */
 static char *
 text_copy(const char *text, size_t len, const char *src, char *err,
@@ -422,7 +409,7 @@ yaml_scalar(char *v, char **out)
 		if ((end = strchr(v, q)) == NULL)
 			return -1;
 		*end++ = '\0';
-		end = trim(end);
+		end = str_trim(end);
 		if (*end != '\0' && *end != '#')
 			return -1;
 		if (q == '"' && strchr(v, '\\') != NULL)
@@ -432,7 +419,7 @@ yaml_scalar(char *v, char **out)
 	}
 	if ((end = strstr(v, " #")) != NULL)
 		*end = '\0';
-	*out = trim(v);
+	*out = str_trim(v);
 	return 0;
 }
 
@@ -450,7 +437,7 @@ parse_cloud_config(struct settings *s, char *buf, const char *src, int *used,
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
 		if (line[0] != ' ' && line[0] != '\t') {
-			char *t = trim(line);
+			char *t = str_trim(line);
 
 			if (*t == '\0' || *t == '#')
 				continue;
@@ -460,7 +447,7 @@ parse_cloud_config(struct settings *s, char *buf, const char *src, int *used,
 		}
 		if (!in)
 			continue;
-		key = trim(line);
+		key = str_trim(line);
 		if (*key == '\0' || *key == '#')
 			continue;
 		snprintf(where, sizeof(where), "%s:%d", src, lineno);
@@ -473,8 +460,8 @@ parse_cloud_config(struct settings *s, char *buf, const char *src, int *used,
 			return errf(err, errlen, "%s: expected \"key: value\" under "
 			    "vnode:", where);
 		*colon = '\0';
-		key = trim(key);
-		if (yaml_scalar(trim(colon + 1), &val) != 0)
+		key = str_trim(key);
+		if (yaml_scalar(str_trim(colon + 1), &val) != 0)
 			return errf(err, errlen, "%s: %s: value is not a plain or "
 			    "quoted scalar", where, key);
 		if ((k = key_lookup(key)) >= 0 && seen[k])

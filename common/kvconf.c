@@ -10,19 +10,6 @@
 #define MAX_KEYS	64
 #define MAX_KEY_LEN	64
 
-static char *
-trim(char *p)
-{
-	char *e;
-
-	while (*p == ' ' || *p == '\t' || *p == '\r')
-		p++;
-	e = p + strlen(p);
-	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return p;
-}
-
 int
 kv_parse(char *text, const char *src, kv_fn fn, void *arg, char *err,
     size_t errlen)
@@ -37,15 +24,15 @@ kv_parse(char *text, const char *src, kv_fn fn, void *arg, char *err,
 			*next++ = '\0';
 		if ((eq = strchr(line, '#')) != NULL)
 			*eq = '\0';
-		key = trim(line);
+		key = str_trim(line);
 		if (*key == '\0')
 			continue;
 		if ((eq = strchr(key, '=')) == NULL)
 			return errf(err, errlen, "%s:%d: expected key = value", src,
 			    lineno);
 		*eq = '\0';
-		key = trim(key);
-		val = trim(eq + 1);
+		key = str_trim(key);
+		val = str_trim(eq + 1);
 		if (strlen(key) > MAX_KEY_LEN)
 			return errf(err, errlen, "%s:%d: key longer than %d "
 			    "characters", src, lineno, MAX_KEY_LEN);

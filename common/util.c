@@ -92,6 +92,19 @@ parse_seconds(const char *s, double min, double max, double *out)
 	return 0;
 }
 
+char *
+str_trim(char *p)
+{
+	char *e;
+
+	while (*p == ' ' || *p == '\t' || *p == '\r')
+		p++;
+	e = p + strlen(p);
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return p;
+}
+
 void
 hex_encode(const unsigned char *in, size_t len, char *out)
 {

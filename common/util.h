@@ -34,6 +34,9 @@ long wall_now(void);	/* CLOCK_REALTIME, whole seconds */
  * unless *stop becomes non-zero. */
 void sleep_seconds(double sec, volatile int *stop);
 
+/* Blanks (space, tab, CR) off both ends, in place. */
+char *str_trim(char *s);
+
 /* Read a whole small file (at most max bytes) into a NUL-terminated
  * buffer that the caller frees. */
 int read_file(const char *path, size_t max, char **out, size_t *outlen,

@@ -188,6 +188,19 @@ tick(struct db *ticker, int all)
 	free(p.names);
 }
 
+/* Refusals always; status and heartbeats (routine) come all the time, so
+ * only with -d unless something happened; the rest always. */
+static void
+log_answer(const struct api_response *rs, int routine)
+{
+	if (rs->status >= 400)
+		log_warnx("%s", rs->log);
+	else if (rs->notable || !routine)
+		log_info("%s", rs->log);
+	else
+		log_debug("%s", rs->log);
+}
+
 static enum MHD_Result
 send_error(struct MHD_Connection *c, int status, const char *reason)
 {
@@ -262,10 +275,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		/* a heartbeat that waited: its answer now */
 		api_heartbeat_finish(&api, &up->pending, &rs);
 		up->resumed = 0;
-		if (rs.notable)
-			log_info("%s", rs.log);
-		else
-			log_debug("%s", rs.log);
+		log_answer(&rs, 1);
 		ret = send_json(c, &rs);
 		api_response_free(&rs);
 		return ret;
@@ -298,23 +308,13 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	api_handle(&api, &rq, &rs);
 	if (rs.suspend) {
-		if (rs.notable)
-			log_info("%s", rs.log);
-		else
-			log_debug("%s", rs.log);
+		log_answer(&rs, 1);
 		wait_for_order(c, up, &rs);
 		api_response_free(&rs);
 		return MHD_YES;
 	}
-	/* status and heartbeats come all the time: only with -d, unless
-	 * something happened */
-	if (rs.status >= 400)
-		log_warnx("%s", rs.log);
-	else if (rs.notable || (strcmp(url, "/v1/status") != 0 &&
-	    strcmp(url, "/v1/heartbeat") != 0))
-		log_info("%s", rs.log);
-	else
-		log_debug("%s", rs.log);
+	log_answer(&rs, strcmp(url, "/v1/status") == 0 ||
+	    strcmp(url, "/v1/heartbeat") == 0);
 	ret = send_json(c, &rs);
 	api_response_free(&rs);
 	return ret;
