@@ -32,7 +32,7 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 NSS_LIBS  = $(shell pkg-config --libs nss 2>/dev/null)
 COMMON    := log util crypto sig names jsonutil spawn atomicfile kvconf
 AGENT     := main settings isofs metadata timesync hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify
-HOOK      := hookd config api db slurm
+HOOK      := hookd config api db slurm reaper
 CTL       := vnodectl config db
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
@@ -51,7 +51,6 @@ UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
 	fuzz-regress FORCE
-FORCE:
 all: $(PROGS) $(TESTPROGS)
 
 # V=1 shows the whole command lines
@@ -197,5 +196,7 @@ install: $(PROGS) $(O)/vnode-agent.service
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+FORCE:
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

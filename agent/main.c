@@ -50,7 +50,6 @@ enum exit_code {
 	EXIT_MOUNTS = 9,
 };
 
-#define HEARTBEAT_WAIT	20	/* seconds a heartbeat waits at the hook */
 #define MAX_STEPS	8
 
 static double step_start;
@@ -508,18 +507,18 @@ clock_jumped(double suspended, int stepped)
 		log_warnx("clock: %s", err);
 }
 
-/* Heartbeats until stopped or retired: 1 when retired.  The first carries
- * the join's step times (total). */
-
+/* Heartbeats until stopped or retired: 1 when retired, NODE_UNKNOWN when
+ * the hook does not know the node any more.  The first carries the join's
+ * step times (total). */
 static int
-heartbeats(struct node_state *st, double total)
+heartbeats(const struct settings *s, struct node_state *st, double total)
 {
 	struct clockwatch cw;
 	struct node_order order;
 	char err[1024], *body;
 	double backoff = 1, suspended;
 	long resumed = 0;
-	int failing = 0, stepped, first = 1;
+	int failing = 0, stepped, first = 1, rc;
 
 	clockwatch_init(&cw);
 	while (!stop) {
@@ -530,12 +529,17 @@ heartbeats(struct node_state *st, double total)
 			clockwatch_forget(&cw);
 		}
 		resumed += (long)suspended;
-		if ((body = node_heartbeat_body(HEARTBEAT_WAIT, first ? times :
-		    NULL, ntimes, total, resumed, 1)) == NULL)
+		if ((body = node_heartbeat_body((long)s->heartbeat_wait, first ?
+		    times : NULL, ntimes, total, resumed, 1)) == NULL)
 			fatalx("out of memory");
-		if (node_heartbeat(st, body, HEARTBEAT_WAIT, &order, err,
-		    sizeof(err)) != 0) {
+		if ((rc = node_heartbeat(st, body, (long)s->heartbeat_wait, &order,
+		    err, sizeof(err))) != 0) {
 			free(body);
+			if (rc == NODE_UNKNOWN) {
+				log_warnx("heartbeat: %s", err);
+				clockwatch_fini(&cw);
+				return NODE_UNKNOWN;
+			}
 			if (stop)
 				break;
 			if (!failing)
@@ -566,6 +570,33 @@ heartbeats(struct node_state *st, double total)
 	return 0;
 }
 
+/* The hook removed this node (the reaper, after a silence): what runs
+ * here must not go on as that node.  Stop slurmd, unmount, forget the
+ * node; exit as a failed join, so that the service starts again and the
+ * node joins anew. */
+static int
+fenced(void)
+{
+	struct node_state st;
+	char err[1024];
+	int i;
+
+	log_warnx("the hook no longer knows this node (reaped, or removed "
+	    "by hand): stopping slurmd and joining again");
+	if (slurmd_stop(30, err, sizeof(err)) != 0)
+		log_warnx("slurmd: %s", err);
+	if (state_load(&st, err, sizeof(err)) == 0) {
+		for (i = st.nmounts - 1; i >= 0; i--)
+			if (mount_remove(st.mounts[i], err, sizeof(err)) != 0)
+				log_warnx("unmount: %s", err);
+		explicit_bzero(&st, sizeof(st));
+	}
+	if (state_remove(err, sizeof(err)) != 0)
+		log_warnx("%s", err);
+	notify("STOPPING=1\nSTATUS=removed by the hook");
+	return EXIT_JOIN;
+}
+
 static int
 cmd_run(const char *drive, const char *file)
 {
@@ -588,7 +619,10 @@ cmd_run(const char *drive, const char *file)
 		snprintf(status, sizeof(status), "READY=1\nSTATUS=joined as %s",
 		    st.node);
 		notify(status);
-		heartbeats(&st, total);
+		if (heartbeats(&s, &st, total) == NODE_UNKNOWN) {
+			explicit_bzero(&st, sizeof(st));
+			return fenced();
+		}
 	}
 	explicit_bzero(&st, sizeof(st));
 

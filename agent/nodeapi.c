@@ -12,7 +12,8 @@
 
 #define CALL_TIMEOUT 30.0
 
-/* POST path with body as node st; the signed 200 answer's JSON in *out. */
+/* POST path with body as node st; the signed 200 answer's JSON in *out.
+ * NODE_UNKNOWN when the hook does not know the node's credential. */
 static int
 call_body(const struct node_state *st, const char *path, const char *body,
     double timeout, struct json_object **out, char *err, size_t errlen)
@@ -31,6 +32,9 @@ call_body(const struct node_state *st, const char *path, const char *body,
 	if (ans.status != 200) {
 		errf(err, errlen, "%s: the hook answered %ld: %s", path,
 		    ans.status, ans.reason[0] ? ans.reason : "no reason given");
+		if (ans.status == 401 && strncmp(ans.reason,
+		    "unknown node credential", 23) == 0)
+			rc = NODE_UNKNOWN;
 		goto out_ans;
 	}
 	if (!ans.is_signed) {
@@ -155,9 +159,10 @@ node_heartbeat(const struct node_state *st, const char *body, long wait,
 	int rc = -1;
 
 	memset(order, 0, sizeof(*order));
-	if (call_body(st, "/v1/heartbeat", body, (double)wait + CALL_TIMEOUT,
-	    &o, err, errlen) != 0)
-		return -1;
+	if ((rc = call_body(st, "/v1/heartbeat", body, (double)wait +
+	    CALL_TIMEOUT, &o, err, errlen)) != 0)
+		return rc;
+	rc = -1;
 	if (!json_object_object_get_ex(o, "order", &ord)) {
 		errf(err, errlen, "heartbeat answer: no \"order\"");
 		goto out;

@@ -43,7 +43,10 @@ struct step_time {
 char *node_heartbeat_body(long wait, const struct step_time *t, int n,
     double total, long resumed, int orders);
 /* A heartbeat: body as node_heartbeat_body() makes it; the hook answers
- * at once with an order, or after up to wait seconds with none. */
+ * at once with an order, or after up to wait seconds with none.
+ * NODE_UNKNOWN when the hook no longer knows the node (it was reaped, or
+ * removed). */
+#define NODE_UNKNOWN (-2)
 int node_heartbeat(const struct node_state *st, const char *body, long wait,
     struct node_order *order, char *err, size_t errlen);
 

@@ -63,6 +63,8 @@ static const struct keydef {
 	    "http:// or https:// and a host, with an optional port, or none" },
 	[K_METADATA_TIMEOUT] = { "metadata_timeout", T_SECONDS, 1, 600,
 	    "seconds from 1 to 600" },
+	[K_HEARTBEAT_WAIT] = { "heartbeat_wait", T_SECONDS, 1, 25,
+	    "seconds from 1 to 25" },
 };
 
 void
@@ -77,6 +79,7 @@ settings_init(struct settings *s)
 	snprintf(s->metadata_url, sizeof(s->metadata_url), "%s",
 	    SETTINGS_METADATA_URL);
 	s->metadata_timeout = 10;
+	s->heartbeat_wait = 20;
 }
 
 int
@@ -201,8 +204,10 @@ assign(struct settings *s, enum setting_key k, const char *v)
 			s->ready_timeout = sec;
 		else if (k == K_LEAVE_TIMEOUT)
 			s->leave_timeout = sec;
-		else
+		else if (k == K_METADATA_TIMEOUT)
 			s->metadata_timeout = sec;
+		else
+			s->heartbeat_wait = sec;
 		return 0;
 	case T_FEATURES:
 		return set_features(s, v);
@@ -767,6 +772,9 @@ settings_print(const struct settings *s, FILE *f)
 			break;
 		case K_METADATA_TIMEOUT:
 			snprintf(v, sizeof(v), "%g", s->metadata_timeout);
+			break;
+		case K_HEARTBEAT_WAIT:
+			snprintf(v, sizeof(v), "%g", s->heartbeat_wait);
 			break;
 		case K_COUNT:
 			break;

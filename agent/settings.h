@@ -36,6 +36,7 @@ enum setting_key {
 	K_LEAVE_TIMEOUT,
 	K_METADATA_URL,
 	K_METADATA_TIMEOUT,
+	K_HEARTBEAT_WAIT,
 	K_COUNT
 };
 
@@ -56,6 +57,7 @@ struct settings {
 	double leave_timeout;
 	char metadata_url[300];		/* "" when "none" */
 	double metadata_timeout;
+	double heartbeat_wait;
 	char source[K_COUNT][SETTINGS_SRC_LEN];	/* "" while unset */
 };
 

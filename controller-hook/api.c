@@ -941,7 +941,12 @@ api_heartbeat_finish(struct api *a, struct api_pending *p,
 	int rc;
 
 	memset(rs, 0, sizeof(*rs));
-	if ((rc = heartbeat_answer(a, p->node, rs, err, sizeof(err))) < 0) {
+	/* the node was there all along: that counts as hearing from it */
+	if (db_node_seen(a->db, p->node, a->now(), err, sizeof(err)) != 0)
+		rc = -1;
+	else
+		rc = heartbeat_answer(a, p->node, rs, err, sizeof(err));
+	if (rc < 0) {
 		struct api_request rq;
 
 		memset(&rq, 0, sizeof(rq));
@@ -988,7 +993,8 @@ metric_text(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 void
 api_metrics(struct api *a, int waiting, struct api_response *rs)
 {
-	static const char *const states[] = { "joining", "admitted", "left" };
+	static const char *const states[] = { "joining", "admitted", "left",
+	    "reaped" };
 	size_t len = 0, cap = 4096, k;
 	char *b, err[256];
 	long n;

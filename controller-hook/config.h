@@ -36,6 +36,7 @@ struct hook_config {
 	long default_uses;		/* vnodectl token create */
 	long default_ttl;		/* seconds */
 	long max_connections;
+	long reap_after;		/* seconds; 0: never */
 };
 
 /* Defaults, then the file; any bad line is an error naming file:line. */

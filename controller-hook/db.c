@@ -596,3 +596,28 @@ db_order_drop(struct db *db, const char *node, char *err, size_t errlen)
 	sqlite3_bind_text(st, 1, node, -1, SQLITE_TRANSIENT);
 	return step_done(db, st, err, errlen);
 }
+
+int
+db_node_stale(struct db *db, long before, void (*fn)(void *arg,
+    const struct db_node *n), void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	struct db_node n;
+	int rc;
+
+	st = prep(db, "SELECT " NODE_COLS " FROM nodes WHERE state = 'admitted' "
+	    "AND last_seen < ? AND updated < ? ORDER BY id", err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int64(st, 2, before);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		node_row(st, &n);
+		fn(arg, &n);
+		explicit_bzero(&n, sizeof(n));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	return 0;
+}

@@ -30,7 +30,7 @@ struct db_node {
 	char token[17];
 	char addr[64];
 	char hostname[254];
-	char state[16];		/* joining, admitted, left */
+	char state[16];		/* joining, admitted, left, reaped */
 	unsigned char master[CRYPTO_KEY_LEN];
 	int has_master;
 	long created;
@@ -83,6 +83,10 @@ int db_node_seen(struct db *db, const char *name, long now, char *err,
     size_t errlen);
 int db_node_count(struct db *db, const char *state, long *n, char *err,
     size_t errlen);
+/* fn for each admitted node not heard from (heartbeat, join) since
+ * before. */
+int db_node_stale(struct db *db, long before, void (*fn)(void *arg,
+    const struct db_node *n), void *arg, char *err, size_t errlen);
 
 /* Orders for nodes, delivered on their heartbeat. */
 int db_order_add(struct db *db, const char *node, const char *kind,

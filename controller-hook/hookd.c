@@ -30,11 +30,13 @@
 #include "crypto.h"
 #include "db.h"
 #include "log.h"
+#include "reaper.h"
 #include "sig.h"
 #include "slurm.h"
 #include "util.h"
 
 #define TICK 0.2			/* seconds */
+#define REAP_EVERY 5.0			/* seconds */
 
 struct upload {
 	char *buf;
@@ -186,6 +188,12 @@ tick(struct db *ticker, int all)
 	}
 	pthread_mutex_unlock(&waiters_mu);
 	free(p.names);
+}
+
+static void
+reaped(const char *line)
+{
+	log_info("%s", line);
 }
 
 /* Refusals always; status and heartbeats (routine) come all the time, so
@@ -393,6 +401,7 @@ main(int argc, char *argv[])
 	struct MHD_Daemon *httpd;
 	struct db *db, *ticker;
 	struct timespec tmo;
+	double next_reap = 0;
 	char err[512];
 	sigset_t set;
 	int ch, check = 0, sig, i, lfd;
@@ -455,6 +464,12 @@ main(int argc, char *argv[])
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		tick(ticker, 0);
+		if (mono_now() >= next_reap) {
+			if (reaper_pass(ticker, &cfg, wall_now(), reaped, err,
+			    sizeof(err)) != 0)
+				log_warnx("reaper: %s", err);
+			next_reap = mono_now() + REAP_EVERY;
+		}
 	}
 	log_info("signal %d: stopping", sig);
 

@@ -1,6 +1,7 @@
 /*
  * slurm.c - see slurm.h.  Written against Slurm 22.05's libslurm.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,11 @@
 
 #include "slurm.h"
 #include "util.h"
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int node_status(const char *name, struct sl_status *st, char *err,
+    size_t errlen);
 
 int
 sl_init(char *err, size_t errlen)
@@ -35,8 +41,8 @@ sl_err(char *err, size_t errlen, const char *what, const char *name)
 	return errf(err, errlen, "%s %s: %s", what, name, slurm_strerror(e));
 }
 
-int
-sl_node_create(const struct sl_node *n, char *err, size_t errlen)
+static int
+node_create(const struct sl_node *n, char *err, size_t errlen)
 {
 	update_node_msg_t m;
 	struct sl_status st;
@@ -45,7 +51,7 @@ sl_node_create(const struct sl_node *n, char *err, size_t errlen)
 
 	/* slurmctld answers success to creating a node that exists (and only
 	 * logs it), so look first: a rejoin updates the address instead. */
-	if (sl_node_status(n->name, &st, err, errlen) != 0)
+	if (node_status(n->name, &st, err, errlen) != 0)
 		return -1;
 	slurm_init_update_node_msg(&m);
 	if (st.exists) {
@@ -76,8 +82,22 @@ sl_node_create(const struct sl_node *n, char *err, size_t errlen)
 	return 0;
 }
 
-int
-sl_node_delete(const char *name, char *err, size_t errlen)
+static int
+node_down(const char *name, const char *reason, char *err, size_t errlen)
+{
+	update_node_msg_t m;
+
+	slurm_init_update_node_msg(&m);
+	m.node_names = (char *)(uintptr_t)name;
+	m.node_state = NODE_STATE_DOWN;
+	m.reason = (char *)(uintptr_t)reason;
+	if (slurm_update_node(&m) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "down node", name);
+	return 0;
+}
+
+static int
+node_delete(const char *name, char *err, size_t errlen)
 {
 	update_node_msg_t m;
 
@@ -91,8 +111,8 @@ sl_node_delete(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
-int
-sl_node_drain(const char *name, const char *reason, char *err, size_t errlen)
+static int
+node_drain(const char *name, const char *reason, char *err, size_t errlen)
 {
 	update_node_msg_t m;
 
@@ -132,8 +152,8 @@ state_text(uint32_t s, char *out, size_t outsz)
 	}
 }
 
-int
-sl_node_status(const char *name, struct sl_status *st, char *err,
+static int
+node_status(const char *name, struct sl_status *st, char *err,
     size_t errlen)
 {
 	node_info_msg_t *msg = NULL;
@@ -174,8 +194,8 @@ sl_node_status(const char *name, struct sl_status *st, char *err,
 	return 0;
 }
 
-int
-sl_requeue_node_jobs(const char *name,
+static int
+requeue_node_jobs(const char *name,
     void (*report)(void *arg, unsigned long jobid, const char *error),
     void *arg, int *requeued, int *failed, char *err, size_t errlen)
 {
@@ -209,4 +229,78 @@ sl_requeue_node_jobs(const char *name,
 	}
 	slurm_free_job_info_msg(jobs);
 	return 0;
+}
+
+/*
+ * The public calls, one at a time: the hook calls Slurm from its HTTP
+ * thread and from its reaper.
+ */
+
+int
+sl_node_create(const struct sl_node *n, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = node_create(n, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_node_delete(const char *name, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = node_delete(name, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_node_drain(const char *name, const char *reason, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = node_drain(name, reason, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_node_status(const char *name, struct sl_status *st, char *err,
+    size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = node_status(name, st, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_requeue_node_jobs(const char *name,
+    void (*report)(void *arg, unsigned long jobid, const char *error),
+    void *arg, int *requeued, int *failed, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = requeue_node_jobs(name, report, arg, requeued, failed, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_node_down(const char *name, const char *reason, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = node_down(name, reason, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * slurm.h - everything vnode-hookd asks of slurmctld.  All libslurm use is
- * in slurm.c, because its API changes between Slurm releases.
+ * in slurm.c, because its API changes between Slurm releases.  The calls
+ * may come from any thread; they are made one at a time.
  */
 #ifndef VNODE_HOOK_SLURM_H
 #define VNODE_HOOK_SLURM_H
@@ -34,6 +35,9 @@ void sl_fini(void);
  * name exists already (a rejoin), update its address instead. */
 int sl_node_create(const struct sl_node *n, char *err, size_t errlen);
 int sl_node_delete(const char *name, char *err, size_t errlen);
+/* DOWN, with reason: Slurm requeues (or ends) the jobs on it. */
+int sl_node_down(const char *name, const char *reason, char *err,
+    size_t errlen);
 int sl_node_drain(const char *name, const char *reason, char *err,
     size_t errlen);
 int sl_node_status(const char *name, struct sl_status *st, char *err,

@@ -1,0 +1,61 @@
+#!/bin/bash
+# The reaper: a node suspended for less than reap_after is left alone; one
+# silent for longer and not answering Slurm is set DOWN (its job requeued)
+# and removed; when it wakes up, its agent finds itself unknown, stops
+# slurmd and exits to join anew.  (A suspension is played by stopping every
+# process of the node's sandbox with SIGSTOP, as a paused VM would be.)
+. "$(dirname "$0")/test.common"
+vt_init
+HOOKD_EXTRA="reap_after = 20s"
+ctl_start
+node_create n1
+agent_conf n1 "$(token 1)" "heartbeat_wait = 3"
+sb n1 "$VNODE_BIN/vnode-agent" run >>"$T/n1.agent.log" 2>&1 &
+run1=$!
+wait_for 30 "n1 joined" grep -q "joined as vm-1" "$T/n1.agent.log"
+freeze() { sb n1 kill -STOP -1; }
+# nsenter stops itself when the program it waits for stops (job control),
+# and waits for a SIGCONT of its own: the one holding the agent gets one too
+thaw() {
+	sb n1 kill -CONT -1
+	pkill -CONT -P $run1 -x nsenter
+}
+
+# 1. suspended 8 s, well inside reap_after: nothing happens
+freeze
+sleep 8
+thaw
+sleep 6
+grep -q "reaper: vm-1" "$T/hookd.log" && fail "reaped after 8 s: $(grep reaper "$T/hookd.log")"
+vnodectl nodes | grep -q "^vm-1 *admitted " || fail "registry: $(vnodectl nodes)"
+kill -0 $run1 2>/dev/null || fail "the agent on n1 ended"
+responding() { [ "$(node_state vm-1)" = idle ]; }
+wait_for 60 "vm-1 idle again" responding
+
+# 2. a job on it, then silent for longer than reap_after
+job=$(sb_user ctl sbatch --parsable --requeue -D "$T/work" -w vm-1 --wrap 'sleep 600')
+running() { [ "$(job_state "$job")" = RUNNING ]; }
+wait_for 60 "job $job running" running
+freeze
+reaped() { vnodectl nodes | grep -q "^vm-1 *reaped "; }
+wait_for 120 "vm-1 reaped" reaped
+grep -q "reaper: vm-1: silent for [0-9]* s and .* in Slurm: removed" "$T/hookd.log" ||
+    fail "no reaper line: $(grep reaper "$T/hookd.log")"
+sb ctl scontrol show node vm-1 >/dev/null 2>&1 && fail "vm-1 still in Slurm"
+[ "$(job_state "$job")" = PENDING ] || fail "job $job is $(job_state "$job")"
+sb ctl scontrol show job "$job" | grep -q "Restarts=1" || fail "job $job not requeued"
+sb ctl curl -sf "http://$CTL_IP:$HOOK_PORT/metrics" |
+    grep -q '^vnode_nodes{state="reaped"} 1$' || fail "reaped not in /metrics"
+
+# 3. it wakes up: the agent finds itself unknown, stops slurmd, exits 4
+thaw
+wait $run1
+rc=$?
+[ $rc = 4 ] || fail "the woken agent exited $rc, not 4"
+grep -q "the hook no longer knows this node" "$T/n1.agent.log" ||
+    fail "the woken agent did not say why"
+sb n1 pgrep -x slurmd >/dev/null && fail "slurmd still runs on the reaped node"
+[ -e "$T/sb/n1/var/lib/vnode/node.json" ] && fail "node.json kept"
+sb ctl scontrol show node vm-1 >/dev/null 2>&1 && fail "vm-1 came back into Slurm"
+sb ctl scancel "$job"
+exit 0
