@@ -409,6 +409,50 @@ cmd_join(const char *drive, const char *file)
 	return 0;
 }
 
+/* What this machine still does as the node: slurmd, the mounts, node.json
+ * (the hook has forgotten the node already). */
+static void
+local_stop(void)
+{
+	struct node_state st;
+	char err[1024];
+	int i;
+
+	if (slurmd_stop(30, err, sizeof(err)) != 0)
+		log_warnx("slurmd: %s", err);
+	if (state_load(&st, err, sizeof(err)) == 0) {
+		for (i = st.nmounts - 1; i >= 0; i--)
+			if (mount_remove(st.mounts[i], err, sizeof(err)) != 0)
+				log_warnx("unmount: %s", err);
+		explicit_bzero(&st, sizeof(st));
+	}
+	if (state_remove(err, sizeof(err)) != 0)
+		log_warnx("%s", err);
+}
+
+/* The hook says it does not know this node.  That answer cannot be signed
+ * (the hook has no key for a node it forgot), so slurmctld, which speaks
+ * munge, has the last word: only a node it does not know either stops,
+ * and exits as a failed join, so that the service joins anew. */
+static int
+unknown_node(const struct node_state *st)
+{
+	char err[512];
+	int known = slurmd_node_known(st->node, err, sizeof(err));
+
+	if (known != 0) {
+		log_warnx("heartbeat: the hook says it does not know %s, but %s; "
+		    "going on as %s", st->node, known > 0 ? "slurmctld does" :
+		    err, st->node);
+		return 0;
+	}
+	log_warnx("the hook and slurmctld no longer know %s (reaped, or "
+	    "removed by hand): stopping slurmd and joining again", st->node);
+	local_stop();
+	notify("STOPPING=1\nSTATUS=removed by the hook");
+	return 1;
+}
+
 /* Drain, wait for the jobs to be gone, stop slurmd, deregister. */
 static int
 leave_node(const struct settings *s)
@@ -426,8 +470,16 @@ leave_node(const struct settings *s)
 		log_info("leave: not joined (no %s): nothing to do", STATE_FILE);
 		return 0;
 	}
-	if (node_drain(&st, &ns, &requeued, &failed, detail, sizeof(detail),
-	    err, sizeof(err)) != 0)
+	if ((rc = node_drain(&st, &ns, &requeued, &failed, detail,
+	    sizeof(detail), err, sizeof(err))) == NODE_UNKNOWN) {
+		/* reaped, or removed: only this machine's side is left */
+		log_warnx("drain: the hook no longer knows %s: stopping slurmd "
+		    "here, nothing to deregister", st.node);
+		explicit_bzero(&st, sizeof(st));
+		local_stop();
+		return 0;
+	}
+	if (rc != 0)
 		step_fail(EXIT_LEAVE, "drain", "%s", err);
 	if (failed > 0)
 		log_warnx("drain: %d job(s) could not be requeued: %s", failed,
@@ -529,14 +581,13 @@ heartbeats(const struct settings *s, struct node_state *st, double total)
 			clockwatch_forget(&cw);
 		}
 		resumed += (long)suspended;
-		if ((body = node_heartbeat_body((long)s->heartbeat_wait, first ?
+		if ((body = node_heartbeat_body(s->heartbeat_wait, first ?
 		    times : NULL, ntimes, total, resumed, 1)) == NULL)
 			fatalx("out of memory");
-		if ((rc = node_heartbeat(st, body, (long)s->heartbeat_wait, &order,
+		if ((rc = node_heartbeat(st, body, s->heartbeat_wait, &order,
 		    err, sizeof(err))) != 0) {
 			free(body);
-			if (rc == NODE_UNKNOWN) {
-				log_warnx("heartbeat: %s", err);
+			if (rc == NODE_UNKNOWN && unknown_node(st)) {
 				clockwatch_fini(&cw);
 				return NODE_UNKNOWN;
 			}
@@ -570,33 +621,6 @@ heartbeats(const struct settings *s, struct node_state *st, double total)
 	return 0;
 }
 
-/* The hook removed this node (the reaper, after a silence): what runs
- * here must not go on as that node.  Stop slurmd, unmount, forget the
- * node; exit as a failed join, so that the service starts again and the
- * node joins anew. */
-static int
-fenced(void)
-{
-	struct node_state st;
-	char err[1024];
-	int i;
-
-	log_warnx("the hook no longer knows this node (reaped, or removed "
-	    "by hand): stopping slurmd and joining again");
-	if (slurmd_stop(30, err, sizeof(err)) != 0)
-		log_warnx("slurmd: %s", err);
-	if (state_load(&st, err, sizeof(err)) == 0) {
-		for (i = st.nmounts - 1; i >= 0; i--)
-			if (mount_remove(st.mounts[i], err, sizeof(err)) != 0)
-				log_warnx("unmount: %s", err);
-		explicit_bzero(&st, sizeof(st));
-	}
-	if (state_remove(err, sizeof(err)) != 0)
-		log_warnx("%s", err);
-	notify("STOPPING=1\nSTATUS=removed by the hook");
-	return EXIT_JOIN;
-}
-
 static int
 cmd_run(const char *drive, const char *file)
 {
@@ -621,7 +645,7 @@ cmd_run(const char *drive, const char *file)
 		notify(status);
 		if (heartbeats(&s, &st, total) == NODE_UNKNOWN) {
 			explicit_bzero(&st, sizeof(st));
-			return fenced();
+			return EXIT_JOIN;
 		}
 	}
 	explicit_bzero(&st, sizeof(st));

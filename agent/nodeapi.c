@@ -104,8 +104,9 @@ node_drain(const struct node_state *st, struct node_status *ns,
 
 	*requeued = *failed = 0;
 	detail[0] = '\0';
-	if (call(st, "/v1/drain", &o, err, errlen) != 0)
-		return -1;
+	if ((rc = call(st, "/v1/drain", &o, err, errlen)) != 0)
+		return rc;
+	rc = -1;
 	if (read_status(o, ns, err, errlen) != 0)
 		goto out;
 	if (!json_object_object_get_ex(o, "requeued", &req) ||

@@ -19,7 +19,8 @@ struct node_status {
 
 int node_status(const struct node_state *st, struct node_status *ns,
     char *err, size_t errlen);
-/* Drain the node and requeue its jobs; *detail lists them for the log. */
+/* Drain the node and requeue its jobs; *detail lists them for the log.
+ * NODE_UNKNOWN when the hook no longer knows the node. */
 int node_drain(const struct node_state *st, struct node_status *ns,
     int *requeued, int *failed, char *detail, size_t detailsz, char *err,
     size_t errlen);

@@ -63,8 +63,8 @@ static const struct keydef {
 	    "http:// or https:// and a host, with an optional port, or none" },
 	[K_METADATA_TIMEOUT] = { "metadata_timeout", T_SECONDS, 1, 600,
 	    "seconds from 1 to 600" },
-	[K_HEARTBEAT_WAIT] = { "heartbeat_wait", T_SECONDS, 1, 25,
-	    "seconds from 1 to 25" },
+	[K_HEARTBEAT_WAIT] = { "heartbeat_wait", T_COUNT, 1, 25,
+	    "whole seconds from 1 to 25" },
 };
 
 void
@@ -204,10 +204,8 @@ assign(struct settings *s, enum setting_key k, const char *v)
 			s->ready_timeout = sec;
 		else if (k == K_LEAVE_TIMEOUT)
 			s->leave_timeout = sec;
-		else if (k == K_METADATA_TIMEOUT)
-			s->metadata_timeout = sec;
 		else
-			s->heartbeat_wait = sec;
+			s->metadata_timeout = sec;
 		return 0;
 	case T_FEATURES:
 		return set_features(s, v);
@@ -216,8 +214,10 @@ assign(struct settings *s, enum setting_key k, const char *v)
 			return -1;
 		if (k == K_CPUS)
 			s->cpus = n;
-		else
+		else if (k == K_MEMORY_MB)
 			s->memory_mb = n;
+		else
+			s->heartbeat_wait = n;
 		return 0;
 	}
 	return -1;
@@ -774,7 +774,7 @@ settings_print(const struct settings *s, FILE *f)
 			snprintf(v, sizeof(v), "%g", s->metadata_timeout);
 			break;
 		case K_HEARTBEAT_WAIT:
-			snprintf(v, sizeof(v), "%g", s->heartbeat_wait);
+			snprintf(v, sizeof(v), "%ld", s->heartbeat_wait);
 			break;
 		case K_COUNT:
 			break;

@@ -57,7 +57,7 @@ struct settings {
 	double leave_timeout;
 	char metadata_url[300];		/* "" when "none" */
 	double metadata_timeout;
-	double heartbeat_wait;
+	long heartbeat_wait;		/* whole seconds */
 	char source[K_COUNT][SETTINGS_SRC_LEN];	/* "" while unset */
 };
 

@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "slurmd.h"
@@ -10,6 +11,9 @@
 #include "util.h"
 
 #define SLURMD		"/usr/sbin/slurmd"
+#define SCONTROL	"/usr/bin/scontrol"
+/* where configless slurmd keeps what it fetched (SlurmdSpoolDir's default) */
+#define SLURMD_CONF_CACHE "/var/spool/slurmd/conf-cache/slurm.conf"
 #define STOP_TIMEOUT	30.0
 
 int
@@ -49,4 +53,29 @@ int
 slurmd_stop(double timeout, char *err, size_t errlen)
 {
 	return daemon_stop("slurmd", timeout, err, errlen);
+}
+
+int
+slurmd_node_known(const char *node, char *err, size_t errlen)
+{
+	const char *argv[] = { SCONTROL, "show", "node", node, NULL };
+	const char *env[] = { "SLURM_CONF=" SLURMD_CONF_CACHE, NULL };
+	char out[4096], e[512];
+	struct spawn sp;
+
+	if (access(SLURMD_CONF_CACHE, R_OK) != 0)
+		return errf(err, errlen, "%s: no configuration from the "
+		    "controller here", SLURMD_CONF_CACHE);
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = argv;
+	sp.env = env;
+	sp.out = out;
+	sp.outsz = sizeof(out);
+	sp.timeout = 30;
+	if (spawn_run(&sp, e, sizeof(e)) == 0 && strstr(out, "NodeName=") != NULL)
+		return 1;
+	/* "Node NAME not found", on either stream, whatever the status */
+	if (strstr(out, " not found") != NULL || strstr(e, " not found") != NULL)
+		return 0;
+	return errf(err, errlen, "scontrol: %s", e[0] ? e : "no answer");
 }

@@ -20,5 +20,8 @@ struct slurmd_params {
 int slurmd_start(const struct slurmd_params *p, char *err, size_t errlen);
 int slurmd_running(void);
 int slurmd_stop(double timeout, char *err, size_t errlen);
+/* Ask slurmctld itself (munge-authenticated, with the configuration
+ * slurmd fetched) whether it knows node: 1 yes, 0 no, -1 cannot tell. */
+int slurmd_node_known(const char *node, char *err, size_t errlen);
 
 #endif

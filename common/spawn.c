@@ -73,8 +73,20 @@ child(struct spawn *sp, const struct ids *id, int in, int out, int errfd)
 	if (id != NULL && (setgroups((size_t)id->ngroups, id->groups) != 0 ||
 	    setgid(id->gid) != 0 || setuid(id->uid) != 0))
 		_exit(126);
-	execve(sp->argv[0], (char *const *)(uintptr_t)sp->argv,
-	    (char *const *)(uintptr_t)clean_env);
+	if (sp->env != NULL) {
+		const char *envp[16];
+		size_t n = 0, i;
+
+		for (i = 0; clean_env[i] != NULL; i++)
+			envp[n++] = clean_env[i];
+		for (i = 0; sp->env[i] != NULL && n + 1 < 16; i++)
+			envp[n++] = sp->env[i];
+		envp[n] = NULL;
+		execve(sp->argv[0], (char *const *)(uintptr_t)sp->argv,
+		    (char *const *)(uintptr_t)envp);
+	} else
+		execve(sp->argv[0], (char *const *)(uintptr_t)sp->argv,
+		    (char *const *)(uintptr_t)clean_env);
 	dprintf(2, "cannot execute: %s\n", strerror(errno));
 	_exit(127);
 }

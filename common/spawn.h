@@ -17,6 +17,7 @@ struct spawn {
 	size_t outsz;			/* NULL: discarded */
 	size_t outlen;			/* set on return */
 	const char *user;		/* run as this user, or NULL */
+	const char *const *env;		/* more "NAME=value", or NULL */
 	double timeout;			/* seconds, then SIGKILL */
 	int status;			/* wait status on return */
 };

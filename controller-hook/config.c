@@ -126,12 +126,13 @@ directive(struct hook_config *c, const char *key, const char *v,
 		*what = "a size in bytes from 1024 to 1048576";
 		return parse_long(v, 1024, 1048576, &c->max_body);
 	} else if (strcmp(key, "reap_after") == 0) {
-		*what = "a duration from 10s to 7d, or 0 (never)";
+		/* longer than a heartbeat may wait at the hook */
+		*what = "a duration from 30s to 7d, or 0 (never)";
 		if (strcmp(v, "0") == 0) {
 			c->reap_after = 0;
 			return 0;
 		}
-		return parse_duration(v, 10, 7 * 86400, &c->reap_after);
+		return parse_duration(v, 30, 7 * 86400, &c->reap_after);
 	} else if (strcmp(key, "max_connections") == 0) {
 		*what = "a number from 16 to 1000000";
 		return parse_long(v, 16, 1000000, &c->max_connections);

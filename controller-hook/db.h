@@ -84,7 +84,7 @@ int db_node_seen(struct db *db, const char *name, long now, char *err,
 int db_node_count(struct db *db, const char *state, long *n, char *err,
     size_t errlen);
 /* fn for each admitted node not heard from (heartbeat, join) since
- * before. */
+ * before (now + 1: every admitted node). */
 int db_node_stale(struct db *db, long before, void (*fn)(void *arg,
     const struct db_node *n), void *arg, char *err, size_t errlen);
 

@@ -1,5 +1,9 @@
 /*
  * reaper.c - see reaper.h.
+ *
+ * A pass reads the registry's admitted nodes and, with one request, every
+ * node Slurm has; a node is only touched after it has been read again from
+ * the registry, so that a join or a heartbeat that came meanwhile wins.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,92 +13,203 @@
 #include "slurm.h"
 #include "util.h"
 
-#define MAX_PASS 64		/* nodes looked at in one pass */
+struct slurm_node {
+	char name[64];
+	struct sl_status st;
+};
 
-struct stale {
-	struct db_node n[MAX_PASS];
-	int count;
+struct pass {
+	struct db_node *nodes;		/* the registry's admitted nodes */
+	size_t n, cap;
+	struct slurm_node *sl;		/* Slurm's, sorted by name */
+	size_t nsl, capsl;
+	int failed;
 };
 
 static void
-collect(void *arg, const struct db_node *n)
+add_node(void *arg, const struct db_node *n)
 {
-	struct stale *s = arg;
+	struct pass *p = arg;
+	struct db_node *nn;
 
-	if (s->count < MAX_PASS)
-		s->n[s->count++] = *n;
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 64;
+		if ((nn = realloc(p->nodes, p->cap * sizeof(*nn))) == NULL) {
+			p->failed = 1;
+			return;
+		}
+		p->nodes = nn;
+	}
+	p->nodes[p->n] = *n;
+	explicit_bzero(p->nodes[p->n].master, CRYPTO_KEY_LEN);
+	p->nodes[p->n++].has_master = 0;
 }
 
 static void
-reap(struct db *db, struct db_node *n, long now,
-    void (*report)(const char *line))
+add_slurm(void *arg, const char *name, const struct sl_status *st)
 {
-	struct sl_status st;
-	char err[512], line[700], reason[128];
-	long quiet = now - (n->last_seen > n->updated ? n->last_seen :
-	    n->updated);
+	struct pass *p = arg;
+	struct slurm_node *nn;
 
-	if (sl_node_status(n->name, &st, err, sizeof(err)) != 0) {
-		snprintf(line, sizeof(line), "reaper: %s: %s", n->name, err);
-		report(line);
+	if (strlen(name) >= sizeof(p->sl[0].name))
 		return;
+	if (p->nsl == p->capsl) {
+		p->capsl = p->capsl ? 2 * p->capsl : 64;
+		if ((nn = realloc(p->sl, p->capsl * sizeof(*nn))) == NULL) {
+			p->failed = 1;
+			return;
+		}
+		p->sl = nn;
 	}
-	/* late, but Slurm still hears from it: not gone */
-	if (st.exists && st.responding && strncmp(st.state, "DOWN", 4) != 0)
-		return;
-	if (st.exists) {
-		snprintf(reason, sizeof(reason), "vnode: reaped, silent for %ld s",
+	snprintf(p->sl[p->nsl].name, sizeof(p->sl[0].name), "%s", name);
+	p->sl[p->nsl++].st = *st;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct slurm_node *)a)->name,
+	    ((const struct slurm_node *)b)->name);
+}
+
+static const struct sl_status *
+slurm_state(const struct pass *p, const char *name)
+{
+	struct slurm_node key, *hit;
+
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	hit = bsearch(&key, p->sl, p->nsl, sizeof(*p->sl), by_name);
+	return hit != NULL ? &hit->st : NULL;
+}
+
+static long
+last_contact(const struct db_node *n)
+{
+	return n->last_seen > n->updated ? n->last_seen : n->updated;
+}
+
+/* Still silent when read again now?  0 yes, 1 no (or gone), -1 error. */
+static int
+still_silent(struct db *db, const char *name, long before, struct db_node *n,
+    char *err, size_t errlen)
+{
+	int rc = db_node_by_name(db, name, n, err, errlen);
+
+	if (rc != 0)
+		return rc;
+	if (strcmp(n->state, "admitted") != 0 || last_contact(n) >= before)
+		return 1;
+	return 0;
+}
+
+static void
+reap(struct db *db, const char *name, const struct sl_status *st, long now,
+    long before, void (*report)(const char *line))
+{
+	struct db_node n;
+	char err[512], line[800], reason[128];
+	long quiet;
+	int rc;
+
+	if ((rc = still_silent(db, name, before, &n, err, sizeof(err))) != 0)
+		goto out;
+	quiet = now - last_contact(&n);
+	if (st != NULL && !st->down) {
+		snprintf(reason, sizeof(reason), SL_REAP_REASON ", silent for %ld s",
 		    quiet);
-		if (strncmp(st.state, "DOWN", 4) != 0 &&
-		    sl_node_down(n->name, reason, err, sizeof(err)) != 0) {
-			snprintf(line, sizeof(line), "reaper: %s: %s", n->name, err);
-			report(line);
-			return;
+		if (sl_node_down(name, reason, err, sizeof(err)) != 0) {
+			rc = -1;
+			goto out;
 		}
-		/* jobs still ending on it: the node goes on a later pass */
-		if (st.busy || sl_node_delete(n->name, err, sizeof(err)) != 0) {
-			snprintf(line, sizeof(line), "reaper: %s: silent for %ld s "
-			    "and %s: set DOWN, its jobs requeued; removing it "
-			    "once they are gone", n->name, quiet, st.state);
-			report(line);
-			return;
-		}
-	}
-	snprintf(n->state, sizeof(n->state), "reaped");
-	n->has_master = 0;
-	explicit_bzero(n->master, sizeof(n->master));
-	n->updated = now;
-	if (db_node_update(db, n, err, sizeof(err)) != 0 ||
-	    db_order_drop(db, n->name, err, sizeof(err)) != 0) {
-		snprintf(line, sizeof(line), "reaper: %s: %s", n->name, err);
+		snprintf(line, sizeof(line), "reaper: %s: silent for %ld s and "
+		    "%s in Slurm: set DOWN, its jobs requeued", name, quiet,
+		    st->state);
 		report(line);
+		return;		/* removed on a later pass, its jobs gone */
+	}
+	if (st != NULL && st->busy)
 		return;
+	if (st != NULL && sl_node_delete(name, err, sizeof(err)) != 0) {
+		rc = -1;
+		goto out;
+	}
+	/* the registry, in one transaction, if nothing came meanwhile */
+	if (db_begin(db, err, sizeof(err)) != 0) {
+		rc = -1;
+		goto out;
+	}
+	if ((rc = still_silent(db, name, before, &n, err, sizeof(err))) == 0) {
+		snprintf(n.state, sizeof(n.state), "reaped");
+		n.has_master = 0;
+		explicit_bzero(n.master, sizeof(n.master));
+		n.updated = now;
+		if (db_node_update(db, &n, err, sizeof(err)) != 0 ||
+		    db_order_drop(db, name, err, sizeof(err)) != 0 ||
+		    db_commit(db, err, sizeof(err)) != 0)
+			rc = -1;
+	}
+	if (rc != 0) {
+		db_rollback(db);
+		goto out;
 	}
 	snprintf(line, sizeof(line), "reaper: %s: silent for %ld s and %s in "
-	    "Slurm: removed", n->name, quiet, st.exists ? st.state :
-	    "gone");
+	    "Slurm: removed", name, quiet, st != NULL ? st->state : "gone");
 	report(line);
+out:
+	if (rc < 0) {
+		snprintf(line, sizeof(line), "reaper: %s: %s", name, err);
+		report(line);
+	}
+	explicit_bzero(&n, sizeof(n));
 }
 
 int
 reaper_pass(struct db *db, const struct hook_config *cfg, long now,
     void (*report)(const char *line), char *err, size_t errlen)
 {
-	struct stale *s;
-	int i;
+	struct pass p;
+	const struct sl_status *st;
+	const struct db_node *n;
+	char e[512], line[700];
+	long before = now - cfg->reap_after;
+	size_t i;
+	int rc = -1;
 
 	if (cfg->reap_after <= 0)
 		return 0;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return errf(err, errlen, "out of memory");
-	if (db_node_stale(db, now - cfg->reap_after, collect, s, err,
-	    errlen) != 0) {
-		free(s);
-		return -1;
+	memset(&p, 0, sizeof(p));
+	if (db_node_stale(db, now + 1, add_node, &p, err, errlen) != 0 ||
+	    sl_node_each(add_slurm, &p, err, errlen) != 0)
+		goto out;
+	if (p.failed) {
+		errf(err, errlen, "out of memory");
+		goto out;
 	}
-	for (i = 0; i < s->count; i++)
-		reap(db, &s->n[i], now, report);
-	explicit_bzero(s, sizeof(*s));
-	free(s);
-	return 0;
+	qsort(p.sl, p.nsl, sizeof(*p.sl), by_name);
+	for (i = 0; i < p.n; i++) {
+		n = &p.nodes[i];
+		st = slurm_state(&p, n->name);
+		if (last_contact(n) >= before) {
+			/* heard from: if the reaper set it DOWN, it is back */
+			if (st != NULL && st->reaped_by_vnode) {
+				if (sl_node_resume(n->name, e, sizeof(e)) != 0)
+					snprintf(line, sizeof(line), "reaper: %s: %s",
+					    n->name, e);
+				else
+					snprintf(line, sizeof(line), "reaper: %s: heard "
+					    "from again: resumed", n->name);
+				report(line);
+			}
+			continue;
+		}
+		/* late, but Slurm still hears from it: not gone */
+		if (st != NULL && st->responding && !st->down)
+			continue;
+		reap(db, n->name, st, now, before, report);
+	}
+	rc = 0;
+out:
+	free(p.nodes);
+	free(p.sl);
+	return rc;
 }

@@ -17,6 +17,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
 static int node_status(const char *name, struct sl_status *st, char *err,
     size_t errlen);
+static int node_resume(const char *name, char *err, size_t errlen);
 
 int
 sl_init(char *err, size_t errlen)
@@ -62,13 +63,8 @@ node_create(const struct sl_node *n, char *err, size_t errlen)
 			return sl_err(err, errlen, "update node", n->name);
 		/* drained by an earlier leave that did not finish: the node
 		 * is back, so it takes work again */
-		if (st.drained_by_vnode) {
-			slurm_init_update_node_msg(&m);
-			m.node_names = (char *)(uintptr_t)n->name;
-			m.node_state = NODE_RESUME;
-			if (slurm_update_node(&m) != SLURM_SUCCESS)
-				return sl_err(err, errlen, "resume node", n->name);
-		}
+		if (st.drained_by_vnode || st.reaped_by_vnode)
+			return node_resume(n->name, err, errlen);
 		return 0;
 	}
 	len = snprintf(line, sizeof(line), "NodeName=%s NodeAddr=%s "
@@ -152,13 +148,32 @@ state_text(uint32_t s, char *out, size_t outsz)
 	}
 }
 
+static void
+fill_status(const node_info_t *ni, struct sl_status *st)
+{
+	uint32_t s = ni->node_state, base = s & NODE_STATE_BASE;
+
+	st->exists = 1;
+	state_text(s, st->state, sizeof(st->state));
+	st->responding = !(s & NODE_STATE_NO_RESPOND);
+	st->down = base == NODE_STATE_DOWN;
+	st->busy = base == NODE_STATE_ALLOCATED ||
+	    base == NODE_STATE_MIXED || (s & NODE_STATE_COMPLETING);
+	st->drained_by_vnode = (s & NODE_STATE_DRAIN) && ni->reason != NULL &&
+	    strcmp(ni->reason, SL_DRAIN_REASON) == 0;
+	st->reaped_by_vnode = st->down && ni->reason != NULL &&
+	    strncmp(ni->reason, SL_REAP_REASON, strlen(SL_REAP_REASON)) == 0;
+	st->usable = (base == NODE_STATE_IDLE ||
+	    base == NODE_STATE_ALLOCATED || base == NODE_STATE_MIXED) &&
+	    !(s & (NODE_STATE_DRAIN | NODE_STATE_NO_RESPOND |
+	    NODE_STATE_FAIL | NODE_STATE_POWERED_DOWN));
+}
+
 static int
 node_status(const char *name, struct sl_status *st, char *err,
     size_t errlen)
 {
 	node_info_msg_t *msg = NULL;
-	node_info_t *ni;
-	uint32_t s, base;
 	uint32_t i;
 
 	memset(st, 0, sizeof(*st));
@@ -170,27 +185,48 @@ node_status(const char *name, struct sl_status *st, char *err,
 		}
 		return sl_err(err, errlen, "load node", name);
 	}
-	for (i = 0; msg != NULL && i < msg->record_count; i++) {
-		ni = &msg->node_array[i];
-		if (ni->name == NULL || strcmp(ni->name, name) != 0)
-			continue;
-		s = ni->node_state;
-		base = s & NODE_STATE_BASE;
-		st->exists = 1;
-		state_text(s, st->state, sizeof(st->state));
-		st->responding = !(s & NODE_STATE_NO_RESPOND);
-		st->busy = base == NODE_STATE_ALLOCATED ||
-		    base == NODE_STATE_MIXED || (s & NODE_STATE_COMPLETING);
-		st->drained_by_vnode = (s & NODE_STATE_DRAIN) && ni->reason != NULL &&
-		    strcmp(ni->reason, SL_DRAIN_REASON) == 0;
-		st->usable = (base == NODE_STATE_IDLE ||
-		    base == NODE_STATE_ALLOCATED || base == NODE_STATE_MIXED) &&
-		    !(s & (NODE_STATE_DRAIN | NODE_STATE_NO_RESPOND |
-		    NODE_STATE_FAIL | NODE_STATE_POWERED_DOWN));
-	}
+	for (i = 0; msg != NULL && i < msg->record_count; i++)
+		if (msg->node_array[i].name != NULL &&
+		    strcmp(msg->node_array[i].name, name) == 0)
+			fill_status(&msg->node_array[i], st);
 	if (!st->exists)
 		snprintf(st->state, sizeof(st->state), "ABSENT");
 	slurm_free_node_info_msg(msg);
+	return 0;
+}
+
+static int
+node_each(void (*fn)(void *arg, const char *name, const struct sl_status *st),
+    void *arg, char *err, size_t errlen)
+{
+	node_info_msg_t *msg = NULL;
+	struct sl_status st;
+	uint32_t i;
+
+	if (slurm_load_node((time_t)0, &msg, SHOW_ALL | SHOW_FUTURE) !=
+	    SLURM_SUCCESS)
+		return sl_err(err, errlen, "load", "nodes");
+	for (i = 0; msg != NULL && i < msg->record_count; i++) {
+		if (msg->node_array[i].name == NULL)
+			continue;
+		memset(&st, 0, sizeof(st));
+		fill_status(&msg->node_array[i], &st);
+		fn(arg, msg->node_array[i].name, &st);
+	}
+	slurm_free_node_info_msg(msg);
+	return 0;
+}
+
+static int
+node_resume(const char *name, char *err, size_t errlen)
+{
+	update_node_msg_t m;
+
+	slurm_init_update_node_msg(&m);
+	m.node_names = (char *)(uintptr_t)name;
+	m.node_state = NODE_RESUME;
+	if (slurm_update_node(&m) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "resume node", name);
 	return 0;
 }
 
@@ -301,6 +337,29 @@ sl_node_down(const char *name, const char *reason, char *err, size_t errlen)
 
 	pthread_mutex_lock(&mu);
 	rc = node_down(name, reason, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_node_each(void (*fn)(void *arg, const char *name,
+    const struct sl_status *st), void *arg, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = node_each(fn, arg, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_node_resume(const char *name, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = node_resume(name, err, errlen);
 	pthread_mutex_unlock(&mu);
 	return rc;
 }

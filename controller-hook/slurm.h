@@ -24,9 +24,12 @@ struct sl_status {
 	int busy;		/* jobs still on it (allocated or completing) */
 	int responding;
 	int drained_by_vnode;	/* drained with SL_DRAIN_REASON */
+	int down;
+	int reaped_by_vnode;	/* DOWN with a reason SL_REAP_REASON... */
 };
 
 #define SL_DRAIN_REASON "vnode: node is leaving"
+#define SL_REAP_REASON "vnode: reaped"
 
 int sl_init(char *err, size_t errlen);
 void sl_fini(void);
@@ -42,6 +45,10 @@ int sl_node_drain(const char *name, const char *reason, char *err,
     size_t errlen);
 int sl_node_status(const char *name, struct sl_status *st, char *err,
     size_t errlen);
+/* fn for every node Slurm has, with one request. */
+int sl_node_each(void (*fn)(void *arg, const char *name,
+    const struct sl_status *st), void *arg, char *err, size_t errlen);
+int sl_node_resume(const char *name, char *err, size_t errlen);
 /* Requeue every running or suspended job that uses the node.  Fills
  * *requeued and *failed with counts, and calls report() for each job. */
 int sl_requeue_node_jobs(const char *name,
