@@ -472,9 +472,16 @@ leave_node(const struct settings *s)
 	}
 	if ((rc = node_drain(&st, &ns, &requeued, &failed, detail,
 	    sizeof(detail), err, sizeof(err))) == NODE_UNKNOWN) {
-		/* reaped, or removed: only this machine's side is left */
-		log_warnx("drain: the hook no longer knows %s: stopping slurmd "
-		    "here, nothing to deregister", st.node);
+		/* reaped, or removed: only this machine's side is left.  The
+		 * hook cannot sign that answer: slurmctld must agree, or the
+		 * jobs here could end unrequeued. */
+		if ((rc = slurmd_node_known(st.node, err, sizeof(err))) != 0)
+			step_fail(EXIT_LEAVE, "drain", "the hook says it does not "
+			    "know %s, but %s; not stopping slurmd without its "
+			    "jobs requeued", st.node, rc > 0 ? "slurmctld does" :
+			    err);
+		log_warnx("drain: the hook and slurmctld no longer know %s: "
+		    "stopping slurmd here, nothing to deregister", st.node);
 		explicit_bzero(&st, sizeof(st));
 		local_stop();
 		return 0;

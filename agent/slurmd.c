@@ -60,7 +60,7 @@ slurmd_node_known(const char *node, char *err, size_t errlen)
 {
 	const char *argv[] = { SCONTROL, "show", "node", node, NULL };
 	const char *env[] = { "SLURM_CONF=" SLURMD_CONF_CACHE, NULL };
-	char out[4096], e[512];
+	char out[4096], e[512] = "", gone[128];
 	struct spawn sp;
 
 	if (access(SLURMD_CONF_CACHE, R_OK) != 0)
@@ -74,8 +74,9 @@ slurmd_node_known(const char *node, char *err, size_t errlen)
 	sp.timeout = 30;
 	if (spawn_run(&sp, e, sizeof(e)) == 0 && strstr(out, "NodeName=") != NULL)
 		return 1;
-	/* "Node NAME not found", on either stream, whatever the status */
-	if (strstr(out, " not found") != NULL || strstr(e, " not found") != NULL)
+	/* scontrol's own words, on either stream, whatever the status */
+	snprintf(gone, sizeof(gone), "Node %s not found", node);
+	if (strstr(out, gone) != NULL || strstr(e, gone) != NULL)
 		return 0;
 	return errf(err, errlen, "scontrol: %s", e[0] ? e : "no answer");
 }

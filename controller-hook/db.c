@@ -598,19 +598,21 @@ db_order_drop(struct db *db, const char *node, char *err, size_t errlen)
 }
 
 int
-db_node_stale(struct db *db, long before, void (*fn)(void *arg,
-    const struct db_node *n), void *arg, char *err, size_t errlen)
+db_node_stale(struct db *db, const char *state, long before,
+    void (*fn)(void *arg, const struct db_node *n), void *arg, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt *st;
 	struct db_node n;
 	int rc;
 
-	st = prep(db, "SELECT " NODE_COLS " FROM nodes WHERE state = 'admitted' "
+	st = prep(db, "SELECT " NODE_COLS " FROM nodes WHERE state = ? "
 	    "AND last_seen < ? AND updated < ? ORDER BY id", err, errlen);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, before);
+	sqlite3_bind_int64(st, 3, before);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		node_row(st, &n);
 		fn(arg, &n);

@@ -83,10 +83,11 @@ int db_node_seen(struct db *db, const char *name, long now, char *err,
     size_t errlen);
 int db_node_count(struct db *db, const char *state, long *n, char *err,
     size_t errlen);
-/* fn for each admitted node not heard from (heartbeat, join) since
- * before (now + 1: every admitted node). */
-int db_node_stale(struct db *db, long before, void (*fn)(void *arg,
-    const struct db_node *n), void *arg, char *err, size_t errlen);
+/* fn for each node in state not heard from (heartbeat, join) since
+ * before (now + 1: every node in that state). */
+int db_node_stale(struct db *db, const char *state, long before,
+    void (*fn)(void *arg, const struct db_node *n), void *arg, char *err,
+    size_t errlen);
 
 /* Orders for nodes, delivered on their heartbeat. */
 int db_order_add(struct db *db, const char *node, const char *kind,

@@ -129,11 +129,9 @@ reap(struct db *db, const char *name, const struct sl_status *st, long now,
 	}
 	if (st != NULL && st->busy)
 		return;
-	if (st != NULL && sl_node_delete(name, err, sizeof(err)) != 0) {
-		rc = -1;
-		goto out;
-	}
-	/* the registry, in one transaction, if nothing came meanwhile */
+	/* the registry first, in one transaction, if nothing came meanwhile:
+	 * from then on the node's credential is void; then Slurm (retried on
+	 * later passes while the node is still there) */
 	if (db_begin(db, err, sizeof(err)) != 0) {
 		rc = -1;
 		goto out;
@@ -152,6 +150,10 @@ reap(struct db *db, const char *name, const struct sl_status *st, long now,
 		db_rollback(db);
 		goto out;
 	}
+	if (st != NULL && sl_node_delete(name, err, sizeof(err)) != 0) {
+		rc = -1;
+		goto out;
+	}
 	snprintf(line, sizeof(line), "reaper: %s: silent for %ld s and %s in "
 	    "Slurm: removed", name, quiet, st != NULL ? st->state : "gone");
 	report(line);
@@ -168,6 +170,7 @@ reaper_pass(struct db *db, const struct hook_config *cfg, long now,
     void (*report)(const char *line), char *err, size_t errlen)
 {
 	struct pass p;
+	struct db_node gone;
 	const struct sl_status *st;
 	const struct db_node *n;
 	char e[512], line[700];
@@ -178,7 +181,8 @@ reaper_pass(struct db *db, const struct hook_config *cfg, long now,
 	if (cfg->reap_after <= 0)
 		return 0;
 	memset(&p, 0, sizeof(p));
-	if (db_node_stale(db, now + 1, add_node, &p, err, errlen) != 0 ||
+	if (db_node_stale(db, "admitted", now + 1, add_node, &p, err,
+	    errlen) != 0 ||
 	    sl_node_each(add_slurm, &p, err, errlen) != 0)
 		goto out;
 	if (p.failed) {
@@ -186,6 +190,23 @@ reaper_pass(struct db *db, const struct hook_config *cfg, long now,
 		goto out;
 	}
 	qsort(p.sl, p.nsl, sizeof(*p.sl), by_name);
+	/* reaped in the registry but still in Slurm (its removal failed, or
+	 * its slurmd registered it again): remove it now */
+	for (i = 0; i < p.nsl; i++) {
+		if (p.sl[i].st.busy || db_node_by_name(db, p.sl[i].name, &gone,
+		    e, sizeof(e)) != 0)
+			continue;
+		explicit_bzero(gone.master, sizeof(gone.master));
+		if (strcmp(gone.state, "reaped") != 0)
+			continue;
+		if (sl_node_delete(p.sl[i].name, e, sizeof(e)) != 0)
+			snprintf(line, sizeof(line), "reaper: %s: %s", p.sl[i].name,
+			    e);
+		else
+			snprintf(line, sizeof(line), "reaper: %s: reaped, and "
+			    "removed from Slurm again", p.sl[i].name);
+		report(line);
+	}
 	for (i = 0; i < p.n; i++) {
 		n = &p.nodes[i];
 		st = slurm_state(&p, n->name);

@@ -72,7 +72,7 @@ sb ctl scancel "$job"
 # runs here, and is done
 sb n2 kill -CONT -1
 agent n2 leave || fail "leave of a reaped node exited with $?"
-grep -q "drain: the hook no longer knows vm-1: stopping slurmd here, nothing to deregister" \
+grep -q "drain: the hook and slurmctld no longer know vm-1: stopping slurmd here, nothing to deregister" \
     "$T/n2.agent.log" || fail "leave of a reaped node did not say so"
 sb n2 pgrep -x slurmd >/dev/null && fail "slurmd still runs on n2"
 [ -e "$T/sb/n2/var/lib/vnode/node.json" ] && fail "node.json kept on n2"
