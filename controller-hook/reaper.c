@@ -77,6 +77,8 @@ slurm_state(const struct pass *p, const char *name)
 {
 	struct slurm_node key, *hit;
 
+	if (p->nsl == 0)
+		return NULL;
 	snprintf(key.name, sizeof(key.name), "%s", name);
 	hit = bsearch(&key, p->sl, p->nsl, sizeof(*p->sl), by_name);
 	return hit != NULL ? &hit->st : NULL;
@@ -189,7 +191,8 @@ reaper_pass(struct db *db, const struct hook_config *cfg, long now,
 		errf(err, errlen, "out of memory");
 		goto out;
 	}
-	qsort(p.sl, p.nsl, sizeof(*p.sl), by_name);
+	if (p.nsl > 0)
+		qsort(p.sl, p.nsl, sizeof(*p.sl), by_name);
 	/* reaped in the registry but still in Slurm (its removal failed, or
 	 * its slurmd registered it again): remove it now */
 	for (i = 0; i < p.nsl; i++) {
