@@ -5,11 +5,7 @@
 vt_init
 ctl_start
 
-tok=$(token 3)
-for n in n1 n2 n3; do
-	node_create $n
-	agent_conf $n "$tok"
-done
+nodes n1 n2 n3
 
 # all three at once, as a launch of three instances would
 for n in n1 n2 n3; do

@@ -7,10 +7,8 @@
 vt_init
 ctl_start
 
-tok=$(token 2)
+nodes n1 n2
 for n in n1 n2; do
-	node_create $n
-	agent_conf $n "$tok"
 	agent $n join || fail "join on $n"
 done
 vm1=$(sed -n 's/.*ready: \(vm-[0-9]*\) is.*/\1/p' "$T/n1.agent.log")

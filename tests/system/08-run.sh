@@ -8,11 +8,7 @@
 vt_init
 command -v python3 >/dev/null || skip "python3 (for the notify socket fixture) is not installed"
 ctl_start
-tok=$(token 4)
-for n in n1 n2 n3 n4; do
-	node_create $n
-	agent_conf $n "$tok"
-done
+nodes n1 n2 n3 n4
 metrics() { sb ctl curl -sf "http://$CTL_IP:$HOOK_PORT/metrics"; }
 
 # 1. run, with a notify socket standing in for systemd's
