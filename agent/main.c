@@ -194,13 +194,31 @@ step_time(const struct settings *s)
 	    offset);
 }
 
+/* What the agent keeps of a join (state.h), and what the later calls
+ * to the hook need. */
+static void
+joined_state(const struct settings *s, const struct join_result *j,
+    struct node_state *st)
+{
+	int i;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->node, sizeof(st->node), "%s", j->node);
+	snprintf(st->hook_url, sizeof(st->hook_url), "%s", s->hook_url);
+	snprintf(st->instance, sizeof(st->instance), "%s", s->instance_id);
+	snprintf(st->credential, sizeof(st->credential), "%s", j->credential);
+	for (i = 0; i < j->nmounts && i < STATE_MAX_MOUNTS; i++)
+		snprintf(st->mounts[st->nmounts++], sizeof(st->mounts[0]), "%s",
+		    j->mounts[i].target);
+}
+
 static void
 step_join(const struct settings *s, struct join_result *j)
 {
 	struct join_facts f;
 	struct node_state st;
 	char err[1024];
-	int refused, rc, i;
+	int refused, rc;
 
 	step_begin();
 	if (join_facts_gather(s, &f, err, sizeof(err)) != 0)
@@ -212,14 +230,7 @@ step_join(const struct settings *s, struct join_result *j)
 	    sizeof(err)) != 0)
 		step_fail(EXIT_JOIN, "join", "%s", err);
 	explicit_bzero(&st, sizeof(st));
-	memset(&st, 0, sizeof(st));
-	snprintf(st.node, sizeof(st.node), "%s", j->node);
-	snprintf(st.hook_url, sizeof(st.hook_url), "%s", s->hook_url);
-	snprintf(st.instance, sizeof(st.instance), "%s", s->instance_id);
-	snprintf(st.credential, sizeof(st.credential), "%s", j->credential);
-	for (i = 0; i < j->nmounts && i < STATE_MAX_MOUNTS; i++)
-		snprintf(st.mounts[st.nmounts++], sizeof(st.mounts[0]), "%s",
-		    j->mounts[i].target);
+	joined_state(s, j, &st);
 	if (state_save(&st, err, sizeof(err)) != 0)
 		step_fail(EXIT_JOIN, "join", "admitted as %s, but cannot keep the "
 		    "node's credential: %s", j->node, err);
@@ -294,11 +305,8 @@ step_ready(const struct settings *s, const struct join_result *j)
 	double wait = 0.05;
 
 	step_begin();
-	memset(&st, 0, sizeof(st));
+	joined_state(s, j, &st);
 	memset(&ns, 0, sizeof(ns));
-	snprintf(st.node, sizeof(st.node), "%s", j->node);
-	snprintf(st.hook_url, sizeof(st.hook_url), "%s", s->hook_url);
-	snprintf(st.credential, sizeof(st.credential), "%s", j->credential);
 	for (;;) {
 		if (node_status(&st, &ns, err, sizeof(err)) == 0 && ns.usable)
 			break;
@@ -328,18 +336,6 @@ on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static int
-joined_state(const struct settings *s, const struct join_result *j,
-    struct node_state *st)
-{
-	memset(st, 0, sizeof(*st));
-	snprintf(st->node, sizeof(st->node), "%s", j->node);
-	snprintf(st->hook_url, sizeof(st->hook_url), "%s", s->hook_url);
-	snprintf(st->instance, sizeof(st->instance), "%s", s->instance_id);
-	snprintf(st->credential, sizeof(st->credential), "%s", j->credential);
-	return 0;
 }
 
 /* The agent's own cost so far, and that of the programs it ran. */
