@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "admit.h"
 #include "api.h"
 #include "jsonutil.h"
 #include "names.h"
@@ -296,6 +297,8 @@ struct join_req {
 	long memory_mb;
 	const char *features[MAX_FEATURES];
 	int nfeatures;
+	const char *local_addr;		/* the agent's own address, or NULL */
+	const char *address;		/* from the instance's metadata */
 };
 
 static int
@@ -313,7 +316,10 @@ join_fields(struct json_object *o, struct join_req *j,
 	    js_int(o, "memory_mb", 1, 1, 1L << 30, &j->memory_mb, err,
 	    sizeof(err)) != 0 ||
 	    js_str_array(o, "features", 0, MAX_FEATURES, NAME_MAX_LEN, &arr,
-	    err, sizeof(err)) < 0) {
+	    err, sizeof(err)) < 0 ||
+	    js_str(o, "local_addr", 0, 15, &j->local_addr, err,
+	    sizeof(err)) < 0 ||
+	    js_str(o, "address", 0, 15, &j->address, err, sizeof(err)) < 0) {
 		fail(rs, rq, 400, "body: %s", err);
 		return -1;
 	}
@@ -368,8 +374,8 @@ features_text(const struct hook_config *c, const struct join_req *j,
 }
 
 static int
-seal_secrets(struct api *a, const struct auth *au, const char *node,
-    const char *credential, struct json_object *answer)
+seal_secrets(struct api *a, const struct sig_keys *keys, const char *nonce,
+    const char *node, const char *credential, struct json_object *answer)
 {
 	struct json_object *s, *sec;
 	char *hex = NULL, *iv = NULL, *ct = NULL;
@@ -384,8 +390,7 @@ seal_secrets(struct api *a, const struct auth *au, const char *node,
 	json_object_object_add(s, "credential",
 	    json_object_new_string(credential));
 	text = json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN);
-	if (sig_seal(&au->keys, au->nonce, node, text, strlen(text), &iv,
-	    &ct) == 0) {
+	if (sig_seal(keys, nonce, node, text, strlen(text), &iv, &ct) == 0) {
 		sec = json_object_new_object();
 		json_object_object_add(sec, "iv", json_object_new_string(iv));
 		json_object_object_add(sec, "data", json_object_new_string(ct));
@@ -446,7 +451,8 @@ join_by_token(struct api *a, const struct api_request *rq,
 	snprintf(n->token, sizeof(n->token), "%s", au->token.id);
 	snprintf(n->state, sizeof(n->state), "joining");
 	n->created = n->updated = now;
-	if (db_node_insert(a->db, a->cfg->name_prefix, n, err,
+	if (db_node_insert(a->db, a->cfg->mode == ADMIT_POOL ?
+	    ADMIT_PENDING_PREFIX : a->cfg->name_prefix, n, err,
 	    sizeof(err)) != 0) {
 		fail(rs, rq, 500, "%s", err);
 		return -1;
@@ -478,20 +484,59 @@ mounts_json(const struct hook_config *c)
 	return arr;
 }
 
+/* The address Slurm is to reach the node on, as hookd.conf's addr says:
+ * where the join came from, what the agent saw as its own, or what the
+ * instance's metadata says.  0, or -1 with rs filled. */
+static int
+node_address(struct api *a, const struct api_request *rq,
+    const struct join_req *j, char *out, size_t outsz,
+    struct api_response *rs)
+{
+	const char *v = rq->peer, *key = NULL;
+
+	if (a->cfg->addr == ADDR_REPORTED) {
+		v = j->local_addr;
+		key = "local_addr";
+	} else if (a->cfg->addr == ADDR_METADATA) {
+		v = j->address;
+		key = "address";
+	}
+	if (v == NULL) {
+		fail(rs, rq, 400, "body: \"%s\" missing: the hook takes node "
+		    "addresses from it (addr = %s)", key,
+		    a->cfg->addr == ADDR_REPORTED ? "reported" : "metadata");
+		return -1;
+	}
+	if (!name_ipv4_valid(v)) {
+		fail(rs, rq, 400, "%s%s%s: not an IPv4 address", key ? "body: \""
+		    : "source address", key ? key : "", key ? "\"" : "");
+		return -1;
+	}
+	snprintf(out, outsz, "%s", v);
+	return 0;
+}
+
 static void
 do_join(struct api *a, const struct api_request *rq, struct auth *au,
     struct api_response *rs)
 {
-	struct json_object *body = NULL, *answer = NULL, *farr;
+	struct json_object *body = NULL, *farr = NULL;
+	struct api_admission *ad = NULL;
 	struct join_req j;
 	struct db_node n;
-	struct sl_node sn;
-	char err[512], secret[SECRET_LEN + 1], features[1200];
+	char err[512];
 	long now = a->now();
 	int rejoin = 0;
 
+	memset(&n, 0, sizeof(n));
 	if ((body = parse_body(rq, rs)) == NULL ||
 	    join_fields(body, &j, rq, rs) != 0)
+		goto rollback;
+	if ((ad = calloc(1, sizeof(*ad))) == NULL) {
+		fail(rs, rq, 500, "out of memory");
+		goto rollback;
+	}
+	if (node_address(a, rq, &j, ad->addr, sizeof(ad->addr), rs) != 0)
 		goto rollback;
 	if (au->kind == SIG_TOKEN) {
 		if (join_by_token(a, rq, au, &j, &n, &rejoin, rs) != 0)
@@ -512,13 +557,13 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 		goto rollback;
 	}
 	/* A fresh credential each join; the old one stops working. */
-	if (sig_new_secret(secret) != 0 ||
-	    sig_master(SIG_NODE, secret, n.master) != 0) {
+	if (sig_new_secret(ad->secret) != 0 ||
+	    sig_master(SIG_NODE, ad->secret, n.master) != 0) {
 		fail(rs, rq, 500, "no random numbers");
 		goto rollback;
 	}
 	n.has_master = 1;
-	snprintf(n.addr, sizeof(n.addr), "%s", rq->peer);
+	snprintf(n.addr, sizeof(n.addr), "%s", ad->addr);
 	snprintf(n.hostname, sizeof(n.hostname), "%s", j.hostname);
 	if (strcmp(n.state, "admitted") != 0)
 		snprintf(n.state, sizeof(n.state), "joining");
@@ -529,59 +574,140 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 		goto rollback;
 	}
 
-	answer = json_object_new_object();
+	/* Slurm's part comes in a batch (admit.c); the answer after it. */
 	farr = json_object_new_array();
-	features_text(a->cfg, &j, features, sizeof(features), farr);
-	sn.name = n.name;
-	sn.addr = n.addr;
-	sn.hostname = n.hostname;
-	sn.cpus = j.cpus;
-	sn.memory_mb = j.memory_mb;
-	sn.features = features;
-	if (sl_node_create(&sn, err, sizeof(err)) != 0) {
-		json_object_put(farr);
-		fail(rs, rq, 503, "slurm: %s", err);
-		goto out;
-	}
-	snprintf(n.state, sizeof(n.state), "admitted");
-	if (db_node_update(a->db, &n, err, sizeof(err)) != 0) {
-		json_object_put(farr);
-		fail(rs, rq, 500, "%s", err);
-		goto out;
-	}
-	json_object_object_add(answer, "node", json_object_new_string(n.name));
-	json_object_object_add(answer, "addr", json_object_new_string(n.addr));
-	json_object_object_add(answer, "mode",
-	    json_object_new_string(a->cfg->admit));
-	json_object_object_add(answer, "conf_server",
-	    json_object_new_string(a->cfg->conf_server));
-	json_object_object_add(answer, "cpus", json_object_new_int64(j.cpus));
-	json_object_object_add(answer, "memory_mb",
-	    json_object_new_int64(j.memory_mb));
-	json_object_object_add(answer, "features", farr);
-	json_object_object_add(answer, "mounts", mounts_json(a->cfg));
-	json_object_object_add(answer, "rejoin", json_object_new_boolean(rejoin));
-	if (seal_secrets(a, au, n.name, secret, answer) != 0) {
-		fail(rs, rq, 500, "sealing the answer failed");
-		goto out;
-	}
-	ok(rs, rq, answer, "");
-	if (rejoin)
-		a->m.joins_readmitted++;
-	else
-		a->m.joins_admitted++;
-	snprintf(rs->log, sizeof(rs->log), "join from %s: %s %s (instance %s, "
-	    "%s%s)", rq->peer, rejoin ? "readmitted" : "admitted", n.name,
-	    j.instance, au->kind == SIG_TOKEN ? "token " : "its own credential",
-	    au->kind == SIG_TOKEN ? au->token.id : "");
+	features_text(a->cfg, &j, ad->features, sizeof(ad->features), farr);
+	ad->id = n.id;
+	snprintf(ad->name, sizeof(ad->name), "%s", n.name);
+	snprintf(ad->hostname, sizeof(ad->hostname), "%s", j.hostname);
+	snprintf(ad->instance, sizeof(ad->instance), "%s", j.instance);
+	ad->sn.addr = ad->addr;
+	ad->sn.hostname = ad->hostname;
+	ad->sn.cpus = j.cpus;
+	ad->sn.memory_mb = j.memory_mb;
+	ad->sn.features = ad->features;
+	ad->rejoin = rejoin;
+	ad->keys = au->keys;
+	snprintf(ad->nonce, sizeof(ad->nonce), "%s", au->nonce);
+	ad->with_token = au->kind == SIG_TOKEN;
+	if (ad->with_token)
+		snprintf(ad->token, sizeof(ad->token), "%s", au->token.id);
+	snprintf(ad->peer, sizeof(ad->peer), "%s", rq->peer);
+	ad->queued = mono_now();
+	rs->suspend = 1;
+	rs->admission = ad;
+	ad = NULL;
+	snprintf(rs->log, sizeof(rs->log), "join from %s: %s %s, to be "
+	    "admitted", rq->peer, rejoin ? "rejoin of" : "new node", n.name);
 	goto out;
 rollback:
 	db_rollback(a->db);
 out:
-	explicit_bzero(secret, sizeof(secret));
+	if (ad != NULL) {
+		explicit_bzero(ad, sizeof(*ad));
+		free(ad);
+	}
 	explicit_bzero(&n, sizeof(n));
-	json_object_put(answer);
+	json_object_put(farr);
 	json_object_put(body);
+}
+
+/* An answer, signed with the keys of the request it answers. */
+static void
+sign_with(struct api *a, const struct sig_keys *keys, const char *nonce,
+    struct api_response *rs)
+{
+	rs->ts = a->now();
+	if (sig_response(keys, nonce, rs->status, rs->ts, rs->body,
+	    rs->bodylen, rs->sig) == 0)
+		rs->is_signed = 1;
+}
+
+void
+api_join_finish(struct api *a, struct api_admission *ad,
+    struct api_response *rs)
+{
+	struct json_object *answer = NULL, *farr;
+	struct api_request rq;
+	struct db_node n;
+	char err[512], *save = NULL, *f, feat[sizeof(ad->features)];
+	int rc;
+
+	memset(rs, 0, sizeof(*rs));
+	memset(&rq, 0, sizeof(rq));
+	memset(&n, 0, sizeof(n));
+	rq.method = "POST";
+	rq.path = "/v1/join";
+	rq.peer = ad->peer;
+	if (ad->error[0] != '\0') {
+		fail(rs, &rq, 503, "slurm: %s", ad->error);
+		a->m.joins_failed++;
+		goto out;
+	}
+	/* admitted: so the registry says, under the node's final name */
+	if (db_begin(a->db, err, sizeof(err)) != 0 ||
+	    (rc = db_node_by_instance(a->db, ad->instance, &n, err,
+	    sizeof(err))) < 0) {
+		fail(rs, &rq, 500, "%s", err);
+		goto fail;
+	}
+	if (rc != 0 || n.id != ad->id || strcmp(n.name, ad->name) != 0) {
+		fail(rs, &rq, 409, "instance %s changed while it was being "
+		    "admitted", ad->instance);
+		goto fail;
+	}
+	snprintf(n.state, sizeof(n.state), "admitted");
+	n.updated = a->now();
+	if (db_node_update(a->db, &n, err, sizeof(err)) != 0 ||
+	    db_commit(a->db, err, sizeof(err)) != 0) {
+		fail(rs, &rq, 500, "%s", err);
+		goto fail;
+	}
+	answer = json_object_new_object();
+	farr = json_object_new_array();
+	snprintf(feat, sizeof(feat), "%s", ad->features);
+	for (f = strtok_r(feat, ",", &save); f != NULL;
+	    f = strtok_r(NULL, ",", &save))
+		json_object_array_add(farr, json_object_new_string(f));
+	json_object_object_add(answer, "node", json_object_new_string(n.name));
+	json_object_object_add(answer, "addr", json_object_new_string(ad->addr));
+	json_object_object_add(answer, "mode",
+	    json_object_new_string(a->cfg->admit));
+	json_object_object_add(answer, "conf_server",
+	    json_object_new_string(a->cfg->conf_server));
+	json_object_object_add(answer, "cpus",
+	    json_object_new_int64(ad->sn.cpus));
+	json_object_object_add(answer, "memory_mb",
+	    json_object_new_int64(ad->sn.memory_mb));
+	json_object_object_add(answer, "features", farr);
+	json_object_object_add(answer, "mounts", mounts_json(a->cfg));
+	json_object_object_add(answer, "rejoin",
+	    json_object_new_boolean(ad->rejoin));
+	if (seal_secrets(a, &ad->keys, ad->nonce, n.name, ad->secret,
+	    answer) != 0) {
+		fail(rs, &rq, 500, "sealing the answer failed");
+		a->m.joins_failed++;
+		goto out;
+	}
+	ok(rs, &rq, answer, "");
+	if (ad->rejoin)
+		a->m.joins_readmitted++;
+	else
+		a->m.joins_admitted++;
+	snprintf(rs->log, sizeof(rs->log), "join from %s: %s %s (instance %s, "
+	    "%s%s, address %s)", ad->peer, ad->rejoin ? "readmitted" :
+	    "admitted", n.name, ad->instance, ad->with_token ? "token " :
+	    "its own credential", ad->token, ad->addr);
+	goto out;
+fail:
+	db_rollback(a->db);
+	a->m.joins_failed++;
+out:
+	sign_with(a, &ad->keys, ad->nonce, rs);
+	json_object_put(answer);
+	explicit_bzero(&n, sizeof(n));
+	explicit_bzero(ad, sizeof(*ad));
+	free(ad);
 }
 
 static struct json_object *
@@ -719,7 +845,7 @@ do_leave(struct api *a, const struct api_request *rq, struct auth *au,
 	}
 	/* Only nodes in the registry get here: the hook never deletes a node
 	 * it did not admit itself. */
-	if (sl_node_delete(n.name, err, sizeof(err)) != 0) {
+	if (admit_remove(n.name, err, sizeof(err)) != 0) {
 		fail(rs, rq, 503, "slurm: %s", err);
 		goto out;
 	}
@@ -990,6 +1116,46 @@ metric_text(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 	}
 }
 
+static void
+admission_histogram(char **b, size_t *len, size_t *cap, const char *name,
+    const double *bounds_, const unsigned long *bucket, unsigned long count,
+    double sum)
+{
+	int j;
+
+	for (j = 0; j < ADMIT_BUCKETS; j++)
+		metric_text(b, len, cap, "%s_bucket{le=\"%g\"} %lu\n", name,
+		    bounds_[j], bucket[j]);
+	metric_text(b, len, cap, "%s_bucket{le=\"+Inf\"} %lu\n%s_sum %.6f\n"
+	    "%s_count %lu\n", name, count, name, sum, name, count);
+}
+
+static void
+admission_metrics(struct api *a, char **b, size_t *len, size_t *cap)
+{
+	struct admit_stats st;
+
+	admit_stats_get(&st);
+	metric_text(b, len, cap, "# HELP vnode_admission_batch_size Joins "
+	    "admitted together, per batch (mode %s).\n"
+	    "# TYPE vnode_admission_batch_size histogram\n", a->cfg->admit);
+	admission_histogram(b, len, cap, "vnode_admission_batch_size",
+	    admit_size_bounds, st.size_bucket, st.batches,
+	    (double)st.size_sum);
+	metric_text(b, len, cap, "# HELP vnode_admission_batch_seconds Time "
+	    "to make a batch's nodes known to Slurm.\n"
+	    "# TYPE vnode_admission_batch_seconds histogram\n");
+	admission_histogram(b, len, cap, "vnode_admission_batch_seconds",
+	    admit_secs_bounds, st.secs_bucket, st.batches, st.secs_sum);
+	metric_text(b, len, cap, "# HELP vnode_admission_restarts_total "
+	    "slurmctld restarts for a changed node fragment (conf mode).\n"
+	    "# TYPE vnode_admission_restarts_total counter\n"
+	    "vnode_admission_restarts_total %lu\n"
+	    "# HELP vnode_admission_failures_total Joins Slurm's part failed "
+	    "for.\n# TYPE vnode_admission_failures_total counter\n"
+	    "vnode_admission_failures_total %lu\n", st.restarts, st.failed);
+}
+
 void
 api_metrics(struct api *a, int waiting, struct api_response *rs)
 {
@@ -1048,6 +1214,7 @@ api_metrics(struct api *a, int waiting, struct api_response *rs)
 		    "vnode_join_phase_seconds_count{phase=\"%s\"} %lu\n",
 		    phases[i], h->count, phases[i], h->sum, phases[i], h->count);
 	}
+	admission_metrics(a, &b, &len, &cap);
 	rs->status = 200;
 	rs->body = b;
 	rs->bodylen = len;
@@ -1057,10 +1224,7 @@ api_metrics(struct api *a, int waiting, struct api_response *rs)
 static void
 sign_answer(struct api *a, const struct auth *au, struct api_response *rs)
 {
-	rs->ts = a->now();
-	if (sig_response(&au->keys, au->nonce, rs->status, rs->ts, rs->body,
-	    rs->bodylen, rs->sig) == 0)
-		rs->is_signed = 1;
+	sign_with(a, &au->keys, au->nonce, rs);
 }
 
 void

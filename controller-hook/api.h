@@ -10,6 +10,7 @@
 #include "config.h"
 #include "db.h"
 #include "sig.h"
+#include "slurm.h"
 
 #define API_WAIT_MAX	25	/* seconds a heartbeat may wait for an order */
 #define API_PHASES	8
@@ -46,6 +47,32 @@ struct api_pending {
 	double wait;			/* seconds */
 };
 
+/* A join that waits for its node to be made in Slurm: the registry part
+ * is done; admit.c makes the node (in a batch with others), then
+ * api_join_finish() answers.  Holds the node's new credential until then. */
+struct api_admission {
+	struct sl_node sn;		/* points into the fields below */
+	long id;			/* registry row */
+	char name[64];			/* pool mode: admit.c picks the slot */
+	char addr[16];
+	char hostname[254];
+	char features[1200];
+	char instance[65];
+	int rejoin;
+	/* what the answer needs */
+	struct sig_keys keys;
+	char nonce[SIG_NONCE_LEN + 1];
+	char secret[SECRET_LEN + 1];
+	int with_token;
+	char token[17];
+	char peer[16];
+	double queued;			/* mono_now() */
+	/* admit.c's answer: "" when the node is in Slurm */
+	char error[600];
+	void *conn;			/* the HTTP server's, while suspended */
+	struct api_admission *next;
+};
+
 struct api_request {
 	const char *method;
 	const char *path;
@@ -69,6 +96,7 @@ struct api_response {
 	int notable;			/* log it even for a status or heartbeat */
 	int suspend;			/* no answer yet: wait with pending */
 	struct api_pending pending;
+	struct api_admission *admission;	/* or for this admission */
 };
 
 /* Reads the munge key the hook hands out; err names what was wrong. */
@@ -81,6 +109,9 @@ void api_response_free(struct api_response *rs);
 /* Answer a heartbeat that waited (rs->suspend was set): with the node's
  * next order, or none.  p is wiped. */
 void api_heartbeat_finish(struct api *a, struct api_pending *p,
+    struct api_response *rs);
+/* Answer a join once admit.c has done its part; frees ad. */
+void api_join_finish(struct api *a, struct api_admission *ad,
     struct api_response *rs);
 /* GET /metrics, Prometheus text; waiting: heartbeats waiting now. */
 void api_metrics(struct api *a, int waiting, struct api_response *rs);

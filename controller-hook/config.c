@@ -32,6 +32,10 @@ defaults(struct hook_config *c)
 	c->default_ttl = 900;
 	c->max_connections = 4096;
 	c->reap_after = 600;
+	c->batch_window = -1;		/* the mode's own */
+	snprintf(c->fragment, sizeof(c->fragment),
+	    "/etc/slurm/vnode-nodes.conf");
+	snprintf(c->restart, sizeof(c->restart), "/usr/bin/systemctl restart slurmctld");
 }
 
 static int
@@ -103,10 +107,48 @@ directive(struct hook_config *c, const char *key, const char *v,
 		snprintf(c->conf_server, sizeof(c->conf_server), "%s", v);
 		return 0;
 	} else if (strcmp(key, "admit") == 0) {
-		*what = "dynamic";
-		if (strcmp(v, "dynamic") != 0)
+		*what = "dynamic, pool or conf";
+		if (strcmp(v, "dynamic") == 0)
+			c->mode = ADMIT_DYNAMIC;
+		else if (strcmp(v, "pool") == 0)
+			c->mode = ADMIT_POOL;
+		else if (strcmp(v, "conf") == 0)
+			c->mode = ADMIT_CONF;
+		else
 			return -1;
 		snprintf(c->admit, sizeof(c->admit), "%s", v);
+		return 0;
+	} else if (strcmp(key, "addr") == 0) {
+		*what = "source, reported or metadata";
+		if (strcmp(v, "source") == 0)
+			c->addr = ADDR_SOURCE;
+		else if (strcmp(v, "reported") == 0)
+			c->addr = ADDR_REPORTED;
+		else if (strcmp(v, "metadata") == 0)
+			c->addr = ADDR_METADATA;
+		else
+			return -1;
+		return 0;
+	} else if (strcmp(key, "batch_window") == 0) {
+		*what = "seconds from 0 to 10, like 0.5";
+		return parse_seconds(v, 0, 10, &c->batch_window);
+	} else if (strcmp(key, "fragment") == 0) {
+		*what = "an absolute path";
+		return set_path(c->fragment, sizeof(c->fragment), v);
+	} else if (strcmp(key, "restart") == 0) {
+		*what = "a command (an absolute path and its arguments)";
+		if (v[0] != '/' || strlen(v) >= sizeof(c->restart))
+			return -1;
+		snprintf(c->restart, sizeof(c->restart), "%s", v);
+		return 0;
+	} else if (strcmp(key, "apply") == 0) {
+		*what = "restart or reconfigure";
+		if (strcmp(v, "restart") == 0)
+			c->apply_reconfigure = 0;
+		else if (strcmp(v, "reconfigure") == 0)
+			c->apply_reconfigure = 1;
+		else
+			return -1;
 		return 0;
 	} else if (strcmp(key, "name_prefix") == 0) {
 		*what = "lowercase letters, digits and '-', starting with a letter, "
@@ -214,6 +256,10 @@ config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 		errf(err, errlen, "%s: conf_server is not set", path);
 		goto out;
 	}
+	/* a batch in conf mode costs a slurmctld restart: gather joins for
+	 * a moment first; the other modes take what has come */
+	if (c->batch_window < 0)
+		c->batch_window = c->mode == ADMIT_CONF ? 1.0 : 0;
 	rc = 0;
 out:
 	free(buf);

@@ -25,7 +25,13 @@ struct hook_config {
 	char database[PATH_MAX];
 	char munge_key[PATH_MAX];
 	char conf_server[300];		/* host:port, for slurmd --conf-server */
-	char admit[16];			/* "dynamic" */
+	char admit[16];			/* "dynamic", "pool" or "conf" */
+	enum { ADMIT_DYNAMIC, ADMIT_POOL, ADMIT_CONF } mode;
+	enum { ADDR_SOURCE, ADDR_REPORTED, ADDR_METADATA } addr;
+	double batch_window;		/* seconds a batch waits for more */
+	char fragment[PATH_MAX];	/* conf: the node lines we own */
+	char restart[512];		/* conf: restarts slurmctld */
+	int apply_reconfigure;		/* conf: reconfigure, not restart */
 	char name_prefix[33];
 	char features[CONFIG_MAX_FEATURES][64];
 	int nfeatures;

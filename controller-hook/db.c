@@ -368,6 +368,36 @@ db_node_by_instance(struct db *db, const char *instance, struct db_node *n,
 }
 
 int
+db_node_rename(struct db *db, long id, const char *name, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	if (db_begin(db, err, errlen) != 0)
+		return -1;
+	st = prep(db, "UPDATE nodes SET name = name || '~' || id WHERE name = ? "
+	    "AND id != ? AND state IN ('left', 'reaped')", err, errlen);
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, id);
+	if (step_done(db, st, err, errlen) != 0)
+		goto fail;
+	st = prep(db, "UPDATE nodes SET name = ? WHERE id = ?", err, errlen);
+	if (st == NULL)
+		goto fail;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, id);
+	if (step_done(db, st, err, errlen) != 0 ||
+	    db_commit(db, err, errlen) != 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int
 db_node_by_name(struct db *db, const char *name, struct db_node *n, char *err,
     size_t errlen)
 {

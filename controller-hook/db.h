@@ -73,6 +73,10 @@ int db_node_by_name(struct db *db, const char *name, struct db_node *n,
 /* Insert a new node named prefix<id>, and fill n->id and n->name. */
 int db_node_insert(struct db *db, const char *prefix, struct db_node *n,
     char *err, size_t errlen);
+/* Pool mode: the node takes a slot's name; a node that left that slot
+ * keeps its row under the name SLOT~ID. */
+int db_node_rename(struct db *db, long id, const char *name, char *err,
+    size_t errlen);
 /* Write back state, addr, hostname, master (all of n's mutable fields). */
 int db_node_update(struct db *db, const struct db_node *n, char *err,
     size_t errlen);

@@ -25,6 +25,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 
+#include "admit.h"
 #include "api.h"
 #include "config.h"
 #include "crypto.h"
@@ -45,6 +46,7 @@ struct upload {
 	int waiting;			/* suspended, in the waiters list */
 	int resumed;			/* resumed: answer from pending */
 	struct api_pending pending;
+	struct api_admission *admission;	/* a join being admitted */
 };
 
 struct waiter {
@@ -190,6 +192,13 @@ tick(struct db *ticker, int all)
 	free(p.names);
 }
 
+/* From the admission thread: the join's node is in Slurm, or not. */
+static void
+admitted(struct api_admission *ad)
+{
+	MHD_resume_connection(ad->conn);
+}
+
 static void
 reaped(const char *line)
 {
@@ -279,6 +288,15 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (up->admission != NULL) {
+		/* a join whose node admit.c has made, or failed to */
+		api_join_finish(&api, up->admission, &rs);
+		up->admission = NULL;
+		log_answer(&rs, 0);
+		ret = send_json(c, &rs);
+		api_response_free(&rs);
+		return ret;
+	}
 	if (up->resumed) {
 		/* a heartbeat that waited: its answer now */
 		api_heartbeat_finish(&api, &up->pending, &rs);
@@ -315,6 +333,15 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		return ret;
 	}
 	api_handle(&api, &rq, &rs);
+	if (rs.admission != NULL) {
+		log_debug("%s", rs.log);
+		up->admission = rs.admission;
+		up->admission->conn = c;
+		MHD_suspend_connection(c);
+		admit_submit(up->admission);
+		api_response_free(&rs);
+		return MHD_YES;
+	}
 	if (rs.suspend) {
 		log_answer(&rs, 1);
 		wait_for_order(c, up, &rs);
@@ -338,6 +365,11 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c;
 	(void)toe;
 	if (up != NULL) {
+		if (up->admission != NULL) {
+			/* never answered (the server is stopping) */
+			explicit_bzero(up->admission, sizeof(*up->admission));
+			free(up->admission);
+		}
 		explicit_bzero(&up->pending, sizeof(up->pending));
 		free(up->buf);
 		free(up);
@@ -451,6 +483,8 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	if (sl_init(err, sizeof(err)) != 0)
 		fatalx("slurm: %s", err);
+	if (admit_start(&cfg, admitted, err, sizeof(err)) != 0)
+		fatalx("%s", err);
 	raise_nofile();
 	if ((httpd = listen_start(err, sizeof(err))) == NULL)
 		fatalx("%s", err);
@@ -476,6 +510,7 @@ main(int argc, char *argv[])
 	/* no new connections; answer every waiting heartbeat, give the
 	 * server's thread time to send the answers, then stop it */
 	lfd = MHD_quiesce_daemon(httpd);
+	admit_stop();
 	for (i = 0; i < 3; i++) {
 		tick(ticker, 1);
 		sleep_seconds(TICK, NULL);

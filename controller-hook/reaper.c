@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admit.h"
 #include "reaper.h"
 #include "slurm.h"
 #include "util.h"
@@ -152,7 +153,7 @@ reap(struct db *db, const char *name, const struct sl_status *st, long now,
 		db_rollback(db);
 		goto out;
 	}
-	if (st != NULL && sl_node_delete(name, err, sizeof(err)) != 0) {
+	if (st != NULL && admit_remove(name, err, sizeof(err)) != 0) {
 		rc = -1;
 		goto out;
 	}
@@ -196,13 +197,14 @@ reaper_pass(struct db *db, const struct hook_config *cfg, long now,
 	/* reaped in the registry but still in Slurm (its removal failed, or
 	 * its slurmd registered it again): remove it now */
 	for (i = 0; i < p.nsl; i++) {
-		if (p.sl[i].st.busy || db_node_by_name(db, p.sl[i].name, &gone,
+		if (p.sl[i].st.busy || p.sl[i].st.future ||
+		    db_node_by_name(db, p.sl[i].name, &gone,
 		    e, sizeof(e)) != 0)
 			continue;
 		explicit_bzero(gone.master, sizeof(gone.master));
 		if (strcmp(gone.state, "reaped") != 0)
 			continue;
-		if (sl_node_delete(p.sl[i].name, e, sizeof(e)) != 0)
+		if (admit_remove(p.sl[i].name, e, sizeof(e)) != 0)
 			snprintf(line, sizeof(line), "reaper: %s: %s", p.sl[i].name,
 			    e);
 		else

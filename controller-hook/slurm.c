@@ -154,6 +154,7 @@ fill_status(const node_info_t *ni, struct sl_status *st)
 	uint32_t s = ni->node_state, base = s & NODE_STATE_BASE;
 
 	st->exists = 1;
+	st->future = base == NODE_STATE_FUTURE;
 	state_text(s, st->state, sizeof(st->state));
 	st->responding = !(s & NODE_STATE_NO_RESPOND);
 	st->down = base == NODE_STATE_DOWN;
@@ -267,6 +268,211 @@ requeue_node_jobs(const char *name,
 	return 0;
 }
 
+struct name_set {
+	char **names;
+	size_t n, cap;
+};
+
+static void
+add_name(void *arg, const char *name, const struct sl_status *st)
+{
+	struct name_set *ns = arg;
+	char **nn;
+
+	(void)st;
+	if (ns->n == ns->cap) {
+		ns->cap = ns->cap ? ns->cap * 2 : 64;
+		if ((nn = realloc(ns->names, ns->cap * sizeof(*nn))) == NULL) {
+			ns->cap = ns->n;
+			return;
+		}
+		ns->names = nn;
+	}
+	if ((ns->names[ns->n] = strdup(name)) != NULL)
+		ns->n++;
+}
+
+static int
+in_set(const struct name_set *ns, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++)
+		if (strcmp(ns->names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+same_shape(const struct sl_node *a, const struct sl_node *b)
+{
+	return a->cpus == b->cpus && a->memory_mb == b->memory_mb &&
+	    strcmp(a->features, b->features) == 0;
+}
+
+/* "a,b,c" of one field of the nodes picked; NULL when out of memory. */
+static char *
+joined(const struct sl_node *n, const size_t *pick, size_t count,
+    const char *(*field)(const struct sl_node *))
+{
+	size_t i, len = 1;
+	char *out;
+
+	for (i = 0; i < count; i++)
+		len += strlen(field(&n[pick[i]])) + 1;
+	if ((out = malloc(len)) == NULL)
+		return NULL;
+	out[0] = '\0';
+	for (i = 0; i < count; i++) {
+		if (i > 0)
+			strcat(out, ",");
+		strcat(out, field(&n[pick[i]]));
+	}
+	return out;
+}
+
+static const char *f_name(const struct sl_node *n) { return n->name; }
+static const char *f_addr(const struct sl_node *n) { return n->addr; }
+static const char *f_host(const struct sl_node *n) { return n->hostname; }
+
+/* One node line for the nodes picked, all of the same shape. */
+static int
+create_group(const struct sl_node *n, const size_t *pick, size_t count,
+    char *err, size_t errlen)
+{
+	char *names, *addrs, *hosts, *line = NULL;
+	update_node_msg_t m;
+	int rc = -1;
+
+	names = joined(n, pick, count, f_name);
+	addrs = joined(n, pick, count, f_addr);
+	hosts = joined(n, pick, count, f_host);
+	if (names == NULL || addrs == NULL || hosts == NULL ||
+	    asprintf(&line, "NodeName=%s NodeAddr=%s NodeHostname=%s CPUs=%ld "
+	    "RealMemory=%ld Features=%s State=FUTURE", names, addrs, hosts,
+	    n[pick[0]].cpus, n[pick[0]].memory_mb, n[pick[0]].features) < 0) {
+		line = NULL;
+		errf(err, errlen, "out of memory");
+		goto out;
+	}
+	slurm_init_update_node_msg(&m);
+	m.extra = line;
+	if (slurm_create_node(&m) != SLURM_SUCCESS) {
+		sl_err(err, errlen, "create nodes", names);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(names);
+	free(addrs);
+	free(hosts);
+	free(line);
+	return rc;
+}
+
+static size_t
+nodes_create(const struct sl_node *n, size_t count, char (*err)[256])
+{
+	struct name_set have = { NULL, 0, 0 };
+	size_t i, k, ngroup, failed = 0, *pick = NULL;
+	char *done = NULL, e[256];
+
+	for (i = 0; i < count; i++)
+		err[i][0] = '\0';
+	if ((pick = calloc(count, sizeof(*pick))) == NULL ||
+	    (done = calloc(count, 1)) == NULL ||
+	    node_each(add_name, &have, e, sizeof(e)) != 0) {
+		if (pick == NULL || done == NULL)
+			snprintf(e, sizeof(e), "out of memory");
+		for (i = 0; i < count; i++)
+			snprintf(err[i], sizeof(err[i]), "%s", e);
+		failed = count;
+		goto out;
+	}
+	/* rejoins: the node is there, its address may have changed */
+	for (i = 0; i < count; i++) {
+		if (!in_set(&have, n[i].name))
+			continue;
+		done[i] = 1;
+		if (node_create(&n[i], err[i], sizeof(err[i])) != 0)
+			failed++;
+	}
+	/* the new ones, a node line per shape; each on its own when the
+	 * line as a whole is refused, to tell which node was wrong */
+	for (i = 0; i < count; i++) {
+		if (done[i])
+			continue;
+		for (ngroup = 0, k = i; k < count; k++)
+			if (!done[k] && same_shape(&n[i], &n[k])) {
+				pick[ngroup++] = k;
+				done[k] = 1;
+			}
+		if (create_group(n, pick, ngroup, e, sizeof(e)) == 0)
+			continue;
+		for (k = 0; k < ngroup; k++)
+			if (node_create(&n[pick[k]], err[pick[k]],
+			    sizeof(err[0])) != 0)
+				failed++;
+	}
+out:
+	for (i = 0; i < have.n; i++)
+		free(have.names[i]);
+	free(have.names);
+	free(pick);
+	free(done);
+	return failed;
+}
+
+static int
+nodes_address(const struct sl_node *n, size_t count, char *err,
+    size_t errlen)
+{
+	char *names, *addrs, *hosts;
+	update_node_msg_t m;
+	size_t *pick, i;
+	int rc = -1;
+
+	if ((pick = calloc(count, sizeof(*pick))) == NULL)
+		return errf(err, errlen, "out of memory");
+	for (i = 0; i < count; i++)
+		pick[i] = i;
+	names = joined(n, pick, count, f_name);
+	addrs = joined(n, pick, count, f_addr);
+	hosts = joined(n, pick, count, f_host);
+	if (names == NULL || addrs == NULL || hosts == NULL) {
+		errf(err, errlen, "out of memory");
+		goto out;
+	}
+	slurm_init_update_node_msg(&m);
+	m.node_names = names;
+	m.node_addr = addrs;
+	m.node_hostname = hosts;
+	if (slurm_update_node(&m) != SLURM_SUCCESS) {
+		sl_err(err, errlen, "set the address of", names);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(pick);
+	free(names);
+	free(addrs);
+	free(hosts);
+	return rc;
+}
+
+static int
+node_future(const char *name, char *err, size_t errlen)
+{
+	update_node_msg_t m;
+
+	slurm_init_update_node_msg(&m);
+	m.node_names = (char *)(uintptr_t)name;
+	m.node_state = NODE_STATE_FUTURE;
+	if (slurm_update_node(&m) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "return to the pool node", name);
+	return 0;
+}
+
 /*
  * The public calls, one at a time: the hook calls Slurm from its HTTP
  * thread and from its reaper.
@@ -360,6 +566,63 @@ sl_node_resume(const char *name, char *err, size_t errlen)
 
 	pthread_mutex_lock(&mu);
 	rc = node_resume(name, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+size_t
+sl_nodes_create(const struct sl_node *n, size_t count, char (*err)[256])
+{
+	size_t failed;
+
+	pthread_mutex_lock(&mu);
+	failed = nodes_create(n, count, err);
+	pthread_mutex_unlock(&mu);
+	return failed;
+}
+
+int
+sl_nodes_address(const struct sl_node *n, size_t count, char *err,
+    size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = nodes_address(n, count, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_node_future(const char *name, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = node_future(name, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_ping(void)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = slurm_ping(0) == SLURM_SUCCESS ? 0 : -1;
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_reconfigure(char *err, size_t errlen)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&mu);
+	if (slurm_reconfigure() != SLURM_SUCCESS)
+		rc = sl_err(err, errlen, "reconfigure", "slurmctld");
 	pthread_mutex_unlock(&mu);
 	return rc;
 }

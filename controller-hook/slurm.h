@@ -26,6 +26,7 @@ struct sl_status {
 	int drained_by_vnode;	/* drained with SL_DRAIN_REASON */
 	int down;
 	int reaped_by_vnode;	/* DOWN with a reason SL_REAP_REASON... */
+	int future;		/* State=FUTURE: declared, not in use */
 };
 
 #define SL_DRAIN_REASON "vnode: node is leaving"
@@ -37,7 +38,21 @@ void sl_fini(void);
 /* Create a dynamic node, State=FUTURE, with its address; if a node of that
  * name exists already (a rejoin), update its address instead. */
 int sl_node_create(const struct sl_node *n, char *err, size_t errlen);
+/* Many at once: new nodes with the same CPUs, memory and features in one
+ * request, rejoins each on its own.  err[i] is "" for each node made,
+ * else why not; returns how many failed. */
+size_t sl_nodes_create(const struct sl_node *n, size_t count,
+    char (*err)[256]);
+/* Pool mode: give declared slots their instance's address and host name,
+ * in one request. */
+int sl_nodes_address(const struct sl_node *n, size_t count, char *err,
+    size_t errlen);
+/* Pool mode: the slot is free again (State=FUTURE). */
+int sl_node_future(const char *name, char *err, size_t errlen);
 int sl_node_delete(const char *name, char *err, size_t errlen);
+/* slurmctld answers. */
+int sl_ping(void);
+int sl_reconfigure(char *err, size_t errlen);
 /* DOWN, with reason: Slurm requeues (or ends) the jobs on it. */
 int sl_node_down(const char *name, const char *reason, char *err,
     size_t errlen);
