@@ -1,10 +1,14 @@
 /*
  * join.c - see join.h.
  */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "hookclient.h"
@@ -18,6 +22,34 @@
 #define BACKOFF_FIRST	0.5
 #define BACKOFF_MAX	10.0
 #define CALL_TIMEOUT	30.0
+
+/* The address this machine sends from towards the hook: a UDP socket
+ * connected there (no packet is sent) says which one the kernel picks.
+ * What the hook sees may differ (NAT); addr = reported uses this one. */
+static void
+local_address(const char *url, char *out, size_t outsz)
+{
+	struct addrinfo hints, *ai = NULL;
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	char host[256];
+	int fd = -1;
+
+	out[0] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_INET;
+	hints.ai_socktype = SOCK_DGRAM;
+	if (settings_hook_host(url, host, sizeof(host)) != 0 ||
+	    getaddrinfo(host, "9", &hints, &ai) != 0)
+		return;
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0 &&
+	    connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		inet_ntop(AF_INET, &sin.sin_addr, out, (socklen_t)outsz);
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+}
 
 int
 join_facts_gather(const struct settings *s, struct join_facts *f, char *err,
@@ -33,6 +65,7 @@ join_facts_gather(const struct settings *s, struct join_facts *f, char *err,
 	if (ncpu < 1 || pages < 1 || psize < 1)
 		return errf(err, errlen, "cannot tell this machine's CPUs and "
 		    "memory");
+	local_address(s->hook_url, f->local_addr, sizeof(f->local_addr));
 	f->cpus = s->cpus ? s->cpus : ncpu;
 	f->memory_mb = s->memory_mb ? s->memory_mb :
 	    (long)((double)pages * (double)psize / (1024.0 * 1024.0));
@@ -60,6 +93,12 @@ request_body(const struct settings *s, const struct join_facts *f)
 	for (i = 0; i < s->nfeatures; i++)
 		json_object_array_add(arr, json_object_new_string(s->features[i]));
 	json_object_object_add(o, "features", arr);
+	if (f->local_addr[0] != '\0')
+		json_object_object_add(o, "local_addr",
+		    json_object_new_string(f->local_addr));
+	if (s->address[0] != '\0')
+		json_object_object_add(o, "address",
+		    json_object_new_string(s->address));
 	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return out;
@@ -213,7 +252,8 @@ join_parse_answer(const char *body, size_t len, const struct sig_keys *k,
 		errf(err, errlen, "answer: %s", e);
 		goto out;
 	}
-	if (strcmp(r->mode, "dynamic") != 0) {
+	if (strcmp(r->mode, "dynamic") != 0 && strcmp(r->mode, "pool") != 0 &&
+	    strcmp(r->mode, "conf") != 0) {
 		errf(err, errlen, "answer: \"mode\": %s is not supported by this "
 		    "agent", r->mode);
 		goto out;

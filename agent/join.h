@@ -13,6 +13,7 @@
 #include "state.h"
 
 struct join_facts {
+	char local_addr[16];		/* ours towards the hook, or "" */
 	char hostname[256];
 	long cpus;
 	long memory_mb;

@@ -25,7 +25,7 @@
 #define MAX_SOURCE	(256 * 1024)	/* largest file we read */
 #define MAX_VALUE	1024
 
-enum ktype { T_URL, T_TOKEN, T_INSTANCE, T_HOST, T_SECONDS, T_FEATURES,
+enum ktype { T_URL, T_TOKEN, T_INSTANCE, T_HOST, T_SECONDS, T_FEATURES, T_IPV4,
     T_COUNT };
 
 static const struct keydef {
@@ -65,6 +65,7 @@ static const struct keydef {
 	    "seconds from 1 to 600" },
 	[K_HEARTBEAT_WAIT] = { "heartbeat_wait", T_COUNT, 1, 25,
 	    "whole seconds from 1 to 25" },
+	[K_ADDRESS] = { "address", T_IPV4, 0, 0, "an IPv4 address" },
 };
 
 void
@@ -209,6 +210,9 @@ assign(struct settings *s, enum setting_key k, const char *v)
 		return 0;
 	case T_FEATURES:
 		return set_features(s, v);
+	case T_IPV4:
+		return name_ipv4_valid(v) ? copy(s->address, sizeof(s->address),
+		    v) : -1;
 	case T_COUNT:
 		if (parse_long(v, (long)d->min, (long)d->max, &n) != 0)
 			return -1;
@@ -775,6 +779,10 @@ settings_print(const struct settings *s, FILE *f)
 			break;
 		case K_HEARTBEAT_WAIT:
 			snprintf(v, sizeof(v), "%ld", s->heartbeat_wait);
+			break;
+		case K_ADDRESS:
+			snprintf(v, sizeof(v), "%s", s->address[0] ? s->address :
+			    "(none)");
 			break;
 		case K_COUNT:
 			break;

@@ -37,6 +37,7 @@ enum setting_key {
 	K_METADATA_URL,
 	K_METADATA_TIMEOUT,
 	K_HEARTBEAT_WAIT,
+	K_ADDRESS,
 	K_COUNT
 };
 
@@ -58,6 +59,8 @@ struct settings {
 	char metadata_url[300];		/* "" when "none" */
 	double metadata_timeout;
 	long heartbeat_wait;		/* whole seconds */
+	char address[16];		/* IPv4 the controller reaches us on,
+					 * when the site says (addr = metadata) */
 	char source[K_COUNT][SETTINGS_SRC_LEN];	/* "" while unset */
 };
 

@@ -20,8 +20,10 @@ int
 slurmd_start(const struct slurmd_params *p, char *err, size_t errlen)
 {
 	char conf[1300];
-	const char *argv[] = { SLURMD, "--conf-server", p->conf_server, "-Z",
+	const char *dyn[] = { SLURMD, "--conf-server", p->conf_server, "-Z",
 	    "-N", p->node, "--conf", conf, NULL };
+	const char *named[] = { SLURMD, "--conf-server", p->conf_server, "-N",
+	    p->node, NULL };
 	struct spawn sp;
 	int n;
 
@@ -33,7 +35,7 @@ slurmd_start(const struct slurmd_params *p, char *err, size_t errlen)
 	    daemon_stop("slurmd", STOP_TIMEOUT, err, errlen) != 0)
 		return -1;
 	memset(&sp, 0, sizeof(sp));
-	sp.argv = argv;
+	sp.argv = p->dynamic ? dyn : named;
 	sp.timeout = 60;
 	if (spawn_run(&sp, err, errlen) != 0)
 		return -1;

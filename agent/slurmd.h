@@ -13,6 +13,9 @@ struct slurmd_params {
 	long cpus;
 	long memory_mb;
 	const char *features;		/* comma-separated */
+	int dynamic;			/* -Z: made by slurmd's registration;
+					 * else named in slurm.conf (a pool
+					 * slot, or the hook's fragment) */
 };
 
 /* A slurmd already running (an earlier run of the agent) is stopped first:
