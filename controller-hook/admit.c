@@ -211,7 +211,7 @@ frag_write(const char *path, const struct frag *f, char *err, size_t errlen)
 static int
 apply_conf(char *err, size_t errlen)
 {
-	char buf[sizeof(cfg->restart)], *argv[33], *save = NULL, *p;
+	char buf[sizeof(cfg->restart)], *argv[33], *save = NULL, *p, e[400];
 	struct spawn sp;
 	double end;
 	int n = 0;
@@ -228,8 +228,8 @@ apply_conf(char *err, size_t errlen)
 		memset(&sp, 0, sizeof(sp));
 		sp.argv = (const char *const *)argv;
 		sp.timeout = RESTART_TIMEOUT;
-		if (spawn_run(&sp, err, errlen) != 0)
-			return -1;
+		if (spawn_run(&sp, e, sizeof(e)) != 0)
+			return errf(err, errlen, "restarting slurmctld: %s", e);
 		pthread_mutex_lock(&mu);
 		stats.restarts++;
 		pthread_mutex_unlock(&mu);
@@ -261,6 +261,70 @@ resume_returning(struct api_admission **v, size_t n)
 		    sl_node_resume(v[i]->name, e, sizeof(e)) != 0)
 			log_warnx("%s: %s", v[i]->name, e);
 	}
+}
+
+/* What slurmctld has loaded: name and address of each node. */
+struct loaded {
+	char (*name)[64];
+	char (*addr)[64];
+	size_t n, cap;
+	int failed;
+};
+
+static void
+add_loaded(void *arg, const char *name, const struct sl_status *st)
+{
+	struct loaded *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char (*nn)[64] = realloc(l->name, cap * sizeof(*nn));
+		char (*na)[64];
+
+		if (nn != NULL)
+			l->name = nn;
+		na = nn != NULL ? realloc(l->addr, cap * sizeof(*na)) : NULL;
+		if (na == NULL) {
+			l->failed = 1;
+			return;
+		}
+		l->addr = na;
+		l->cap = cap;
+	}
+	snprintf(l->name[l->n], sizeof(l->name[0]), "%s", name);
+	snprintf(l->addr[l->n++], sizeof(l->addr[0]), "%s", st->addr);
+}
+
+/* Does slurmctld run with this fragment?  Not when a node of the batch
+ * is missing or at another address, or a node that left is still there:
+ * the file may have been written by a batch whose restart failed, or by
+ * a hook killed before it restarted slurmctld. */
+static int
+loaded_differs(struct api_admission **v, size_t n, char (*gone)[64],
+    size_t ngone)
+{
+	struct loaded l = { NULL, NULL, 0, 0, 0 };
+	char e[256];
+	size_t i, k;
+	int differs = 0;
+
+	if (sl_node_each(add_loaded, &l, e, sizeof(e)) != 0 || l.failed) {
+		differs = 1;		/* cannot tell: restart to be sure */
+		goto out;
+	}
+	for (i = 0; i < n && !differs; i++) {
+		for (k = 0; k < l.n; k++)
+			if (strcmp(l.name[k], v[i]->name) == 0)
+				break;
+		differs = k == l.n || strcmp(l.addr[k], v[i]->addr) != 0;
+	}
+	for (i = 0; i < ngone && !differs; i++)
+		for (k = 0; k < l.n && !differs; k++)
+			differs = strcmp(l.name[k], gone[i]) == 0;
+out:
+	free(l.name);
+	free(l.addr);
+	return differs;
 }
 
 static void
@@ -305,6 +369,12 @@ batch_conf(struct api_admission **v, size_t n, char (*gone)[64],
 		    cfg->apply_reconfigure ? "reconfiguring" : "restarting");
 	}
 	frag_free(&f);
+	if (!changed && loaded_differs(v, n, gone, ngone)) {
+		changed = 1;
+		log_info("fragment %s: slurmctld runs with an older version; "
+		    "%s it", cfg->fragment, cfg->apply_reconfigure ?
+		    "reconfiguring" : "restarting");
+	}
 	/* the lock is held across the restart: another writer's change
 	 * would otherwise slip in between and go unapplied */
 	if (changed && apply_conf(e, sizeof(e)) != 0)
@@ -378,8 +448,7 @@ batch_pool(struct api_admission **v, size_t n)
 	}
 	for (i = 0; i < n; i++) {
 		/* a rejoin keeps its slot */
-		if (strncmp(v[i]->name, ADMIT_PENDING_PREFIX,
-		    strlen(ADMIT_PENDING_PREFIX)) == 0) {
+		if (v[i]->need_slot) {
 			if (next == s.n) {
 				snprintf(v[i]->error, sizeof(v[i]->error),
 				    "no free slot in the pool (%zu nodes named "
@@ -550,6 +619,31 @@ run(void *arg)
 	return NULL;
 }
 
+/* conf mode: what a batch will need, checked before the first one. */
+static int
+conf_ready(char *err, size_t errlen)
+{
+	char dir[PATH_MAX], cmd[sizeof(cfg->restart)], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", cfg->fragment);
+	if ((slash = strrchr(dir, '/')) == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (access(dir, W_OK | X_OK) != 0)
+		return errf(err, errlen, "fragment %s: cannot write in %s (%s): "
+		    "the hook replaces the file there, so that directory must "
+		    "be writable by the user it runs as", cfg->fragment, dir,
+		    strerror(errno));
+	if (cfg->apply_reconfigure)
+		return 0;
+	snprintf(cmd, sizeof(cmd), "%s", cfg->restart);
+	cmd[strcspn(cmd, " \t")] = '\0';
+	if (access(cmd, X_OK) != 0)
+		return errf(err, errlen, "restart: %s: %s", cmd, strerror(errno));
+	return 0;
+}
+
 /* conf mode, at start: lines of nodes that are no longer in the registry
  * as joining or admitted (a leave the hook stopped before applying) are
  * queued for removal. */
@@ -595,7 +689,8 @@ admit_start(const struct hook_config *c,
 	done_fn = done;
 	if (db_open(c->database, &db, err, errlen) != 0)
 		return -1;
-	if (c->mode == ADMIT_CONF && reconcile(err, errlen) != 0) {
+	if (c->mode == ADMIT_CONF && (conf_ready(err, errlen) != 0 ||
+	    reconcile(err, errlen) != 0)) {
 		db_close(db);
 		return -1;
 	}
@@ -622,6 +717,7 @@ int
 admit_remove(const char *name, char *err, size_t errlen)
 {
 	char (*nr)[64];
+	size_t i;
 
 	switch (cfg->mode) {
 	case ADMIT_POOL:
@@ -634,6 +730,11 @@ admit_remove(const char *name, char *err, size_t errlen)
 	/* conf: never "scontrol delete" a node of slurm.conf (Slurm 22.05
 	 * then dies at the next reconfigure); it leaves the fragment */
 	pthread_mutex_lock(&mu);
+	for (i = 0; i < nremovals; i++)
+		if (strcmp(removals[i], name) == 0) {
+			pthread_mutex_unlock(&mu);
+			return 0;	/* queued already */
+		}
 	if (nremovals == MAX_REMOVALS ||
 	    (nr = realloc(removals, (nremovals + 1) * sizeof(*nr))) == NULL) {
 		pthread_mutex_unlock(&mu);

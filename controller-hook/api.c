@@ -525,7 +525,6 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	struct join_req j;
 	struct db_node n;
 	char err[512];
-	long now = a->now();
 	int rejoin = 0;
 
 	memset(&n, 0, sizeof(n));
@@ -552,24 +551,25 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 		}
 		rejoin = 1;
 	}
-	if (!name_node_valid(n.name)) {
+	/* pool mode: a new node, or one whose slot went back to the pool
+	 * when it left, is given a slot by admit.c */
+	ad->need_slot = a->cfg->mode == ADMIT_POOL &&
+	    (strncmp(n.name, ADMIT_PENDING_PREFIX,
+	    strlen(ADMIT_PENDING_PREFIX)) == 0 || strcmp(n.state, "left") == 0 ||
+	    strcmp(n.state, "reaped") == 0);
+	if (!ad->need_slot && !name_node_valid(n.name)) {
 		fail(rs, rq, 500, "policy made an invalid node name");
 		goto rollback;
 	}
-	/* A fresh credential each join; the old one stops working. */
+	/* A fresh credential each join; it replaces the old one only once
+	 * the node is in Slurm (api_join_finish), so a join that fails
+	 * there leaves the node's credential as it was. */
 	if (sig_new_secret(ad->secret) != 0 ||
-	    sig_master(SIG_NODE, ad->secret, n.master) != 0) {
+	    sig_master(SIG_NODE, ad->secret, ad->master) != 0) {
 		fail(rs, rq, 500, "no random numbers");
 		goto rollback;
 	}
-	n.has_master = 1;
-	snprintf(n.addr, sizeof(n.addr), "%s", ad->addr);
-	snprintf(n.hostname, sizeof(n.hostname), "%s", j.hostname);
-	if (strcmp(n.state, "admitted") != 0)
-		snprintf(n.state, sizeof(n.state), "joining");
-	n.updated = now;
-	if (db_node_update(a->db, &n, err, sizeof(err)) != 0 ||
-	    db_commit(a->db, err, sizeof(err)) != 0) {
+	if (db_commit(a->db, err, sizeof(err)) != 0) {
 		fail(rs, rq, 500, "%s", err);
 		goto rollback;
 	}
@@ -578,7 +578,11 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	farr = json_object_new_array();
 	features_text(a->cfg, &j, ad->features, sizeof(ad->features), farr);
 	ad->id = n.id;
-	snprintf(ad->name, sizeof(ad->name), "%s", n.name);
+	if (ad->need_slot)
+		snprintf(ad->name, sizeof(ad->name), "%s%ld",
+		    ADMIT_PENDING_PREFIX, n.id);
+	else
+		snprintf(ad->name, sizeof(ad->name), "%s", n.name);
 	snprintf(ad->hostname, sizeof(ad->hostname), "%s", j.hostname);
 	snprintf(ad->instance, sizeof(ad->instance), "%s", j.instance);
 	ad->sn.addr = ad->addr;
@@ -657,6 +661,10 @@ api_join_finish(struct api *a, struct api_admission *ad,
 		goto fail;
 	}
 	snprintf(n.state, sizeof(n.state), "admitted");
+	snprintf(n.addr, sizeof(n.addr), "%s", ad->addr);
+	snprintf(n.hostname, sizeof(n.hostname), "%s", ad->hostname);
+	memcpy(n.master, ad->master, sizeof(n.master));
+	n.has_master = 1;
 	n.updated = a->now();
 	if (db_node_update(a->db, &n, err, sizeof(err)) != 0 ||
 	    db_commit(a->db, err, sizeof(err)) != 0) {

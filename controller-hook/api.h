@@ -59,6 +59,8 @@ struct api_admission {
 	char features[1200];
 	char instance[65];
 	int rejoin;
+	int need_slot;			/* pool mode: new, or its slot went */
+	unsigned char master[CRYPTO_KEY_LEN];	/* of the new credential */
 	/* what the answer needs */
 	struct sig_keys keys;
 	char nonce[SIG_NONCE_LEN + 1];

@@ -155,6 +155,8 @@ fill_status(const node_info_t *ni, struct sl_status *st)
 
 	st->exists = 1;
 	st->future = base == NODE_STATE_FUTURE;
+	snprintf(st->addr, sizeof(st->addr), "%s", ni->node_addr != NULL ?
+	    ni->node_addr : "");
 	state_text(s, st->state, sizeof(st->state));
 	st->responding = !(s & NODE_STATE_NO_RESPOND);
 	st->down = base == NODE_STATE_DOWN;

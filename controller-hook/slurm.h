@@ -27,6 +27,7 @@ struct sl_status {
 	int down;
 	int reaped_by_vnode;	/* DOWN with a reason SL_REAP_REASON... */
 	int future;		/* State=FUTURE: declared, not in use */
+	char addr[64];		/* NodeAddr */
 };
 
 #define SL_DRAIN_REASON "vnode: node is leaving"

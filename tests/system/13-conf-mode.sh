@@ -73,6 +73,24 @@ r=$(restarts)
 agent n1 join || fail "rejoin of n1"
 [ "$(restarts)" = "$r" ] || fail "a rejoin at the same address restarted slurmctld"
 
+# a restart that fails: the join fails with the reason; the next join
+# finds slurmctld running with an older fragment and restarts it
+CONF=$T/sb/ctl/etc/vnode/hookd.conf
+sed -i "s|^restart = .*|restart = /bin/false|" "$CONF"
+hookd_stop
+hookd_start
+node_readdress n1 "$VT_SUBNET.63"
+agent_conf n1 "$tok" "join_timeout = 5"
+agent n1 join && fail "a join succeeded though slurmctld could not be restarted"
+grep -q "hook answered 503: slurm: restarting slurmctld: /bin/false: exited with status 1" "$T/n1.agent.log" ||
+    fail "the failed restart is not the reason given"
+sed -i "s|^restart = .*|restart = $VT_DIR/restart-slurmctld|" "$CONF"
+hookd_stop
+hookd_start
+agent_conf n1 "$tok"
+agent n1 join || fail "rejoin of n1 once the restart works again"
+reach vm-1
+
 # leave: the line goes, and so does the node
 agent n3 leave || fail "leave of n3"
 gone() { ! grep -q "^NodeName=$v3 " "$FRAG" && [ "$(node_state $v3)" = absent ]; }

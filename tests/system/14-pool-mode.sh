@@ -60,11 +60,20 @@ reach_batch "$v1"
 
 # leave: the slot is FUTURE again, and the next instance takes it
 agent n2 leave || fail "leave of n2"
-future() { sb ctl scontrol -F show node "$v2" | grep -q "State=FUTURE"; }
-wait_for 10 "$v2 back to FUTURE" future
+future() { sb ctl scontrol -F show node "$1" | grep -q "State=FUTURE"; }
+wait_for 10 "$v2 back to FUTURE" future "$v2"
 agent_conf n3 "$tok" "join_timeout = 30"
 agent n3 join || fail "join of n3 into the freed slot"
 [ "$(node_name n3)" = "$v2" ] || fail "n3 took $(node_name n3), not $v2"
 [ "$(addr_of "$v2")" = "$(node_ip n3)" ] || fail "$v2 at $(addr_of "$v2")"
 reach_batch "$v2"
+
+# the instance that left comes back: its old slot is taken, it gets the
+# one n1 gives back
+agent n1 leave || fail "leave of n1"
+wait_for 10 "$v1 back to FUTURE" future "$v1"
+agent n2 join || fail "n2 back into the pool"
+[ "$(node_name n2)" = "$v1" ] || fail "n2 came back as $(node_name n2), not $v1"
+[ "$(addr_of "$v1")" = "$(node_ip n2)" ] || fail "$v1 at $(addr_of "$v1")"
+reach_batch "$v1"
 exit 0

@@ -13,7 +13,7 @@ ctl_start
 NODES="n1 n2 n3 n4 n5"
 nodes $NODES
 FRAG=$T/sb/ctl/etc/slurm/vnode-nodes.conf
-ROUNDS=${VNODE_CRASH_ROUNDS:-6}
+ROUNDS=${VNODE_CRASH_ROUNDS:-10}
 
 check_fragment() {
 	local bad
