@@ -42,8 +42,9 @@ js_parse(const char *buf, size_t len, char *err, size_t errlen)
 	if (o == NULL && jerr == json_tokener_continue)
 		errf(err, errlen, "not valid JSON: unexpected end of document");
 	else if (o == NULL)
-		errf(err, errlen, "not valid JSON: %s",
-		    json_tokener_error_desc(jerr));
+		errf(err, errlen, "not valid JSON: %s at byte %zu",
+		    json_tokener_error_desc(jerr),
+		    json_tokener_get_parse_end(tok));
 	else if (!trailing_space(buf + json_tokener_get_parse_end(tok),
 	    len - json_tokener_get_parse_end(tok))) {
 		errf(err, errlen, "not valid JSON: trailing data at byte %zu",

@@ -78,6 +78,43 @@ expect "feature with a comma" 400 'features'
 send token "$secret" "token:$id" now new '[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]'
 expect "deeply nested JSON" 400 '^body: not valid JSON'
 
+# JSON that is not a join: cut short, trailing bytes, not an object, empty
+good='"instance":"i-1","hostname":"n1","cpus":1,"memory_mb":500'
+send token "$secret" "token:$id" now new '{"instance":"i-1","hostname":"n1","cpu'
+expect "truncated JSON" 400 '^body: not valid JSON: unexpected end of document$'
+send token "$secret" "token:$id" now new "{$good} {}"
+expect "JSON with trailing bytes" 400 '^body: not valid JSON: unexpected character at byte 60$'
+send token "$secret" "token:$id" now new "{$good,}"
+expect "JSON with a trailing comma" 400 '^body: not valid JSON: .* at byte 59$'
+send token "$secret" "token:$id" now new "[{$good}]"
+expect "JSON array, not an object" 400 '^body: not a JSON object$'
+send token "$secret" "token:$id" now new ''
+expect "empty body" 400 '^body: not valid JSON: unexpected end of document$'
+
+# each field of the wrong type, or missing
+for c in \
+    'instance a number|"instance":1,"hostname":"n1","cpus":1,"memory_mb":500|"instance": not a string' \
+    'hostname an array|"instance":"i-1","hostname":["n1"],"cpus":1,"memory_mb":500|"hostname": not a string' \
+    'cpus a fraction|"instance":"i-1","hostname":"n1","cpus":1.5,"memory_mb":500|"cpus": not an integer' \
+    'cpus zero|"instance":"i-1","hostname":"n1","cpus":0,"memory_mb":500|"cpus": 0 out of range 1\.\.4096' \
+    'memory_mb a boolean|"instance":"i-1","hostname":"n1","cpus":1,"memory_mb":true|"memory_mb": not an integer' \
+    'features a string|'"$good"',"features":"vnode"|"features": not an array' \
+    'features an object|'"$good"',"features":{"a":"b"}|"features": not an array' \
+    'a feature a number|'"$good"',"features":["a",1]|"features"\[1\]: not a string' \
+    'features 17 of them|'"$good"',"features":["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q"]|"features": more than 16 entries' \
+    'local_addr a number|'"$good"',"local_addr":167772161|"local_addr": not a string' \
+    'address too long|'"$good"',"address":"010.077.000.011x"|"address": longer than 15 bytes' \
+    'instance missing|"hostname":"n1","cpus":1,"memory_mb":500|"instance": missing' \
+    'hostname missing|"instance":"i-1","cpus":1,"memory_mb":500|"hostname": missing' \
+    'hostname null|"instance":"i-1","hostname":null,"cpus":1,"memory_mb":500|"hostname": missing' \
+    'cpus missing|"instance":"i-1","hostname":"n1","memory_mb":500|"cpus": missing' \
+    'memory_mb missing|"instance":"i-1","hostname":"n1","cpus":1|"memory_mb": missing' \
+    'no fields at all||"instance": missing'; do
+	IFS='|' read -r what fields reason <<<"$c"
+	send token "$secret" "token:$id" now new "{$fields}"
+	expect "$what" 400 "^body: $reason\$"
+done
+
 # a good join: admitted, the answer signed, the munge key not on the wire
 nonce=0123456789abcdef0123456789abcdef
 send token "$secret" "token:$id" now $nonce "$(body i-1)"
