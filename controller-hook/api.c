@@ -221,8 +221,9 @@ authenticate(struct api *a, const struct api_request *rq, struct auth *au,
 
 		au->kind = SIG_NODE;
 		if (!name_node_valid(name)) {
-			fail(rs, rq, 400, "bad header " SIG_HDR_KEY
-			    ": not a valid node name");
+			fail(rs, rq, 400, "bad header " SIG_HDR_KEY ": a node "
+			    "name is [a-z][a-z0-9-]*, not ending with '-', at "
+			    "most %d characters", NAME_MAX_LEN);
 			return -1;
 		}
 		rc = db_node_by_name(a->db, name, &au->node, err, sizeof(err));
@@ -329,7 +330,10 @@ join_fields(struct json_object *o, struct join_req *j,
 		return -1;
 	}
 	if (!name_host_valid(j->hostname)) {
-		fail(rs, rq, 400, "body: \"hostname\": not a valid host name");
+		fail(rs, rq, 400, "body: \"hostname\": a host name is labels of "
+		    "[A-Za-z0-9-] joined by '.', each 1 to %d characters and "
+		    "not starting or ending with '-', at most 253 characters",
+		    NAME_MAX_LEN);
 		return -1;
 	}
 	n = arr != NULL ? json_object_array_length(arr) : 0;

@@ -115,6 +115,65 @@ for c in \
 	expect "$what" 400 "^body: $reason\$"
 done
 
+# names that are not names: what Slurm or a node line would read as syntax
+# (space, '=', ',', newline, a hostlist's brackets), bytes outside ASCII,
+# one character more than the limit, a NUL that C would cut the name at
+long=$(printf 'n%063d' 0)
+bad=(
+	"a space" 'n 1'
+	"an equals sign" 'n=1'
+	"a comma" 'n,1'
+	"a newline" 'n1\n'
+	"a tab" 'n1\t'
+	"brackets" 'n[1-2]'
+	"UTF-8 e-acute" $'n\xc3\xa9'
+	"an escaped e-acute" 'n\u00e9'
+	"a slash" 'n/1'
+	"a NUL" 'n1\u0000x'
+	"64 characters" "$long"
+)
+host_rule='"hostname": a host name is labels of \[A-Za-z0-9-\] joined by '"'\\.'"', each 1 to 63 characters and not starting or ending with '"'-'"', at most 253 characters'
+feature_rule='"features"\[0\]: a feature is \[A-Za-z0-9_\.-\], starting with a letter or digit, at most 63 characters'
+for ((i = 0; i < ${#bad[@]}; i += 2)); do
+	what=${bad[i]}
+	v=${bad[i + 1]}
+	case $what in
+	"a NUL")
+		hr='"hostname": NUL byte in string'
+		fr='"features"\[0\]: NUL byte in string' ;;
+	"64 characters")
+		hr=$host_rule
+		fr='"features"\[0\]: longer than 63 bytes' ;;
+	*)
+		hr=$host_rule
+		fr=$feature_rule ;;
+	esac
+	send token "$secret" "token:$id" now new \
+	    "{\"instance\":\"i-1\",\"hostname\":\"$v\",\"cpus\":1,\"memory_mb\":500}"
+	expect "hostname with $what" 400 "^body: $hr\$"
+	send token "$secret" "token:$id" now new "{$good,\"features\":[\"$v\"]}"
+	expect "feature with $what" 400 "^body: $fr\$"
+done
+send token "$secret" "token:$id" now new \
+    "{\"instance\":\"i-1\",\"hostname\":\"n1.$long.org\",\"cpus\":1,\"memory_mb\":500}"
+expect "hostname with a 64-character label" 400 "^body: $host_rule\$"
+send token "$secret" "token:$id" now new \
+    "{\"instance\":\"i-1\",\"hostname\":\"$long$long$long$long\",\"cpus\":1,\"memory_mb\":500}"
+expect "hostname of 256 characters" 400 '^body: "hostname": longer than 253 bytes$'
+printf -v raw 'n1\n'
+send token "$secret" "token:$id" now new \
+    "{\"instance\":\"i-1\",\"hostname\":\"$raw\",\"cpus\":1,\"memory_mb\":500}"
+expect "hostname with a raw newline" 400 "^body: $host_rule\$"
+
+# a node's name in its key: the same characters, and one too many
+node_rule='bad header X-Vnode-Key: a node name is \[a-z\]\[a-z0-9-\]\*, not ending with '"'-'"', at most 63 characters'
+for v in 'vm 1' 'vm=1' 'vm,1' 'vm[1-2]' $'vm\xc3\xa9' 'vm/1' "v${long:1}" 'Vm-1' 'vm-'; do
+	send node "$secret" "node:$v" now new "$(body i-1)"
+	expect "node name '$v' in the key" 400 "^$node_rule\$"
+done
+send node "$secret" "node:v${long:2}" now new "$(body i-1)"
+expect "unknown node of 63 characters" 401 "^unknown node credential for v${long:2}\$"
+
 # a good join: admitted, the answer signed, the munge key not on the wire
 nonce=0123456789abcdef0123456789abcdef
 send token "$secret" "token:$id" now $nonce "$(body i-1)"
