@@ -331,7 +331,7 @@ static void
 batch_conf(struct api_admission **v, size_t n, char (*gone)[64],
     size_t ngone)
 {
-	char path_lock[PATH_MAX + 8], line[1600], e[512];
+	char path_lock[PATH_MAX + 8], line[SL_LINE_MAX], e[512];
 	struct frag f;
 	size_t i;
 	int lfd = -1, changed = 0, c;

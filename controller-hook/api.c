@@ -28,6 +28,9 @@
 #define MUNGE_KEY_MAX	1024
 #define MAX_FEATURES	16
 
+_Static_assert((CONFIG_MAX_FEATURES + MAX_FEATURES) * (NAME_MAX_LEN + 1) <=
+    SL_FEATURES_MAX, "SL_FEATURES_MAX too small for every feature");
+
 struct auth {
 	enum sig_kind kind;
 	struct sig_keys keys;

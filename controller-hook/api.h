@@ -56,7 +56,7 @@ struct api_admission {
 	char name[64];			/* pool mode: admit.c picks the slot */
 	char addr[16];
 	char hostname[254];
-	char features[1200];
+	char features[SL_FEATURES_MAX];
 	char instance[65];
 	int rejoin;
 	int need_slot;			/* pool mode: new, or its slot went */

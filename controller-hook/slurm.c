@@ -47,7 +47,7 @@ node_create(const struct sl_node *n, char *err, size_t errlen)
 {
 	update_node_msg_t m;
 	struct sl_status st;
-	char line[1024];
+	char line[SL_LINE_MAX];
 	int len;
 
 	/* slurmctld answers success to creating a node that exists (and only

@@ -17,6 +17,12 @@ struct sl_node {
 	const char *features;		/* comma-separated, each checked */
 };
 
+/* The longest features text: the site's 16 and a node's 16, each of up
+ * to 63 characters, and the commas; and the longest node line, with the
+ * longest host name (253) and the rest. */
+#define SL_FEATURES_MAX	(32 * 64)
+#define SL_LINE_MAX	(SL_FEATURES_MAX + 512)
+
 struct sl_status {
 	int exists;
 	char state[64];		/* Slurm's own words, e.g. IDLE, DRAINED */

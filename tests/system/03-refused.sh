@@ -201,9 +201,27 @@ STATUS=$(sb n1 curl -s -o "$T/resp" -w '%{http_code}' --config "$T/req.h" \
 REASON=$(sed -n 's/.*"error":"\(.*\)"}/\1/p' "$T/resp" | sed 's/\\"/"/g')
 expect "replayed request" 401 '^replayed request'
 
-# a token used up, and one expired
-send token "$secret" "token:$id" now new "$(body i-2)"
-[ "$STATUS" = 200 ] || fail "second use: $STATUS $REASON"
+# a token used up, and one expired; its second use is a join at every
+# limit: a host name of 253 characters, 16 features of 63, and as many
+# of the site's (the hook started again with them)
+l63=${long:1}
+feats=
+sitef=vnode
+for i in $(seq -w 16); do
+	feats=$feats${feats:+,}\"f$i${l63:3}\"
+	[ $i = 01 ] || sitef=$sitef,s$i${l63:3}
+done
+hookd_stop
+sed -i "s/^features = vnode\$/features = $sitef/" "$T/sb/ctl/etc/vnode/hookd.conf"
+hookd_start
+send token "$secret" "token:$id" now new \
+    "{\"instance\":\"i-2\",\"hostname\":\"a${l63:1}.b${l63:1}.c${l63:1}.${l63:2}\",\"cpus\":1,\"memory_mb\":500,\"features\":[$feats]}"
+[ "$STATUS" = 200 ] || fail "second use, at every limit: $STATUS $REASON"
+sb ctl scontrol -F -o show node vm-2 >"$T/vm-2" || fail "vm-2 not in Slurm"
+grep -q "NodeHostName=a${l63:1}.b${l63:1}.c${l63:1}.${l63:2} " "$T/vm-2" ||
+    fail "vm-2: not the host name sent: $(cat "$T/vm-2")"
+grep -q "AvailableFeatures=$sitef,${feats//\"/} " "$T/vm-2" ||
+    fail "vm-2: not the features sent: $(cat "$T/vm-2")"
 snapshot before
 send token "$secret" "token:$id" now new "$(body i-3)"
 expect "spent token" 403 "^token $id has no uses left \\(2 of 2 used\\)$"
