@@ -308,9 +308,13 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	peer_of(c, peer, sizeof(peer));
 	if (up->too_big) {
-		log_warnx("%s %s from %s: 413 body larger than %ld bytes", method,
-		    url, peer, cfg.max_body);
-		return send_error(c, 413, "request body too large");
+		char reason[80];
+
+		/* the limit, so that the sender's log says what to change */
+		snprintf(reason, sizeof(reason), "request body larger than %ld "
+		    "bytes (max_body)", cfg.max_body);
+		log_warnx("%s %s from %s: 413 %s", method, url, peer, reason);
+		return send_error(c, 413, reason);
 	}
 	memset(&rq, 0, sizeof(rq));
 	rq.method = method;

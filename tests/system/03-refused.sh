@@ -19,7 +19,9 @@ body() {
 }
 
 # send KIND SECRET KEYID TIME NONCE SIGNED-BODY [SENT-BODY] [DROP-HEADER]:
-# sets STATUS, REASON and leaves the answer in $T/resp, headers in $T/resp.h
+# sets STATUS, REASON and leaves the answer in $T/resp, headers in $T/resp.h;
+# CURL_EXTRA holds more options for curl
+CURL_EXTRA=()
 send() {
 	local kind=$1 sec=$2 keyid=$3 ts=$4 nonce=$5 signed=$6
 	local sent=${7:-$6} drop=${8:-}
@@ -30,7 +32,7 @@ send() {
 	[ -n "$drop" ] && sed -i "/$drop/d" "$T/req.h"
 	STATUS=$(sb n1 curl -s -o "$T/resp" -D "$T/resp.h" -w '%{http_code}' \
 	    --config "$T/req.h" -H 'Content-Type: application/json' \
-	    --data-binary @"$T/req.sent" "$URL")
+	    "${CURL_EXTRA[@]}" --data-binary @"$T/req.sent" "$URL")
 	REASON=$(sed -n 's/.*"error":"\(.*\)"}/\1/p' "$T/resp" | sed 's/\\"/"/g')
 }
 
@@ -173,6 +175,37 @@ for v in 'vm 1' 'vm=1' 'vm,1' 'vm[1-2]' $'vm\xc3\xa9' 'vm/1' "v${long:1}" 'Vm-1'
 done
 send node "$secret" "node:v${long:2}" now new "$(body i-1)"
 expect "unknown node of 63 characters" 401 "^unknown node credential for v${long:2}\$"
+
+# a body over max_body (65536 bytes by default): refused before it is read
+# as JSON or its signature checked; one of exactly max_body bytes is read
+pad() {
+	local b="{\"instance\":\"i-1\",\"hostname\":\"n1\",\"cpus\":\"x\",\"memory_mb\":500,\"pad\":\"\"}"
+	printf '%s' "${b%??}"
+	head -c $(($1 - ${#b})) /dev/zero | tr '\0' x
+	printf '"}'
+}
+send token "$secret" "token:$id" now new "$(pad 65536)"
+[ "$(wc -c <"$T/req.sent")" = 65536 ] || fail "pad made $(wc -c <"$T/req.sent") bytes"
+expect "body of exactly max_body bytes" 400 '^body: "cpus": not an integer$'
+too_big='^request body larger than 65536 bytes \(max_body\)$'
+send token "$secret" "token:$id" now new "$(pad 65537)"
+expect "body one byte over max_body" 413 "$too_big"
+send token "$secret" "token:$id" now new "$(body i-1)" "$(pad 65537)"
+expect "body over max_body, not the one signed" 413 "$too_big"
+# the client sees the answer however it sends: waiting for "100 Continue"
+# or not, with a length or in chunks
+CURL_EXTRA=(-H 'Expect: 100-continue')
+send token "$secret" "token:$id" now new "$(pad 1000000)"
+expect "body of a megabyte, after 100 Continue" 413 "$too_big"
+CURL_EXTRA=(-H 'Expect:')
+send token "$secret" "token:$id" now new "$(pad 1000000)"
+expect "body of a megabyte, sent at once" 413 "$too_big"
+CURL_EXTRA=(-H 'Transfer-Encoding: chunked')
+send token "$secret" "token:$id" now new "$(pad 65536)"
+expect "body of exactly max_body bytes, in chunks" 400 '^body: "cpus": not an integer$'
+send token "$secret" "token:$id" now new "$(pad 65537)"
+expect "body one byte over max_body, in chunks" 413 "$too_big"
+CURL_EXTRA=()
 
 # a good join: admitted, the answer signed, the munge key not on the wire
 nonce=0123456789abcdef0123456789abcdef
