@@ -2,6 +2,7 @@
 # Requests that are wrong in one way each are refused with the right status
 # and reason, and change nothing: not the registry, not Slurm.  The answer
 # to a good join is signed, and its secrets are not readable on the wire.
+# Of two joins racing for a token's last use, one wins.
 . "$(dirname "$0")/test.common"
 vt_init
 ctl_start
@@ -278,4 +279,85 @@ grep -q "join: FAILED.*refused by the hook (401): bad signature" "$T/n2.agent.lo
     fail "agent did not print the hook's reason"
 [ -e "$T/sb/n2/etc/munge/munge.key" ] && fail "munge key installed after a refused join"
 sb n2 pgrep -x slurmd >/dev/null && fail "slurmd started after a refused join"
+
+# Two joins race for the last use of a token, one from each node, signed
+# beforehand.  Each curl is running, waiting for its body on a pipe, until
+# a lock held here is let go: then both bodies go at once.  One join is
+# admitted, the other finds no use left, and the registry holds one node
+# for the token; Slurm has one node more.  Five rounds that were races
+# (each request sent before the other was answered), a fresh token of one
+# use each; a round that was not is checked all the same, and run again.
+racer='touch "$1.ready"
+{ flock -s -w 20 9 && date +%s%N >"$1.start" && cat "$1.body"; } 9<"$2" |
+    curl -s -o "$1.resp" -w "%{http_code} %{time_total}" --config "$1.h" \
+    -H "Content-Type: application/json" --data-binary @- "$3" >"$1.out"'
+slurm_nodes() { sb ctl scontrol -F -o show node | grep -c '^NodeName='; }
+# ns SECONDS: in nanoseconds
+ns() { printf '%.0f' "$(echo "$1 * 1000000000" | bc)"; }
+races=0
+for round in $(seq 10); do
+	[ $races = 5 ] && break
+	tok=$(token 1)
+	id=${tok%%.*}
+	nslurm=$(slurm_nodes)
+	R=$T/race.$round
+	exec 7>"$R.lock"
+	flock -x 7 || fail "race $round: cannot take the lock"
+	pids=()
+	for n in n1 n2; do
+		body "race-$round-$n" >"$R.$n.body"
+		"$VNODE_BIN/tests/vnode-sign" token "${tok#*.}" "token:$id" POST \
+		    /v1/join now new "$R.$n.body" >"$R.$n.h" || fail "vnode-sign"
+		# (without fd 7: a racer holding it would hold the lock)
+		sb "$n" sh -c "$racer" racer "$R.$n" "$R.lock" "$URL" 7>&- &
+		pids+=($!)
+	done
+	racers_ready() {
+		[ -e "$R.n1.ready" ] && [ -e "$R.n2.ready" ] &&
+		    sb n1 pgrep -x curl && sb n2 pgrep -x curl
+	}
+	wait_for 10 "race $round: both racers at the start" racers_ready
+	sleep 0.2			# both curls waiting for a body
+	exec 7>&-			# go
+	for p in "${pids[@]}"; do
+		wait "$p" || fail "race $round: a racer failed"
+	done
+	read -r st1 t1 <"$R.n1.out"
+	read -r st2 t2 <"$R.n2.out"
+	case "$st1 $st2" in
+	"200 403") win=n1 lose=n2 ;;
+	"403 200") win=n2 lose=n1 ;;
+	*) fail "race $round: answers $st1 and $st2, not 200 and 403: $(cat "$R.n1.resp" "$R.n2.resp")" ;;
+	esac
+	grep -q "^{\"error\":\"token $id has no uses left (1 of 1 used)\"}\$" \
+	    "$R.$lose.resp" || fail "race $round: loser's answer $(cat "$R.$lose.resp")"
+	node=$(sed -n 's/.*"node":"\(vm-[0-9]*\)".*/\1/p' "$R.$win.resp")
+	[ -n "$node" ] || fail "race $round: winner's answer $(cat "$R.$win.resp")"
+	vnodectl nodes | awk -v t="$id" '$5 == t' >"$R.registry"
+	[ "$(wc -l <"$R.registry")" = 1 ] ||
+	    fail "race $round: token $id has $(wc -l <"$R.registry") nodes: $(cat "$R.registry")"
+	read -r rname _ _ _ _ rinst <"$R.registry"
+	[ "$rname $rinst" = "$node race-$round-$win" ] ||
+	    fail "race $round: registry has $rname $rinst, not $node race-$round-$win"
+	vnodectl token list | grep -q "^$id .* spent  *race-$round-$win=$node\$" ||
+	    fail "race $round: token list: $(vnodectl token list | grep "^$id")"
+	[ "$(slurm_nodes)" = $((nslurm + 1)) ] ||
+	    fail "race $round: Slurm has $(slurm_nodes) nodes, not $((nslurm + 1))"
+	sb ctl scontrol -F show node "$node" >/dev/null ||
+	    fail "race $round: $node not in Slurm"
+	s1=$(cat "$R.n1.start")
+	s2=$(cat "$R.n2.start")
+	e1=$((s1 + $(ns "$t1")))
+	e2=$((s2 + $(ns "$t2")))
+	what="$win admitted as $node, $lose refused (sent"
+	what="$what $(( (s1 > s2 ? s1 - s2 : s2 - s1) / 1000 )) us apart,"
+	what="$what answered after $t1 and $t2 s)"
+	if [ "$s1" -lt "$e2" ] && [ "$s2" -lt "$e1" ]; then
+		races=$((races + 1))
+		say "race $round: $what"
+	else
+		say "race $round: not a race, one answered before the other was sent: $what"
+	fi
+done
+[ $races = 5 ] || fail "only $races of 10 rounds were races"
 exit 0
