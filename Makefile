@@ -186,11 +186,16 @@ $(O)/vnode-agent.service: agent/vnode-agent.service.in
 	@mkdir -p $(@D)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
 
-install: $(PROGS) $(O)/vnode-agent.service
+$(O)/vnode-hookd.service: controller-hook/vnode-hookd.service.in
+	@mkdir -p $(@D)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
+
+install: $(PROGS) $(O)/vnode-agent.service $(O)/vnode-hookd.service
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
-	install -m 0644 $(O)/vnode-agent.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 $(O)/vnode-agent.service $(O)/vnode-hookd.service \
+	    $(DESTDIR)$(UNITDIR)/
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
