@@ -121,8 +121,14 @@ FUZZ_TIME ?= 600
 FUZZ_O    := build-fuzz
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
-FUZZERS   := fuzz_agent
+FUZZERS   := fuzz_agent fuzz_hook
 FUZZ_AGENT_OBJS := settings isofs join hookclient state
+FUZZ_HOOK_OBJS  := api admit db config slurm
+# the join path must not reach Slurm: fuzz_hook makes each of these abort
+FUZZ_HOOK_TRAPS := sl_init sl_node_create sl_nodes_create sl_nodes_address \
+    sl_node_future sl_node_delete sl_ping sl_reconfigure sl_node_down \
+    sl_node_drain sl_node_status sl_node_each sl_node_resume \
+    sl_requeue_node_jobs admit_start admit_submit admit_remove
 # the objects are made (and kept up to date) by a make of their own, with
 # the fuzzing flags; the target is linked every time, which is cheap
 $(FUZZ_O)/fuzz_agent: tests/fuzz/fuzz_agent.c FORCE
@@ -132,6 +138,15 @@ $(FUZZ_O)/fuzz_agent: tests/fuzz/fuzz_agent.c FORCE
 	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=gnu11 -D_GNU_SOURCE -Icommon \
 	    -Iagent $(PKG_CFLAGS) -o $@ $< $(FUZZ_AGENT_OBJS:%=$(FUZZ_O)/agent/%.o) \
 	    $(COMMON_O:$(O)/%=$(FUZZ_O)/%) -lcurl -ljson-c $(NSS_LIBS)
+
+$(FUZZ_O)/fuzz_hook: tests/fuzz/fuzz_hook.c FORCE
+	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
+	    $(FUZZ_HOOK_OBJS:%=$(FUZZ_O)/controller-hook/%.o) $(COMMON_O:$(O)/%=$(FUZZ_O)/%)
+	@echo "  LD      $@"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=gnu11 -D_GNU_SOURCE -Icommon \
+	    -Icontroller-hook $(PKG_CFLAGS) $(FUZZ_HOOK_TRAPS:%=-Wl,--wrap=%) \
+	    -o $@ $< $(FUZZ_HOOK_OBJS:%=$(FUZZ_O)/controller-hook/%.o) \
+	    $(COMMON_O:$(O)/%=$(FUZZ_O)/%) $(HOOK_LIBS)
 
 # make fuzz: each target for FUZZ_TIME seconds, new finds added to its corpus
 fuzz: deps $(FUZZERS:%=$(FUZZ_O)/%)
