@@ -54,7 +54,7 @@ grep -q '"GET /openstack/latest/user_data HTTP' "$T/metadata.log" ||
 
 # malformed meta_data.json from the service: named, exit code of settings
 echo '{"meta": {"hook_url": ' >"$md/openstack/latest/meta_data.json"
-msg=$(sb n2 "$VNODE_BIN/vnode-agent" join 2>&1)
+msg=$(sb n2 "$VNODE_BIN/vnode-agent" -C none join 2>&1)
 rc=$?
 [ $rc = 2 ] || fail "malformed meta_data.json: exit $rc"
 echo "$msg" | grep -q "settings: FAILED.*metadata service http://169.254.169.254/openstack/latest/meta_data.json: not valid JSON" ||
@@ -64,7 +64,7 @@ echo "$msg" | grep -q "settings: FAILED.*metadata service http://169.254.169.254
 printf 'metadata_url = http://169.254.169.254:81\nmetadata_timeout = 2\n' \
     >"$T/sb/n2/etc/vnode/agent.conf"
 msg=$(timeout 60 nsenter -t "${SB_PID[n2]}" -n -m -u -p -r -w -- \
-    "$VNODE_BIN/vnode-agent" join 2>&1)
+    "$VNODE_BIN/vnode-agent" -C none join 2>&1)
 rc=$?
 [ $rc = 2 ] || fail "no metadata service: exit $rc (124: it did not give up)"
 echo "$msg" | grep -q "169.254.169.254:81/openstack/latest/meta_data.json.*(gave up)" ||

@@ -4,6 +4,7 @@
 # the agent finds it by itself, reads it in place, and joins.
 . "$(dirname "$0")/test.common"
 vt_init
+VT_FIND_DRIVE=1
 command -v genisoimage >/dev/null || skip "genisoimage is not installed"
 command -v losetup >/dev/null || skip "losetup is not installed"
 "$(dirname "$0")/../../cloud-init/make-config-drive" \

@@ -21,7 +21,7 @@ while True:
 ' "$T/notify.sock" >"$T/notify.log" 2>&1 &
 at_exit kill $!
 wait_for 10 "notify fixture" test -S "$T/notify.sock"
-sb n1 env NOTIFY_SOCKET="$T/notify.sock" "$VNODE_BIN/vnode-agent" run \
+sb n1 env NOTIFY_SOCKET="$T/notify.sock" "$VNODE_BIN/vnode-agent" -C none run \
     >>"$T/n1.agent.log" 2>&1 &
 run1=$!
 wait_for 30 "READY=1 from n1" grep -q "READY=1 STATUS=joined as vm-1" "$T/notify.log"
@@ -41,7 +41,7 @@ sb ctl scontrol show node vm-1 >/dev/null 2>&1 && fail "vm-1 still in Slurm"
 grep -q "STOPPING=1" "$T/notify.log" || fail "no STOPPING=1"
 
 # 3. SIGTERM with a job running: requeued, node gone, agent exits 0
-sb n2 "$VNODE_BIN/vnode-agent" run >>"$T/n2.agent.log" 2>&1 &
+sb n2 "$VNODE_BIN/vnode-agent" -C none run >>"$T/n2.agent.log" 2>&1 &
 run2=$!
 wait_for 30 "n2 joined" grep -q "joined as vm-2" "$T/n2.agent.log"
 job=$(sb_user ctl sbatch --parsable --requeue -D "$T/work" -w vm-2 --wrap 'sleep 600')
@@ -63,14 +63,14 @@ agent n4 join || fail "join of n4"
 vm4=$(sed -n 's/.*ready: \(vm-[0-9]*\) is.*/\1/p' "$T/n4.agent.log")
 vnodectl retire "$vm4" 2>/dev/null || fail "retire $vm4"
 timeout 60 nsenter -t "${SB_PID[n4]}" -n -m -u -p -r -w -- \
-    "$VNODE_BIN/vnode-agent" run >>"$T/n4.agent.log" 2>&1 ||
+    "$VNODE_BIN/vnode-agent" -C none run >>"$T/n4.agent.log" 2>&1 ||
     fail "run on n4 did not leave on the waiting retire order ($?)"
 grep -q "order [0-9]*: retire: leaving" "$T/n4.agent.log" || fail "n4: retire not logged"
 agent n4 join || fail "n4 joining again"
 vnodectl retire "$vm4" 2>/dev/null || fail "retire $vm4 again"
 agent n4 leave || fail "leave of n4"
 agent n4 join || fail "n4 joining a third time"
-sb n4 "$VNODE_BIN/vnode-agent" run >>"$T/n4.agent.log" 2>&1 &
+sb n4 "$VNODE_BIN/vnode-agent" -C none run >>"$T/n4.agent.log" 2>&1 &
 run4=$!
 n4waits() { metrics | grep -q '^vnode_heartbeats_waiting 1$'; }
 wait_for 30 "n4 waiting for orders" n4waits

@@ -15,7 +15,7 @@ agent_conf n1 "$tok" "heartbeat_wait = 3"
 node_create n2
 agent_conf n2 "$tok"
 agent n2 join || fail "join of n2"
-sb n1 "$VNODE_BIN/vnode-agent" run >>"$T/n1.agent.log" 2>&1 &
+sb n1 "$VNODE_BIN/vnode-agent" -C none run >>"$T/n1.agent.log" 2>&1 &
 run1=$!
 wait_for 30 "n1 joined" grep -q "joined as vm-2" "$T/n1.agent.log"
 freeze() { sb n1 kill -STOP -1; }
