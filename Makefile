@@ -6,6 +6,7 @@
 #   make check-asan the same with AddressSanitizer and UBSan
 #   make demo       a controller and three nodes on this machine, a job
 #                   across them, then everything torn down
+#   make bench      the benchmarks (bench/join, bench/admit), real daemons
 #   make install    DESTDIR, PREFIX honoured
 #   make clean
 
@@ -46,12 +47,13 @@ CTL_LIBS   = -lsqlite3 -ljson-c $(NSS_LIBS)
 
 PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl
 TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage
+BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate
 UNITS     := test_sig test_names test_settings test_util test_clockwatch
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
 	fuzz-regress FORCE
-all: $(PROGS) $(TESTPROGS)
+all: $(PROGS) $(TESTPROGS) $(BENCHPROGS)
 
 # V=1 shows the whole command lines
 Q         := $(if $(V),,@)
@@ -91,6 +93,20 @@ $(O)/tests/sbinit: $(O)/tests/system/sbinit.o
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+# benchmark helpers: bench/admit's load client, and its harness for the
+# hook's signature and registry path alone (api.c in-process, no HTTP)
+$(O)/bench/admit-load: $(O)/bench/admit-load.o $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -ljson-c $(NSS_LIBS)
+
+$(O)/bench/admit-rate: $(O)/bench/admit-rate.o \
+    $(filter-out $(O)/controller-hook/hookd.o,$(HOOK_O)) $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(HOOK_LIBS)
+$(O)/bench/admit-rate.o: ALL_CFLAGS += -Icontroller-hook
 
 # unit tests: one small cmocka binary per module
 $(O)/tests/test_sig: $(O)/tests/unit/test_sig.o $(COMMON_O)
@@ -196,6 +212,7 @@ demo: deps
 
 bench: all
 	@VNODE_BIN=$(abspath $(O)) bench/join
+	@VNODE_BIN=$(abspath $(O)) bench/admit
 
 $(O)/vnode-agent.service: agent/vnode-agent.service.in
 	@mkdir -p $(@D)
