@@ -7,6 +7,8 @@
 #   make demo       a controller and three nodes on this machine, a job
 #                   across them, then everything torn down
 #   make install    DESTDIR, PREFIX honoured
+#   make deb        the Debian packages vnode-agent and vnode-hook (debian/)
+#   make image      the bootable vnode image (image/build), with the agent's .deb
 #   make clean
 
 PREFIX    ?= /usr/local
@@ -50,7 +52,7 @@ UNITS     := test_sig test_names test_settings test_util test_clockwatch
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
-	fuzz-regress FORCE
+	fuzz-regress deb image FORCE
 all: $(PROGS) $(TESTPROGS)
 
 # V=1 shows the whole command lines
@@ -214,8 +216,26 @@ install: $(PROGS) $(O)/vnode-agent.service $(O)/vnode-hookd.service
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
+# dpkg-buildpackage writes its results beside the source directory, so it
+# builds in a copy of the tree: the .deb files land in $(O)/deb
+DEB_DIR   := $(O)/deb
+deb: deps
+	@rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/vnode
+	@echo "deb: copying the tree to $(DEB_DIR)/vnode"
+	@tar -cf - --exclude=./.git --exclude='./build*' --exclude=./debian/tmp \
+	    --exclude=./debian/vnode-agent --exclude=./debian/vnode-hook . | \
+	    tar -xf - -C $(DEB_DIR)/vnode
+	@echo "deb: dpkg-buildpackage -b -us -uc (log: $(DEB_DIR)/build.log)"
+	@cd $(DEB_DIR)/vnode && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+	    { tail -n 40 ../build.log; echo "deb: FAILED, see $(DEB_DIR)/build.log"; exit 1; }
+	@rm -rf $(DEB_DIR)/vnode
+	@ls $(DEB_DIR)/*.deb
+
+image: deb
+	@image/build --deb-dir $(DEB_DIR) --output $(O)/vnode.qcow2
+
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-deb
 
 FORCE:
 
