@@ -14,6 +14,7 @@
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
+DATADIR   ?= $(PREFIX)/share
 UNITDIR   ?= /lib/systemd/system
 DESTDIR   ?=
 
@@ -63,6 +64,8 @@ $(O)/%.o: %.c
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# vnodectl token create --user-data: the template make install puts there
+$(O)/controller-hook/vnodectl.o: ALL_CFLAGS += -DVNODE_DATADIR='"$(DATADIR)/vnode"'
 $(O)/tests/unit/test_settings.o: ALL_CFLAGS += -Iagent
 $(O)/tests/unit/test_clockwatch.o: ALL_CFLAGS += -Iagent
 
@@ -209,7 +212,8 @@ $(O)/vnode-hookd.service: controller-hook/vnode-hookd.service.in
 
 install: $(PROGS) $(O)/vnode-agent.service $(O)/vnode-hookd.service
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/vnode
+	install -m 0644 cloud-init/user-data.yaml $(DESTDIR)$(DATADIR)/vnode/
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(O)/vnode-agent.service $(O)/vnode-hookd.service \
 	    $(DESTDIR)$(UNITDIR)/
