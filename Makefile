@@ -53,7 +53,7 @@ UNITS     := test_sig test_names test_settings test_util test_clockwatch
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
-	fuzz-regress deb image FORCE
+	fuzz-regress deb image vm FORCE
 all: $(PROGS) $(TESTPROGS)
 
 # V=1 shows the whole command lines
@@ -184,6 +184,13 @@ check: deps
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory fuzz-regress
 	@$(MAKE) --no-print-directory system
+	@$(MAKE) --no-print-directory vm
+
+# the VM tests (tests/vm): the image with this tree's agent package, booted
+# under qemu; each says SKIP and why where qemu cannot run
+vm: all deb
+	@VNODE_BIN=$(abspath $(O)) VNODE_DEB=$(abspath $(DEB_DIR)) \
+	    VNODE_TIER=vm tests/system/run $(wildcard $(CURDIR)/tests/vm/[0-9][0-9]-*.sh)
 
 check-asan: deps
 	@$(MAKE) --no-print-directory O=build-asan CC=clang \
