@@ -53,7 +53,7 @@ UNITS     := test_sig test_names test_settings test_util test_clockwatch
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
-	fuzz-regress deb image vm FORCE
+	fuzz-regress deb image vm bench-vm FORCE
 all: $(PROGS) $(TESTPROGS)
 
 # V=1 shows the whole command lines
@@ -208,6 +208,10 @@ demo: deps
 
 bench: all
 	@VNODE_BIN=$(abspath $(O)) bench/join
+
+# boot to IDLE of the image under qemu, against cloud-init's runcmd way
+bench-vm: all deb
+	@VNODE_BIN=$(abspath $(O)) VNODE_DEB=$(abspath $(DEB_DIR)) bench/vm-boot
 
 $(O)/vnode-agent.service: agent/vnode-agent.service.in
 	@mkdir -p $(@D)
