@@ -8,11 +8,14 @@
 #                   across them, then everything torn down
 #   make bench      the benchmarks (bench/join, bench/admit), real daemons
 #   make install    DESTDIR, PREFIX honoured
+#   make deb        the Debian packages vnode-agent and vnode-hook (debian/)
+#   make image      the bootable vnode image (image/build), with the agent's .deb
 #   make clean
 
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
+DATADIR   ?= $(PREFIX)/share
 UNITDIR   ?= /lib/systemd/system
 DESTDIR   ?=
 
@@ -52,7 +55,7 @@ UNITS     := test_sig test_names test_settings test_util test_clockwatch
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
-	fuzz-regress FORCE
+	fuzz-regress deb image vm bench-vm FORCE
 all: $(PROGS) $(TESTPROGS) $(BENCHPROGS)
 
 # V=1 shows the whole command lines
@@ -63,6 +66,8 @@ $(O)/%.o: %.c
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# vnodectl token create --user-data: the template make install puts there
+$(O)/controller-hook/vnodectl.o: ALL_CFLAGS += -DVNODE_DATADIR='"$(DATADIR)/vnode"'
 $(O)/tests/unit/test_settings.o: ALL_CFLAGS += -Iagent
 $(O)/tests/unit/test_clockwatch.o: ALL_CFLAGS += -Iagent
 
@@ -195,6 +200,13 @@ check: deps
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory fuzz-regress
 	@$(MAKE) --no-print-directory system
+	@$(MAKE) --no-print-directory vm
+
+# the VM tests (tests/vm): the image with this tree's agent package, booted
+# under qemu; each says SKIP and why where qemu cannot run
+vm: all deb
+	@VNODE_BIN=$(abspath $(O)) VNODE_DEB=$(abspath $(DEB_DIR)) \
+	    VNODE_TIER=vm tests/system/run $(wildcard $(CURDIR)/tests/vm/[0-9][0-9]-*.sh)
 
 check-asan: deps
 	@$(MAKE) --no-print-directory O=build-asan CC=clang \
@@ -214,6 +226,10 @@ bench: all
 	@VNODE_BIN=$(abspath $(O)) bench/join
 	@VNODE_BIN=$(abspath $(O)) bench/admit
 
+# boot to IDLE of the image under qemu, against cloud-init's runcmd way
+bench-vm: all deb
+	@VNODE_BIN=$(abspath $(O)) VNODE_DEB=$(abspath $(DEB_DIR)) bench/vm-boot
+
 $(O)/vnode-agent.service: agent/vnode-agent.service.in
 	@mkdir -p $(@D)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
@@ -224,15 +240,34 @@ $(O)/vnode-hookd.service: controller-hook/vnode-hookd.service.in
 
 install: $(PROGS) $(O)/vnode-agent.service $(O)/vnode-hookd.service
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/vnode
+	install -m 0644 cloud-init/user-data.yaml $(DESTDIR)$(DATADIR)/vnode/
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(O)/vnode-agent.service $(O)/vnode-hookd.service \
 	    $(DESTDIR)$(UNITDIR)/
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
+# dpkg-buildpackage writes its results beside the source directory, so it
+# builds in a copy of the tree: the .deb files land in $(O)/deb
+DEB_DIR   := $(O)/deb
+deb: deps
+	@rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/vnode
+	@echo "deb: copying the tree to $(DEB_DIR)/vnode"
+	@tar -cf - --exclude=./.git --exclude='./build*' --exclude=./debian/tmp \
+	    --exclude=./debian/vnode-agent --exclude=./debian/vnode-hook . | \
+	    tar -xf - -C $(DEB_DIR)/vnode
+	@echo "deb: dpkg-buildpackage -b -us -uc (log: $(DEB_DIR)/build.log)"
+	@cd $(DEB_DIR)/vnode && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+	    { tail -n 40 ../build.log; echo "deb: FAILED, see $(DEB_DIR)/build.log"; exit 1; }
+	@rm -rf $(DEB_DIR)/vnode
+	@ls $(DEB_DIR)/*.deb
+
+image: deb
+	@image/build --deb-dir $(DEB_DIR) --output $(O)/vnode.qcow2
+
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-deb
 
 FORCE:
 

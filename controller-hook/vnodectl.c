@@ -26,11 +26,18 @@
 #include "sig.h"
 #include "util.h"
 
+#ifndef VNODE_DATADIR
+#define VNODE_DATADIR "/usr/local/share/vnode"
+#endif
+#define USER_DATA_TEMPLATE VNODE_DATADIR "/user-data.yaml"
+#define TEMPLATE_MAX (64 * 1024)
+
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
 	    "usage: vnodectl [-f config] token create [--uses N] [--ttl DURATION]\n"
+	    "           [--user-data [--hook-url URL] [--template FILE]]\n"
 	    "       vnodectl [-f config] token list\n"
 	    "       vnodectl [-f config] nodes\n"
 	    "       vnodectl [-f config] retire NODE\n");
@@ -68,6 +75,47 @@ fmt_time(long t, char *out, size_t outsz)
 	strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/*
+ * The hook's URL as the nodes reach it goes into YAML between double
+ * quotes: http(s)://, then printable ASCII without quotes, backslashes or
+ * blanks.
+ */
+static int
+url_ok(const char *u)
+{
+	const char *p;
+
+	if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
+		return 0;
+	if (strlen(u) > 256)
+		return 0;
+	for (p = u; *p != '\0'; p++)
+		if (*p <= ' ' || *p > '~' || *p == '"' || *p == '\\')
+			return 0;
+	return 1;
+}
+
+/* Write TEMPLATE with each @HOOK_URL@ and @JOIN_TOKEN@ replaced. */
+static void
+put_user_data(const char *tpl, size_t len, const char *url, const char *token)
+{
+	static const char hk[] = "@HOOK_URL@", tk[] = "@JOIN_TOKEN@";
+	size_t i = 0;
+
+	while (i < len) {
+		if (len - i >= sizeof(hk) - 1 &&
+		    memcmp(tpl + i, hk, sizeof(hk) - 1) == 0) {
+			fputs(url, stdout);
+			i += sizeof(hk) - 1;
+		} else if (len - i >= sizeof(tk) - 1 &&
+		    memcmp(tpl + i, tk, sizeof(tk) - 1) == 0) {
+			fputs(token, stdout);
+			i += sizeof(tk) - 1;
+		} else
+			putchar(tpl[i++]);
+	}
+}
+
 static int
 token_create(struct db *db, const struct hook_config *cfg, int argc,
     char *argv[])
@@ -75,12 +123,19 @@ token_create(struct db *db, const struct hook_config *cfg, int argc,
 	static const struct option opts[] = {
 		{ "uses", required_argument, NULL, 'u' },
 		{ "ttl", required_argument, NULL, 't' },
+		{ "user-data", no_argument, NULL, 'd' },
+		{ "hook-url", required_argument, NULL, 'h' },
+		{ "template", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct db_token t;
-	char secret[SECRET_LEN + 1], err[256], when[32];
+	char secret[SECRET_LEN + 1], err[256], when[32], url[300] = "";
+	char token[TOKEN_LEN + 1];
+	const char *tplpath = USER_DATA_TEMPLATE;
+	char *tpl = NULL;
+	size_t tpllen = 0;
 	long uses = cfg->default_uses, ttl = cfg->default_ttl;
-	int ch;
+	int ch, userdata = 0, tplset = 0;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -95,12 +150,45 @@ token_create(struct db *db, const struct hook_config *cfg, int argc,
 				fatalx("--ttl: \"%s\" is not a duration from 1s to "
 				    "30d (like 900, 15m, 2h)", optarg);
 			break;
+		case 'd':
+			userdata = 1;
+			break;
+		case 'h':
+			if (!url_ok(optarg))
+				fatalx("--hook-url: \"%s\" is not an http:// or "
+				    "https:// URL of printable characters without "
+				    "blanks or quotes", optarg);
+			snprintf(url, sizeof(url), "%s", optarg);
+			break;
+		case 'T':
+			tplpath = optarg;
+			tplset = 1;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (optind != argc)
 		usage();
+	if (!userdata && (url[0] != '\0' || tplset))
+		fatalx("--hook-url and --template go with --user-data");
+	if (userdata) {
+		/* the hook as the nodes reach it: its listen address */
+		if (url[0] == '\0' && strcmp(cfg->listen_host, "*") == 0)
+			fatalx("--user-data: the hook listens on every address "
+			    "(listen = *:%d); give --hook-url URL as the nodes "
+			    "reach it", cfg->listen_port);
+		if (url[0] == '\0')
+			snprintf(url, sizeof(url), "http://%s:%d",
+			    cfg->listen_host, cfg->listen_port);
+		if (read_file(tplpath, TEMPLATE_MAX, &tpl, &tpllen, err,
+		    sizeof(err)) != 0)
+			fatalx("--user-data: template %s", err);
+		if (memmem(tpl, tpllen, "@JOIN_TOKEN@", 12) == NULL ||
+		    memmem(tpl, tpllen, "@HOOK_URL@", 10) == NULL)
+			fatalx("--user-data: template %s has no @JOIN_TOKEN@ "
+			    "or no @HOOK_URL@", tplpath);
+	}
 	memset(&t, 0, sizeof(t));
 	if (sig_new_token_id(t.id) != 0 || sig_new_secret(secret) != 0 ||
 	    sig_master(SIG_TOKEN, secret, t.master) != 0)
@@ -112,7 +200,13 @@ token_create(struct db *db, const struct hook_config *cfg, int argc,
 		fatalx("%s", err);
 	explicit_bzero(t.master, sizeof(t.master));
 	fmt_time(t.expires, when, sizeof(when));
-	printf("%s.%s\n", t.id, secret);
+	if (userdata) {
+		snprintf(token, sizeof(token), "%s.%s", t.id, secret);
+		put_user_data(tpl, tpllen, url, token);
+		explicit_bzero(token, sizeof(token));
+		free(tpl);
+	} else
+		printf("%s.%s\n", t.id, secret);
 	fflush(stdout);
 	explicit_bzero(secret, sizeof(secret));
 	log_info("token %s: %ld use%s, expires %s", t.id, uses,
