@@ -3,6 +3,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,10 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "spawn.h"
 #include "util.h"
+
+#define SYSTEMCTL "/bin/systemctl"
 
 #define MAX_PIDS 64
 
@@ -102,4 +106,51 @@ daemon_stop(const char *name, double timeout, char *err, size_t errlen)
 		return 0;
 	return errf(err, errlen, "%s (pid %d) survives SIGKILL", name,
 	    (int)daemon_find(name));
+}
+
+int
+daemon_has_unit(const char *unit)
+{
+	static const char *const dirs[] = { "/etc/systemd/system",
+	    "/run/systemd/system", "/lib/systemd/system",
+	    "/usr/lib/systemd/system" };
+	char path[PATH_MAX];
+	size_t i;
+
+	/* what sd_booted() asks */
+	if (access("/run/systemd/system", F_OK) != 0 ||
+	    access(SYSTEMCTL, X_OK) != 0)
+		return 0;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], unit);
+		if (access(path, F_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+daemon_systemctl(const char *verb, const char *unit, char *err,
+    size_t errlen)
+{
+	const char *argv[] = { SYSTEMCTL, verb, unit, NULL };
+	struct spawn sp;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = argv;
+	sp.timeout = 60;
+	return spawn_run(&sp, err, errlen);
+}
+
+int
+daemon_wait(const char *name, double timeout)
+{
+	double end = mono_now() + timeout;
+
+	while (daemon_find(name) == 0) {
+		if (mono_now() >= end)
+			return -1;
+		sleep_seconds(0.05, NULL);
+	}
+	return 0;
 }

@@ -15,4 +15,14 @@ pid_t daemon_find(const char *name);
  * 0 once none is left. */
 int daemon_stop(const char *name, double timeout, char *err, size_t errlen);
 
+/* systemd runs this machine and has a unit of that name (munge.service,
+ * slurmd.service): then the daemon is started through it, in its own
+ * unit, as the distribution packages it. */
+int daemon_has_unit(const char *unit);
+/* systemctl VERB [UNIT], bounded; err says what went wrong. */
+int daemon_systemctl(const char *verb, const char *unit, char *err,
+    size_t errlen);
+/* Wait up to timeout for a process named name: 0 once there is one. */
+int daemon_wait(const char *name, double timeout);
+
 #endif

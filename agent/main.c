@@ -292,9 +292,11 @@ step_slurmd(const struct join_result *j)
 	p.dynamic = strcmp(j->mode, "dynamic") == 0;
 	if (slurmd_start(&p, err, sizeof(err)) != 0)
 		step_fail(EXIT_SLURMD, "slurmd", "%s", err);
-	step_ok("slurmd", "started %s %s, configuration from %s",
+	step_ok("slurmd", "started %s %s%s%s%s, configuration from %s",
 	    p.dynamic ? "as dynamic node" : strcmp(j->mode, "pool") == 0 ?
-	    "in pool slot" : "as slurm.conf node", j->node, j->conf_server);
+	    "in pool slot" : "as slurm.conf node", j->node,
+	    p.unit ? " (" : "", p.unit ? p.unit : "", p.unit ? ")" : "",
+	    j->conf_server);
 }
 
 /* 1 when the node is usable; 0 when stopped (SIGTERM) before. */

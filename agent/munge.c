@@ -84,6 +84,8 @@ rundir(char *err, size_t errlen)
 	return 0;
 }
 
+#define MUNGE_UNIT "munge.service"
+
 int
 munge_start(int restart, const char **how, char *err, size_t errlen)
 {
@@ -100,6 +102,15 @@ munge_start(int restart, const char **how, char *err, size_t errlen)
 		*how = "restarted";
 	} else
 		*how = "started";
+	if (daemon_has_unit(MUNGE_UNIT)) {
+		*how = strcmp(*how, "started") == 0 ?
+		    "started (" MUNGE_UNIT ")" : "restarted (" MUNGE_UNIT ")";
+		if (daemon_systemctl("restart", MUNGE_UNIT, err, errlen) != 0)
+			return -1;
+		return daemon_wait("munged", 10) == 0 ? 0 : errf(err, errlen,
+		    MUNGE_UNIT " started, but no munged is running; see "
+		    "journalctl -u munge");
+	}
 	if (rundir(err, errlen) != 0)
 		return -1;
 	memset(&sp, 0, sizeof(sp));

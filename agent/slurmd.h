@@ -16,11 +16,13 @@ struct slurmd_params {
 	int dynamic;			/* -Z: made by slurmd's registration;
 					 * else named in slurm.conf (a pool
 					 * slot, or the hook's fragment) */
+	const char *unit;		/* set: the systemd unit that runs it,
+					 * or NULL when started directly */
 };
 
 /* A slurmd already running (an earlier run of the agent) is stopped first:
  * it may carry another name or address. */
-int slurmd_start(const struct slurmd_params *p, char *err, size_t errlen);
+int slurmd_start(struct slurmd_params *p, char *err, size_t errlen);
 int slurmd_running(void);
 int slurmd_stop(double timeout, char *err, size_t errlen);
 /* Ask slurmctld itself (munge-authenticated, with the configuration

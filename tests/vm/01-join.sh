@@ -37,6 +37,12 @@ for step in settings time join mounts munge slurmd ready; do
 done
 grep -a -q "vnode-agent: mounts: 2 file systems: 2 mounted now" "$T/vm1.console" ||
     fail "mounts line: $(grep -a 'vnode-agent: mounts' "$T/vm1.console")"
+# under systemd, munged and slurmd run in their own units, as Debian ships
+# them (slurmd's command line from a runtime drop-in)
+grep -a -q "vnode-agent: munge: .*munged started (munge.service)" "$T/vm1.console" ||
+    fail "munge line: $(grep -a 'vnode-agent: munge' "$T/vm1.console")"
+grep -a -q "vnode-agent: slurmd: started as dynamic node vm-1 (slurmd.service)" "$T/vm1.console" ||
+    fail "slurmd line: $(grep -a 'vnode-agent: slurmd' "$T/vm1.console")"
 
 # a job of the ordinary user: software tree in, NFS home out
 j=$(sb_user ctl sbatch --parsable -w vm-1 -t 5 -D "/home/$VT_USER" \
