@@ -152,9 +152,10 @@ FUZZ_TIME ?= 600
 FUZZ_O    := build-fuzz
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
-FUZZERS   := fuzz_agent fuzz_hook
+FUZZERS   := fuzz_agent fuzz_hook fuzz_http
 FUZZ_AGENT_OBJS := settings isofs join hookclient http https state
 FUZZ_HOOK_OBJS  := api admit db config slurm
+FUZZ_HTTP_OBJS  := agent/http agent/https common/util
 # the join path must not reach Slurm: fuzz_hook makes each of these abort
 FUZZ_HOOK_TRAPS := sl_init sl_node_create sl_nodes_create sl_nodes_address \
     sl_node_future sl_node_delete sl_ping sl_reconfigure sl_node_down \
@@ -169,6 +170,13 @@ $(FUZZ_O)/fuzz_agent: tests/fuzz/fuzz_agent.c FORCE
 	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=gnu11 -D_GNU_SOURCE -Icommon \
 	    -Iagent $(PKG_CFLAGS) -o $@ $< $(FUZZ_AGENT_OBJS:%=$(FUZZ_O)/agent/%.o) \
 	    $(COMMON_O:$(O)/%=$(FUZZ_O)/%) -ljson-c $(NSS_LIBS) $(DL_LIBS)
+
+$(FUZZ_O)/fuzz_http: tests/fuzz/fuzz_http.c FORCE
+	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
+	    $(FUZZ_HTTP_OBJS:%=$(FUZZ_O)/%.o)
+	@echo "  LD      $@"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=gnu11 -D_GNU_SOURCE -Icommon \
+	    -Iagent -o $@ $< $(FUZZ_HTTP_OBJS:%=$(FUZZ_O)/%.o) $(DL_LIBS)
 
 $(FUZZ_O)/fuzz_hook: tests/fuzz/fuzz_hook.c FORCE
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
