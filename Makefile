@@ -35,7 +35,7 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 
 NSS_LIBS  = $(shell pkg-config --libs nss 2>/dev/null)
 COMMON    := log util crypto sig names jsonutil spawn atomicfile kvconf
-AGENT     := main settings isofs metadata timesync hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify
+AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify
 HOOK      := hookd config api admit db slurm reaper
 CTL       := vnodectl config db
 
@@ -44,14 +44,18 @@ AGENT_O   := $(AGENT:%=$(O)/agent/%.o)
 HOOK_O    := $(HOOK:%=$(O)/controller-hook/%.o)
 CTL_O     := $(CTL:%=$(O)/controller-hook/%.o)
 
-AGENT_LIBS = -lcurl -ljson-c $(NSS_LIBS)
+# no -lcurl: https.c loads libcurl when an https:// URL is used; dlopen is
+# in libc since glibc 2.34 (before that: make DL_LIBS=-ldl)
+DL_LIBS   ?=
+AGENT_LIBS = -ljson-c $(NSS_LIBS) $(DL_LIBS)
 HOOK_LIBS  = -lpthread -lmicrohttpd -lsqlite3 -ljson-c -lslurm $(NSS_LIBS)
 CTL_LIBS   = -lsqlite3 -ljson-c $(NSS_LIBS)
 
 PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl
 TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage
 BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate
-UNITS     := test_sig test_names test_settings test_util test_clockwatch
+UNITS     := test_sig test_names test_settings test_util test_clockwatch \
+             test_http
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
@@ -70,6 +74,7 @@ $(O)/%.o: %.c
 $(O)/controller-hook/vnodectl.o: ALL_CFLAGS += -DVNODE_DATADIR='"$(DATADIR)/vnode"'
 $(O)/tests/unit/test_settings.o: ALL_CFLAGS += -Iagent
 $(O)/tests/unit/test_clockwatch.o: ALL_CFLAGS += -Iagent
+$(O)/tests/unit/test_http.o: ALL_CFLAGS += -Iagent
 
 $(O)/vnode-agent: $(AGENT_O) $(COMMON_O)
 	$(if $(Q),@echo "  LD      $@")
@@ -131,6 +136,11 @@ $(O)/tests/test_clockwatch: $(O)/tests/unit/test_clockwatch.o \
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+$(O)/tests/test_http: $(O)/tests/unit/test_http.o $(O)/agent/http.o \
+    $(O)/agent/https.o $(O)/common/util.o
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(DL_LIBS)
 $(O)/tests/test_settings: $(O)/tests/unit/test_settings.o \
     $(O)/agent/settings.o $(O)/agent/isofs.o $(COMMON_O)
 	@mkdir -p $(@D)
@@ -142,9 +152,10 @@ FUZZ_TIME ?= 600
 FUZZ_O    := build-fuzz
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
-FUZZERS   := fuzz_agent fuzz_hook
-FUZZ_AGENT_OBJS := settings isofs join hookclient state
+FUZZERS   := fuzz_agent fuzz_hook fuzz_http
+FUZZ_AGENT_OBJS := settings isofs join hookclient http https state
 FUZZ_HOOK_OBJS  := api admit db config slurm
+FUZZ_HTTP_OBJS  := agent/http agent/https common/util
 # the join path must not reach Slurm: fuzz_hook makes each of these abort
 FUZZ_HOOK_TRAPS := sl_init sl_node_create sl_nodes_create sl_nodes_address \
     sl_node_future sl_node_delete sl_ping sl_reconfigure sl_node_down \
@@ -158,7 +169,14 @@ $(FUZZ_O)/fuzz_agent: tests/fuzz/fuzz_agent.c FORCE
 	@echo "  LD      $@"
 	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=gnu11 -D_GNU_SOURCE -Icommon \
 	    -Iagent $(PKG_CFLAGS) -o $@ $< $(FUZZ_AGENT_OBJS:%=$(FUZZ_O)/agent/%.o) \
-	    $(COMMON_O:$(O)/%=$(FUZZ_O)/%) -lcurl -ljson-c $(NSS_LIBS)
+	    $(COMMON_O:$(O)/%=$(FUZZ_O)/%) -ljson-c $(NSS_LIBS) $(DL_LIBS)
+
+$(FUZZ_O)/fuzz_http: tests/fuzz/fuzz_http.c FORCE
+	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
+	    $(FUZZ_HTTP_OBJS:%=$(FUZZ_O)/%.o)
+	@echo "  LD      $@"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=gnu11 -D_GNU_SOURCE -Icommon \
+	    -Iagent -o $@ $< $(FUZZ_HTTP_OBJS:%=$(FUZZ_O)/%.o) $(DL_LIBS)
 
 $(FUZZ_O)/fuzz_hook: tests/fuzz/fuzz_hook.c FORCE
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=clang CFLAGS="$(FUZZ_CFLAGS)" \

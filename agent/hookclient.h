@@ -1,5 +1,5 @@
 /*
- * hookclient.h - signed calls to vnode-hookd over HTTP(S) with libcurl.
+ * hookclient.h - signed calls to vnode-hookd over HTTP(S) (http.h).
  * Every answer that matters is signed by the hook with the same key; an
  * answer that is not is never trusted.
  */
@@ -24,25 +24,16 @@ struct hook_answer {
 	char nonce[SIG_NONCE_LEN + 1];	/* of our request */
 };
 
-int hookclient_init(char *err, size_t errlen);
-/* Transfers end early once *flag is set (a signal handler's flag). */
-void hookclient_abort_on(volatile int *flag);
-void hookclient_fini(void);
-
 /* POST base_url+path with body, signed with key.  0 when an answer came
  * back (any status: see ans->status); -1 when none did (connection, time
- * out); HOOK_FORGED when one came with a signature that does not verify:
- * not from the controller that holds the key. */
+ * out, malformed, stopped by http_abort_on()'s flag); HOOK_FORGED when one
+ * came with a signature that does not verify: not from the controller
+ * that holds the key. */
 #define HOOK_FORGED (-2)
 int hook_post(const char *base_url, const char *path,
     const struct hook_key *key, const char *body, double timeout,
     struct hook_answer *ans, char *err, size_t errlen);
 void hook_answer_free(struct hook_answer *ans);
-
-/* A plain GET (the metadata service): 0 when an answer came back (any
- * status), -1 when none did.  *body is NUL-terminated, at most max bytes. */
-int http_get(const char *url, double timeout, size_t max, char **body,
-    size_t *len, long *status, char *err, size_t errlen);
 
 int hook_key_token(struct hook_key *k, const char *token);
 int hook_key_node(struct hook_key *k, const char *node, const char *credential);

@@ -24,7 +24,7 @@
 
 #include "clockwatch.h"
 #include "crypto.h"
-#include "hookclient.h"
+#include "http.h"
 #include "join.h"
 #include "log.h"
 #include "metadata.h"
@@ -643,7 +643,7 @@ cmd_run(const char *drive, const char *file)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	hookclient_abort_on(&stop);
+	http_abort_on(&stop);
 
 	/* stopped before ready: the node leaves (it may be admitted) */
 	if ((total = join_steps(&s, drive, file, &st)) >= 0) {
@@ -658,7 +658,7 @@ cmd_run(const char *drive, const char *file)
 	explicit_bzero(&st, sizeof(st));
 
 	/* leaving: from here on signals do not cut the steps short */
-	hookclient_abort_on(NULL);
+	http_abort_on(NULL);
 	notify("STOPPING=1\nSTATUS=leaving");
 	rc = leave_node(&s);
 	return rc;
@@ -705,8 +705,7 @@ main(int argc, char *argv[])
 	    strcmp(argv[optind], "leave") != 0 &&
 	    strcmp(argv[optind], "check") != 0))
 		usage();
-	if (crypto_init(err, sizeof(err)) != 0 ||
-	    hookclient_init(err, sizeof(err)) != 0)
+	if (crypto_init(err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (strcmp(argv[optind], "check") == 0)
 		rc = cmd_check(drive, file);
@@ -718,7 +717,7 @@ main(int argc, char *argv[])
 		rc = cmd_run(drive, file);
 	else
 		rc = cmd_leave(drive, file);
-	hookclient_fini();
+	http_fini();
 	crypto_shutdown();
 	return rc;
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hookclient.h"
+#include "http.h"
 #include "metadata.h"
 #include "util.h"
 
@@ -17,6 +17,29 @@ struct service {
 	double deadline;		/* mono_now() */
 	int answered;			/* an HTTP answer came back */
 };
+
+/* One GET: 0 when an answer came back (any status), -1 when none did. */
+static int
+fetch(const char *url, double timeout, char **body, size_t *len,
+    long *status, char *err, size_t errlen)
+{
+	struct http_request rq;
+	struct http_response rs;
+	char e[400];
+
+	memset(&rq, 0, sizeof(rq));
+	rq.key = "metadata_url";
+	rq.method = "GET";
+	rq.url = url;
+	rq.timeout = timeout;
+	rq.max_body = MAX_DOC;
+	if (http_request(&rq, &rs, e, sizeof(e)) != 0)
+		return errf(err, errlen, "%s: %s", url, e);
+	*body = rs.body;
+	*len = rs.len;
+	*status = rs.status;
+	return 0;
+}
 
 static int
 get(void *arg, const char *name, char **buf, size_t *len, char *err,
@@ -37,8 +60,7 @@ get(void *arg, const char *name, char **buf, size_t *len, char *err,
 		if (left <= 0)
 			return errf(err, errlen, "%s", why[0] ? why :
 			    "metadata service: no time left");
-		if (http_get(url, left, MAX_DOC, buf, len, &status, why,
-		    sizeof(why)) == 0) {
+		if (fetch(url, left, buf, len, &status, why, sizeof(why)) == 0) {
 			m->answered = 1;
 			if (status == 200)
 				return 0;

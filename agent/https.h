@@ -1,0 +1,22 @@
+/*
+ * https.h - https:// URLs for http.c, through libcurl, which is loaded
+ * (dlopen) when the first such URL is used: a node that talks http:// only
+ * never maps it, nor the TLS, Kerberos and LDAP libraries it brings.  The
+ * server's certificate is verified against libcurl's default CAs.
+ */
+#ifndef VNODE_AGENT_HTTPS_H
+#define VNODE_AGENT_HTTPS_H
+
+#include <stddef.h>
+
+#include "http.h"
+
+#define HTTPS_LIBCURL	"libcurl.so.4"
+
+/* As http_request(); *stop (when not NULL) ends the call early.  When
+ * libcurl cannot be loaded, err names rq->key and what to install. */
+int https_request(const struct http_request *rq, struct http_response *rs,
+    volatile int *stop, char *err, size_t errlen);
+void https_fini(void);
+
+#endif
