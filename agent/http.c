@@ -673,6 +673,13 @@ lookup(const char *host, const char *port, double deadline,
 	return 0;
 }
 
+int
+http_lookup(const char *host, const char *port, double timeout,
+    struct addrinfo **res, char *err, size_t errlen)
+{
+	return lookup(host, port, mono_now() + timeout, res, err, errlen);
+}
+
 /* Each address in turn, the time left shared among those not tried. */
 static int
 connect_any(const struct url *u, struct addrinfo *res, double deadline,

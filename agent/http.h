@@ -10,6 +10,7 @@
 #ifndef VNODE_AGENT_HTTP_H
 #define VNODE_AGENT_HTTP_H
 
+#include <netdb.h>
 #include <stddef.h>
 
 #define HTTP_MAX_LINE	4096		/* one status, header or chunk line */
@@ -50,6 +51,10 @@ int http_request(const struct http_request *rq, struct http_response *rs,
     char *err, size_t errlen);
 /* Wipes the body (it may hold a secret) and frees it. */
 void http_response_free(struct http_response *rs);
+/* host (a name or an address) and port to addresses, within timeout
+ * seconds (the abort flag stops it too); freeaddrinfo() the result. */
+int http_lookup(const char *host, const char *port, double timeout,
+    struct addrinfo **res, char *err, size_t errlen);
 
 /* Calls end early ("stopped") once *flag is set: a signal handler's flag.
  * NULL: they run to the end. */

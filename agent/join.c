@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hookclient.h"
+#include "http.h"
 #include "join.h"
 #include "jsonutil.h"
 #include "names.h"
@@ -22,6 +23,7 @@
 #define BACKOFF_FIRST	0.5
 #define BACKOFF_MAX	10.0
 #define CALL_TIMEOUT	30.0
+#define LOOKUP_TIMEOUT	5.0	/* the hook's name, for local_address() */
 
 /* The address this machine sends from towards the hook: a UDP socket
  * connected there (no packet is sent) says which one the kernel picks.
@@ -29,26 +31,26 @@
 static void
 local_address(const char *url, char *out, size_t outsz)
 {
-	struct addrinfo hints, *ai = NULL;
+	struct addrinfo *res = NULL, *ai;
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
-	char host[256];
+	char host[256], e[256];
 	int fd = -1;
 
 	out[0] = '\0';
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_INET;
-	hints.ai_socktype = SOCK_DGRAM;
 	if (settings_hook_host(url, host, sizeof(host)) != 0 ||
-	    getaddrinfo(host, "9", &hints, &ai) != 0)
+	    http_lookup(host, "9", LOOKUP_TIMEOUT, &res, e, sizeof(e)) != 0)
 		return;
-	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0 &&
+	for (ai = res; ai != NULL && ai->ai_family != AF_INET; ai = ai->ai_next)
+		;
+	if (ai != NULL &&
+	    (fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0 &&
 	    connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
 	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
 		inet_ntop(AF_INET, &sin.sin_addr, out, (socklen_t)outsz);
 	if (fd >= 0)
 		close(fd);
-	freeaddrinfo(ai);
+	freeaddrinfo(res);
 }
 
 int

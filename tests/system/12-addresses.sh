@@ -3,7 +3,8 @@
 # (after a reboot on another host, or a floating IP moved) rejoins as the
 # same node, and Slurm reaches it there: batch jobs and srun both.  With
 # addr = metadata the address is the one the instance's metadata gives,
-# and a join without one is refused with a reason that says so.
+# and a join without one is refused with a reason that says so; with
+# addr = reported it is the one the agent sees as its own.
 . "$(dirname "$0")/test.common"
 vt_init
 ctl_start
@@ -36,5 +37,15 @@ agent_conf n2 "$tok" "address = $VT_SUBNET.70"
 agent n2 join || fail "join of n2 with address = $VT_SUBNET.70"
 grep -q "join: admitted as vm-2, address $VT_SUBNET.70" "$T/n2.agent.log" ||
     fail "n2 not admitted at $VT_SUBNET.70"
+reach vm-2
+
+# addr = reported: the address the agent sends from, as it sees it (here
+# n2's first address, not the one its settings name)
+sed -i 's/^addr = metadata$/addr = reported/' "$T/sb/ctl/etc/vnode/hookd.conf"
+hookd_stop
+hookd_start
+agent n2 join || fail "rejoin of n2 under addr = reported"
+grep -q "join: readmitted as vm-2, address $(node_ip n2)," "$T/n2.agent.log" ||
+    fail "n2 not readmitted at its own address $(node_ip n2)"
 reach vm-2
 exit 0
