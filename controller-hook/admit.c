@@ -313,6 +313,8 @@ loaded_differs(struct api_admission **v, size_t n, char (*gone)[64],
 		goto out;
 	}
 	for (i = 0; i < n && !differs; i++) {
+		if (v[i]->error[0] != '\0')
+			continue;	/* not in the fragment */
 		for (k = 0; k < l.n; k++)
 			if (strcmp(l.name[k], v[i]->name) == 0)
 				break;

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,9 +487,19 @@ round_trip(int family, const char *host)
 	struct http_response rs;
 	char url[128], host_hdr[128], time[16], err[256];
 	const char *expect_host[] = { host_hdr, NULL };
+	struct addrinfo *ai = NULL;
 	int lfd, port;
 	pid_t pid, pid2;
 
+	/* a minimal system may have no /etc/hosts: no name to look up */
+	if (host[0] != '[' && (host[0] < '0' || host[0] > '9')) {
+		if (getaddrinfo(host, NULL, NULL, &ai) != 0) {
+			fprintf(stderr, "%s does not resolve here (no /etc/hosts "
+			    "entry?): the name lookup case skipped\n", host);
+			return;
+		}
+		freeaddrinfo(ai);
+	}
 	if ((lfd = listener(family, &port)) < 0) {
 		fprintf(stderr, "no %s loopback here: skipped\n", host);
 		return;
