@@ -441,9 +441,8 @@ batch_pool(struct api_admission **v, size_t n)
 	char e[256];
 
 	if (sl_node_each(add_slot, &s, e, sizeof(e)) != 0 ||
-	    (sn = calloc(n, sizeof(*sn))) == NULL) {
-		if (sn == NULL && s.name != NULL)
-			snprintf(e, sizeof(e), "out of memory");
+	    ((sn = calloc(n, sizeof(*sn))) == NULL &&
+	    snprintf(e, sizeof(e), "out of memory") > 0)) {
 		for (i = 0; i < n; i++)
 			snprintf(v[i]->error, sizeof(v[i]->error), "%s", e);
 		goto out;
