@@ -102,18 +102,6 @@ is_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
-static int
-hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* RFC 9110 tchar */
 static int
 is_tchar(int c)

@@ -118,8 +118,8 @@ hex_encode(const unsigned char *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int
-hexval(int c)
+int
+hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -138,7 +138,7 @@ hex_valid(const char *s, size_t len)
 	if (s == NULL || strlen(s) != len)
 		return 0;
 	for (i = 0; i < len; i++)
-		if (hexval((unsigned char)s[i]) < 0)
+		if (hex_digit((unsigned char)s[i]) < 0)
 			return 0;
 	return 1;
 }
@@ -151,8 +151,8 @@ hex_decode(const char *in, unsigned char *out, size_t len)
 	if (!hex_valid(in, 2 * len))
 		return -1;
 	for (i = 0; i < len; i++)
-		out[i] = (unsigned char)(hexval((unsigned char)in[2 * i]) << 4 |
-		    hexval((unsigned char)in[2 * i + 1]));
+		out[i] = (unsigned char)(hex_digit((unsigned char)in[2 * i]) << 4 |
+		    hex_digit((unsigned char)in[2 * i + 1]));
 	return 0;
 }
 

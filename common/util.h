@@ -21,6 +21,8 @@ int parse_seconds(const char *s, double min, double max, double *out);
 
 void hex_encode(const unsigned char *in, size_t len, char *out /* 2*len+1 */);
 /* Exactly 2*len lowercase or uppercase hex digits into len bytes. */
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(int c);
 int hex_decode(const char *in, unsigned char *out, size_t len);
 int hex_valid(const char *s, size_t len);
 
