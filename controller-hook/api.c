@@ -358,7 +358,7 @@ join_fields(struct json_object *o, struct join_req *j,
 /* The site's features, then the node's own, without repeats. */
 static void
 features_text(const struct hook_config *c, const struct join_req *j,
-    char *out, size_t outsz, struct json_object *arr)
+    char *out, size_t outsz)
 {
 	const char *all[CONFIG_MAX_FEATURES + MAX_FEATURES];
 	int i, k, n = 0, dup;
@@ -376,7 +376,6 @@ features_text(const struct hook_config *c, const struct join_req *j,
 		size_t len = strlen(out);
 
 		snprintf(out + len, outsz - len, "%s%s", i ? "," : "", all[i]);
-		json_object_array_add(arr, json_object_new_string(all[i]));
 	}
 }
 
@@ -527,7 +526,7 @@ static void
 do_join(struct api *a, const struct api_request *rq, struct auth *au,
     struct api_response *rs)
 {
-	struct json_object *body = NULL, *farr = NULL;
+	struct json_object *body = NULL;
 	struct api_admission *ad = NULL;
 	struct join_req j;
 	struct db_node n;
@@ -582,8 +581,7 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	}
 
 	/* Slurm's part comes in a batch (admit.c); the answer after it. */
-	farr = json_object_new_array();
-	features_text(a->cfg, &j, ad->features, sizeof(ad->features), farr);
+	features_text(a->cfg, &j, ad->features, sizeof(ad->features));
 	ad->id = n.id;
 	if (ad->need_slot)
 		snprintf(ad->name, sizeof(ad->name), "%s%ld",
@@ -619,7 +617,6 @@ out:
 		free(ad);
 	}
 	explicit_bzero(&n, sizeof(n));
-	json_object_put(farr);
 	json_object_put(body);
 }
 
