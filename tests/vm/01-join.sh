@@ -11,8 +11,6 @@
 vt_init
 vm_init
 nfs_exports
-HOOKD_EXTRA="mount.home = $CTL_IP:/home /home nfs vers=4.1,proto=tcp,hard,timeo=50
-mount.sw = $CTL_IP:/sw /sw nfs vers=4.1,proto=tcp,ro,hard,timeo=50"
 ctl_start
 ganesha_start "/home:$T/nfs/home:RW" "/sw:$T/nfs/sw:RO"
 
