@@ -2,11 +2,16 @@
 #
 #   make            build vnode-agent, vnode-hookd, vnodectl
 #   make check      install what the tests need (Debian packages), build,
-#                   run the unit and system tests against real daemons
+#                   make criu, run the unit and system tests against real
+#                   daemons (without the archive: no criu, its tests SKIP)
 #   make check-asan the same with AddressSanitizer and UBSan
+#   make criu       $(O)/criu/criu: CRIU 4.1 from Debian trixie's source with
+#                   ckpt/criu/*.patch (ckpt/criu/build), cached in
+#                   /var/cache/vnode/criu by the hash of its inputs
 #   make demo       a controller and three nodes on this machine, a job
 #                   across them, then everything torn down
-#   make bench      the benchmarks (bench/join, bench/admit), real daemons
+#   make bench      the benchmarks (bench/join, bench/admit), real daemons,
+#                   after make criu
 #   make install    DESTDIR, PREFIX honoured
 #   make deb        the Debian packages vnode-agent and vnode-hook (debian/)
 #   make image      the bootable vnode image (image/build), with the agent's .deb
@@ -59,7 +64,7 @@ UNITS     := test_sig test_names test_settings test_util test_clockwatch \
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
-	fuzz-regress deb image vm bench-vm FORCE
+	fuzz-regress deb image vm bench-vm criu FORCE
 all: $(PROGS) $(TESTPROGS) $(BENCHPROGS)
 
 # V=1 shows the whole command lines
@@ -208,6 +213,15 @@ fuzz-regress: $(FUZZERS:%=$(FUZZ_O)/%)
 deps:
 	@tests/deps
 
+# CRIU, the binary only, as $(O)/criu/criu (ckpt/criu/build); a cached one
+# is copied in a few milliseconds.  check, check-asan and bench make it with
+# --if-possible: where Debian's archive cannot be reached they go on
+# without it ($(O)/criu/criu.unavailable says why) and the tests that need
+# it say SKIP
+CRIU_BUILD = ckpt/criu/build --output $(abspath $(O))/criu/criu
+criu: deps
+	@$(CRIU_BUILD)
+
 unit: $(UNIT_BINS)
 	@tests/run-unit $(UNIT_BINS)
 
@@ -217,6 +231,7 @@ system: all
 check: deps
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory fuzz-regress
+	@$(CRIU_BUILD) --if-possible
 	@$(MAKE) --no-print-directory system
 	@$(MAKE) --no-print-directory vm
 
@@ -231,6 +246,7 @@ check-asan: deps
 	    CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	    all unit
+	@ckpt/criu/build --output $(abspath build-asan)/criu/criu --if-possible
 	@$(MAKE) --no-print-directory O=build-asan CC=clang \
 	    CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
@@ -241,6 +257,7 @@ demo: deps
 	@VNODE_BIN=$(abspath $(O)) tests/demo
 
 bench: all
+	@$(CRIU_BUILD) --if-possible
 	@VNODE_BIN=$(abspath $(O)) bench/join
 	@VNODE_BIN=$(abspath $(O)) bench/admit
 
