@@ -6,33 +6,39 @@
 # the VM tests mount NFS; here the same path mounts a tmpfs.)
 . "$(dirname "$0")/test.common"
 vt_init
-HOOKD_EXTRA="mount.scratch = tmpfs /var/lib/vnode/scratch tmpfs size=16m,mode=1777"
+# two trees, as a site's home and software: mounted at the same time
+HOOKD_EXTRA="mount.scratch = tmpfs /var/lib/vnode/scratch tmpfs size=16m,mode=1777
+mount.sw = tmpfs /var/lib/vnode/sw tmpfs size=8m,mode=755"
 ctl_start
 tok=$(token 2)
 node_create n1
 agent_conf n1 "$tok"
 agent n1 join || fail "join with a mount"
-grep -q "vnode-agent: mounts: 1 file system: 1 mounted now, 0 already" "$T/n1.agent.log" ||
+grep -q "vnode-agent: mounts: 2 file systems: 2 mounted now, 0 already" "$T/n1.agent.log" ||
     fail "no mounts step line"
 sb ctl curl -sf "http://$CTL_IP:$HOOK_PORT/metrics" |
     grep -q '^vnode_join_phase_seconds_count{phase="mounts"} 1$' ||
     fail "the mounts step's time is not in /metrics"
 sb n1 findmnt -n -o FSTYPE,SOURCE /var/lib/vnode/scratch | grep -q "^tmpfs *tmpfs$" ||
     fail "not mounted: $(sb n1 findmnt -n /var/lib/vnode/scratch)"
+sb n1 findmnt -n -o FSTYPE,SOURCE /var/lib/vnode/sw | grep -q "^tmpfs *tmpfs$" ||
+    fail "not mounted: $(sb n1 findmnt -n /var/lib/vnode/sw)"
 # a job of the ordinary user writes there, on the node
 job=$(sb_user ctl sbatch --parsable -D "$T/work" -w vm-1 -o "$T/work/m.out" \
     --wrap 'echo data >/var/lib/vnode/scratch/f && cat /var/lib/vnode/scratch/f')
 wait_for 60 "job $job output" grep -q data "$T/work/m.out"
 # again (a reboot of the agent): nothing mounted twice
 agent n1 join || fail "second join"
-grep -q "mounts: 1 file system: 0 mounted now, 1 already" "$T/n1.agent.log" ||
+grep -q "mounts: 2 file systems: 0 mounted now, 2 already" "$T/n1.agent.log" ||
     fail "mounted twice"
 [ "$(sb n1 findmnt -n /var/lib/vnode/scratch | wc -l)" = 1 ] || fail "stacked mounts"
 agent n1 leave || fail "leave"
-grep -q "vnode-agent: unmount: 1 file system" "$T/n1.agent.log" || fail "no unmount step"
+grep -q "vnode-agent: unmount: 2 file systems" "$T/n1.agent.log" || fail "no unmount step"
 sb n1 findmnt -n /var/lib/vnode/scratch >/dev/null && fail "still mounted after leave"
+sb n1 findmnt -n /var/lib/vnode/sw >/dev/null && fail "sw still mounted after leave"
 
-# a mount that cannot work: exit code 9, named, nothing started
+# a mount that cannot work, beside two that do (all three at once): exit
+# code 9, the bad one named, nothing started
 hookd_stop
 echo "mount.home = 10.77.0.250:/export/home /var/lib/vnode/home nosuchfs" \
     >>"$T/sb/ctl/etc/vnode/hookd.conf"
