@@ -160,7 +160,8 @@ FUZZ_HTTP_OBJS  := agent/http agent/https common/util
 FUZZ_HOOK_TRAPS := sl_init sl_node_create sl_nodes_create sl_nodes_address \
     sl_node_future sl_node_delete sl_ping sl_reconfigure sl_node_down \
     sl_node_drain sl_node_status sl_node_each sl_node_resume \
-    sl_requeue_node_jobs admit_start admit_submit admit_remove
+    sl_requeue_node_jobs sl_jobs sl_job sl_job_uses sl_job_requeue \
+    sl_job_release sl_node_jobs admit_start admit_submit admit_remove
 # the objects are made (and kept up to date) by a make of their own, with
 # the fuzzing flags; the target is linked every time, which is cheap
 $(FUZZ_O)/fuzz_agent: tests/fuzz/fuzz_agent.c FORCE
