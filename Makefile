@@ -36,7 +36,7 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 NSS_LIBS  = $(shell pkg-config --libs nss 2>/dev/null)
 COMMON    := log util crypto sig names jsonutil spawn atomicfile kvconf
 AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify
-HOOK      := hookd config api admit db slurm reaper
+HOOK      := hookd config api admit db slurm reaper events
 CTL       := vnodectl config db
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
@@ -55,7 +55,7 @@ PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl
 TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage
 BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
-             test_http
+             test_http test_events
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
@@ -75,6 +75,7 @@ $(O)/controller-hook/vnodectl.o: ALL_CFLAGS += -DVNODE_DATADIR='"$(DATADIR)/vnod
 $(O)/tests/unit/test_settings.o: ALL_CFLAGS += -Iagent
 $(O)/tests/unit/test_clockwatch.o: ALL_CFLAGS += -Iagent
 $(O)/tests/unit/test_http.o: ALL_CFLAGS += -Iagent
+$(O)/tests/unit/test_events.o: ALL_CFLAGS += -Icontroller-hook
 
 $(O)/vnode-agent: $(AGENT_O) $(COMMON_O)
 	$(if $(Q),@echo "  LD      $@")
@@ -141,6 +142,11 @@ $(O)/tests/test_http: $(O)/tests/unit/test_http.o $(O)/agent/http.o \
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(DL_LIBS)
+$(O)/tests/test_events: $(O)/tests/unit/test_events.o \
+    $(O)/controller-hook/events.o $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS)
 $(O)/tests/test_settings: $(O)/tests/unit/test_settings.o \
     $(O)/agent/settings.o $(O)/agent/isofs.o $(COMMON_O)
 	@mkdir -p $(@D)
@@ -154,7 +160,7 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FUZZERS   := fuzz_agent fuzz_hook fuzz_http
 FUZZ_AGENT_OBJS := settings isofs join hookclient http https state
-FUZZ_HOOK_OBJS  := api admit db config slurm
+FUZZ_HOOK_OBJS  := api admit db config slurm events
 FUZZ_HTTP_OBJS  := agent/http agent/https common/util
 # the join path must not reach Slurm: fuzz_hook makes each of these abort
 FUZZ_HOOK_TRAPS := sl_init sl_node_create sl_nodes_create sl_nodes_address \
