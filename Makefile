@@ -36,7 +36,7 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 NSS_LIBS  = $(shell pkg-config --libs nss 2>/dev/null)
 COMMON    := log util crypto sig names jsonutil spawn atomicfile kvconf
 AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify
-HOOK      := hookd config api admit db slurm reaper events
+HOOK      := hookd config api admit db slurm reaper events mover
 CTL       := vnodectl config db
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
