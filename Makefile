@@ -37,7 +37,7 @@ NSS_LIBS  = $(shell pkg-config --libs nss 2>/dev/null)
 COMMON    := log util crypto sig names jsonutil spawn atomicfile kvconf
 AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify
 HOOK      := hookd config api admit db slurm reaper events mover
-CTL       := vnodectl config db
+CTL       := vnodectl config db slurm timeline
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
 AGENT_O   := $(AGENT:%=$(O)/agent/%.o)
@@ -49,13 +49,13 @@ CTL_O     := $(CTL:%=$(O)/controller-hook/%.o)
 DL_LIBS   ?=
 AGENT_LIBS = -ljson-c $(NSS_LIBS) $(DL_LIBS)
 HOOK_LIBS  = -lpthread -lmicrohttpd -lsqlite3 -ljson-c -lslurm $(NSS_LIBS)
-CTL_LIBS   = -lsqlite3 -ljson-c $(NSS_LIBS)
+CTL_LIBS   = -lpthread -lsqlite3 -ljson-c -lslurm -lm $(NSS_LIBS)
 
 PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl
 TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage
 BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
-             test_http test_events
+             test_http test_events test_timeline
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
@@ -76,6 +76,7 @@ $(O)/tests/unit/test_settings.o: ALL_CFLAGS += -Iagent
 $(O)/tests/unit/test_clockwatch.o: ALL_CFLAGS += -Iagent
 $(O)/tests/unit/test_http.o: ALL_CFLAGS += -Iagent
 $(O)/tests/unit/test_events.o: ALL_CFLAGS += -Icontroller-hook
+$(O)/tests/unit/test_timeline.o: ALL_CFLAGS += -Icontroller-hook
 
 $(O)/vnode-agent: $(AGENT_O) $(COMMON_O)
 	$(if $(Q),@echo "  LD      $@")
@@ -147,6 +148,11 @@ $(O)/tests/test_events: $(O)/tests/unit/test_events.o \
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS)
+$(O)/tests/test_timeline: $(O)/tests/unit/test_timeline.o \
+    $(O)/controller-hook/timeline.o $(O)/common/util.o
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -lm
 $(O)/tests/test_settings: $(O)/tests/unit/test_settings.o \
     $(O)/agent/settings.o $(O)/agent/isofs.o $(COMMON_O)
 	@mkdir -p $(@D)
