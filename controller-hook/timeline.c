@@ -39,6 +39,14 @@ put(struct buf *b, const char *fmt, ...)
 
 	if (b->oom)
 		return;
+	if (b->s == NULL) {
+		if ((b->s = malloc(4096)) == NULL) {
+			b->oom = 1;
+			return;
+		}
+		b->cap = 4096;
+		b->len = 0;
+	}
 	for (;;) {
 		va_start(ap, fmt);
 		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
