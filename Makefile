@@ -42,8 +42,8 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 NSS_LIBS  = $(shell pkg-config --libs nss 2>/dev/null)
 COMMON    := log util crypto sig names jsonutil spawn atomicfile kvconf ckpt
 AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify
-HOOK      := hookd config api admit db slurm reaper
-CTL       := vnodectl config db
+HOOK      := hookd config api admit db slurm reaper events mover
+CTL       := vnodectl config db slurm timeline
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
 AGENT_O   := $(AGENT:%=$(O)/agent/%.o)
@@ -55,7 +55,7 @@ CTL_O     := $(CTL:%=$(O)/controller-hook/%.o)
 DL_LIBS   ?=
 AGENT_LIBS = -ljson-c $(NSS_LIBS) $(DL_LIBS)
 HOOK_LIBS  = -lpthread -lmicrohttpd -lsqlite3 -ljson-c -lslurm $(NSS_LIBS)
-CTL_LIBS   = -lsqlite3 -ljson-c $(NSS_LIBS)
+CTL_LIBS   = -lpthread -lsqlite3 -ljson-c -lslurm -lm $(NSS_LIBS)
 
 # the SPANK plugin, loaded by slurmstepd: its objects built -fPIC apart,
 # and never with the sanitizers (slurmstepd would have to load their
@@ -70,7 +70,7 @@ TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage \
              $(O)/tests/ckpt-dump
 BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
-             test_http
+             test_http test_events test_timeline
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
@@ -99,6 +99,8 @@ $(O)/controller-hook/vnodectl.o: ALL_CFLAGS += -DVNODE_DATADIR='"$(DATADIR)/vnod
 $(O)/tests/unit/test_settings.o: ALL_CFLAGS += -Iagent
 $(O)/tests/unit/test_clockwatch.o: ALL_CFLAGS += -Iagent
 $(O)/tests/unit/test_http.o: ALL_CFLAGS += -Iagent
+$(O)/tests/unit/test_events.o: ALL_CFLAGS += -Icontroller-hook
+$(O)/tests/unit/test_timeline.o: ALL_CFLAGS += -Icontroller-hook
 
 $(O)/vnode-agent: $(AGENT_O) $(COMMON_O)
 	$(if $(Q),@echo "  LD      $@")
@@ -171,6 +173,16 @@ $(O)/tests/test_http: $(O)/tests/unit/test_http.o $(O)/agent/http.o \
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(DL_LIBS)
+$(O)/tests/test_events: $(O)/tests/unit/test_events.o \
+    $(O)/controller-hook/events.o $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS)
+$(O)/tests/test_timeline: $(O)/tests/unit/test_timeline.o \
+    $(O)/controller-hook/timeline.o $(O)/common/util.o
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -lm
 $(O)/tests/test_settings: $(O)/tests/unit/test_settings.o \
     $(O)/agent/settings.o $(O)/agent/isofs.o $(COMMON_O)
 	@mkdir -p $(@D)
@@ -184,13 +196,14 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FUZZERS   := fuzz_agent fuzz_hook fuzz_http
 FUZZ_AGENT_OBJS := settings isofs join hookclient http https state
-FUZZ_HOOK_OBJS  := api admit db config slurm
+FUZZ_HOOK_OBJS  := api admit db config slurm events
 FUZZ_HTTP_OBJS  := agent/http agent/https common/util
 # the join path must not reach Slurm: fuzz_hook makes each of these abort
 FUZZ_HOOK_TRAPS := sl_init sl_node_create sl_nodes_create sl_nodes_address \
     sl_node_future sl_node_delete sl_ping sl_reconfigure sl_node_down \
     sl_node_drain sl_node_status sl_node_each sl_node_resume \
-    sl_requeue_node_jobs admit_start admit_submit admit_remove
+    sl_requeue_node_jobs sl_jobs sl_job sl_job_uses sl_job_requeue \
+    sl_job_release sl_node_jobs admit_start admit_submit admit_remove
 # the objects are made (and kept up to date) by a make of their own, with
 # the fuzzing flags; the target is linked every time, which is cheap
 $(FUZZ_O)/fuzz_agent: tests/fuzz/fuzz_agent.c FORCE

@@ -186,6 +186,15 @@ wall_now(void)
 	return (long)ts.tv_sec;
 }
 
+double
+wall_time(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void
 sleep_seconds(double sec, volatile int *stop)
 {

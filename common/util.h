@@ -31,6 +31,7 @@ int ct_equal(const void *a, const void *b, size_t len);
 
 double mono_now(void);	/* CLOCK_MONOTONIC, seconds */
 long wall_now(void);	/* CLOCK_REALTIME, whole seconds */
+double wall_time(void);	/* CLOCK_REALTIME, seconds with the fraction */
 
 /* Sleep for sec seconds (fraction allowed), restarting after signals
  * unless *stop becomes non-zero. */

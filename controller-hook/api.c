@@ -19,7 +19,9 @@
 
 #include "admit.h"
 #include "api.h"
+#include "events.h"
 #include "jsonutil.h"
+#include "log.h"
 #include "names.h"
 #include "slurm.h"
 #include "util.h"
@@ -46,6 +48,12 @@ real_now(void)
 	return wall_now();
 }
 
+static double
+real_now_exact(void)
+{
+	return wall_time();
+}
+
 int
 api_init(struct api *a, const struct hook_config *cfg, struct db *db,
     char *err, size_t errlen)
@@ -58,6 +66,7 @@ api_init(struct api *a, const struct hook_config *cfg, struct db *db,
 	a->cfg = cfg;
 	a->db = db;
 	a->now = real_now;
+	a->now_exact = real_now_exact;
 	if (lstat(cfg->munge_key, &st) != 0)
 		return errf(err, errlen, "munge key %s: %s", cfg->munge_key,
 		    strerror(errno));
@@ -142,6 +151,23 @@ ok(struct api_response *rs, const struct api_request *rq,
 	set_body(rs, o);
 	snprintf(rs->log, sizeof(rs->log), "%s %s from %s: 200 %s", rq->method,
 	    rq->path, rq->peer != NULL ? rq->peer : "?", what);
+}
+
+/* An event in the registry; one that cannot be stored is only logged
+ * (the hook's answer does not depend on it). */
+static void __attribute__((format(printf, 5, 6)))
+note(struct api *a, const char *node, long job, const char *kind,
+    const char *fmt, ...)
+{
+	char detail[DB_DETAIL_MAX + 1], err[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (db_event_add(a->db, a->now_exact(), node, job, kind, detail, err,
+	    sizeof(err)) != 0)
+		log_warnx("event %s of %s: %s", kind, node, err);
 }
 
 static int
@@ -702,6 +728,8 @@ api_join_finish(struct api *a, struct api_admission *ad,
 		goto out;
 	}
 	ok(rs, &rq, answer, "");
+	note(a, n.name, 0, "join", "%s as %s, address %s",
+	    ad->rejoin ? "readmitted" : "admitted", n.name, ad->addr);
 	if (ad->rejoin)
 		a->m.joins_readmitted++;
 	else
@@ -798,23 +826,85 @@ requeue_report(void *arg, unsigned long jobid, const char *error)
 	json_object_array_add(r->failed, f);
 }
 
+/* A node's word on a checkpoint, as an event. */
+static void
+note_checkpoint(struct api *a, const char *node,
+    const struct ev_checkpoint *cp)
+{
+	if (cp->error != NULL)
+		note(a, node, cp->job, "checkpoint-failed", "%s", cp->error);
+	else
+		note(a, node, cp->job, "checkpoint", "image %ld", cp->image);
+}
+
+/* The body of a drain, a requeue: {} when there is none. */
+static struct json_object *
+parse_optional_body(const struct api_request *rq, struct api_response *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rq->bodylen; i++)
+		if (rq->body[i] != ' ' && rq->body[i] != '\t' &&
+		    rq->body[i] != '\r' && rq->body[i] != '\n')
+			return parse_body(rq, rs);
+	return json_object_new_object();
+}
+
 static void
 do_drain(struct api *a, const struct api_request *rq, struct auth *au,
     struct api_response *rs)
 {
 	struct requeue_report r;
-	struct json_object *o;
+	struct json_object *o, *body, *jobs;
 	struct sl_status st;
+	struct ev_drain d;
+	unsigned long ids[EV_BATCH_MAX * 4];
 	char err[256], what[128];
+	size_t i, n;
 	int nreq, nfail;
 
-	if (node_call(a, rq, au, rs) != 0)
+	/* {} or none: drain and requeue, as the first agents do */
+	if ((body = parse_optional_body(rq, rs)) == NULL) {
+		db_rollback(a->db);
 		return;
+	}
+	if (ev_parse_drain(body, &d, err, sizeof(err)) != 0) {
+		fail(rs, rq, 400, "body: %s", err);
+		json_object_put(body);
+		db_rollback(a->db);
+		return;
+	}
+	if (node_call(a, rq, au, rs) != 0) {
+		json_object_put(body);
+		return;
+	}
 	if (sl_node_drain(au->node.name, SL_DRAIN_REASON, err,
 	    sizeof(err)) != 0) {
 		fail(rs, rq, 503, "slurm: %s", err);
-		return;
+		goto out;
 	}
+	if (!d.requeue) {
+		/* drain only: the agent checkpoints what it can first */
+		if (sl_node_jobs(au->node.name, ids, sizeof(ids) / sizeof(ids[0]),
+		    &n, err, sizeof(err)) != 0 ||
+		    sl_node_status(au->node.name, &st, err, sizeof(err)) != 0) {
+			fail(rs, rq, 503, "slurm: %s", err);
+			goto out;
+		}
+		o = status_object(&au->node, &st);
+		jobs = json_object_new_array();
+		for (i = 0; i < n; i++)
+			json_object_array_add(jobs, json_object_new_int64(
+			    (int64_t)ids[i]));
+		json_object_object_add(o, "jobs", jobs);
+		snprintf(what, sizeof(what), "%s drained, %zu job(s) on it",
+		    au->node.name, n);
+		ok(rs, rq, o, what);
+		json_object_put(o);
+		goto out;
+	}
+	for (i = 0; i < d.ncp; i++)
+		note_checkpoint(a, au->node.name, &d.cp[i]);
 	r.requeued = json_object_new_array();
 	r.failed = json_object_new_array();
 	if (sl_requeue_node_jobs(au->node.name, requeue_report, &r, &nreq,
@@ -823,7 +913,19 @@ do_drain(struct api *a, const struct api_request *rq, struct auth *au,
 		json_object_put(r.requeued);
 		json_object_put(r.failed);
 		fail(rs, rq, 503, "slurm: %s", err);
-		return;
+		goto out;
+	}
+	for (i = 0; i < json_object_array_length(r.requeued); i++) {
+		long job = (long)json_object_get_int64(
+		    json_object_array_get_idx(r.requeued, i));
+
+		note(a, au->node.name, job, "requeue", "leave of %s",
+		    au->node.name);
+		/* with checkpoints, the agent's new way: the jobs start again
+		 * at once, not after Slurm's requeue delay */
+		if (d.with_checkpoints && db_release_add(a->db, job, NULL,
+		    a->now_exact(), err, sizeof(err)) != 0)
+			log_warnx("release of job %ld: %s", job, err);
 	}
 	o = status_object(&au->node, &st);
 	json_object_object_add(o, "requeued", r.requeued);
@@ -832,6 +934,143 @@ do_drain(struct api *a, const struct api_request *rq, struct auth *au,
 	    au->node.name, nreq, nfail);
 	ok(rs, rq, o, what);
 	json_object_put(o);
+out:
+	json_object_put(body);
+}
+
+static void
+do_events(struct api *a, const struct api_request *rq, struct auth *au,
+    struct api_response *rs)
+{
+	struct ev_in ev[EV_BATCH_MAX];
+	struct json_object *body, *o;
+	char err[256], what[96];
+	size_t i, n;
+
+	if ((body = parse_body(rq, rs)) == NULL) {
+		db_rollback(a->db);
+		return;
+	}
+	if (ev_parse_batch(body, a->now_exact(), (double)a->cfg->clock_skew,
+	    ev, &n, err, sizeof(err)) != 0) {
+		fail(rs, rq, 400, "body: %s", err);
+		goto rollback;
+	}
+	if (au->kind != SIG_NODE) {
+		fail(rs, rq, 403, "%s needs the node's credential", rq->path);
+		goto rollback;
+	}
+	/* with the nonce, in one transaction: all of them or none */
+	for (i = 0; i < n; i++)
+		if (db_event_add(a->db, ev[i].time, au->node.name, ev[i].job,
+		    ev[i].kind, ev[i].detail, err, sizeof(err)) != 0) {
+			fail(rs, rq, 500, "%s", err);
+			goto rollback;
+		}
+	if (db_commit(a->db, err, sizeof(err)) != 0) {
+		fail(rs, rq, 500, "%s", err);
+		goto rollback;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "stored", json_object_new_int64((int64_t)n));
+	snprintf(what, sizeof(what), "%zu event(s) of %s", n, au->node.name);
+	ok(rs, rq, o, what);
+	rs->notable = n > 0;
+	json_object_put(o);
+	json_object_put(body);
+	return;
+rollback:
+	db_rollback(a->db);
+	json_object_put(body);
+}
+
+static void
+do_requeue(struct api *a, const struct api_request *rq, struct auth *au,
+    struct api_response *rs)
+{
+	struct json_object *body, *o;
+	struct ev_requeue r;
+	struct db_node to;
+	struct sl_job j;
+	char err[256], what[160];
+	int rc;
+
+	memset(&to, 0, sizeof(to));
+	if ((body = parse_body(rq, rs)) == NULL) {
+		db_rollback(a->db);
+		return;
+	}
+	if (ev_parse_requeue(body, &r, err, sizeof(err)) != 0) {
+		fail(rs, rq, 400, "body: %s", err);
+		json_object_put(body);
+		db_rollback(a->db);
+		return;
+	}
+	if (node_call(a, rq, au, rs) != 0)
+		goto out;
+	if (r.to != NULL) {
+		rc = db_node_by_name(a->db, r.to, &to, err, sizeof(err));
+		explicit_bzero(to.master, sizeof(to.master));
+		if (rc < 0) {
+			fail(rs, rq, 500, "%s", err);
+			goto out;
+		}
+		if (rc > 0 || strcmp(to.state, "admitted") != 0) {
+			fail(rs, rq, 409, "\"to\": %s is not an admitted node",
+			    r.to);
+			goto out;
+		}
+		if (strcmp(r.to, au->node.name) == 0) {
+			fail(rs, rq, 409, "\"to\": %s is the job's own node",
+			    r.to);
+			goto out;
+		}
+	}
+	if ((rc = sl_job((unsigned long)r.cp.job, &j, err,
+	    sizeof(err))) < 0) {
+		fail(rs, rq, 503, "slurm: %s", err);
+		goto out;
+	}
+	if (rc > 0) {
+		fail(rs, rq, 404, "job %ld: Slurm does not know it", r.cp.job);
+		goto out;
+	}
+	if ((j.state != SL_JOB_RUNNING && j.state != SL_JOB_SUSPENDED) ||
+	    !sl_job_uses(&j, au->node.name)) {
+		fail(rs, rq, 409, "job %ld is %s on %s, not running on %s",
+		    r.cp.job, j.state_text, j.nodes[0] != '\0' ? j.nodes :
+		    "no node", au->node.name);
+		goto out;
+	}
+	note_checkpoint(a, au->node.name, &r.cp);
+	if (sl_job_requeue((unsigned long)r.cp.job, err, sizeof(err)) != 0) {
+		fail(rs, rq, 503, "slurm: %s", err);
+		goto out;
+	}
+	if (r.to != NULL)
+		note(a, au->node.name, r.cp.job, "requeue", "migrate to %s",
+		    r.to);
+	else
+		note(a, au->node.name, r.cp.job, "requeue", "%s",
+		    r.cp.error != NULL ? "checkpoint failed" : "checkpointed");
+	if (db_release_add(a->db, r.cp.job, r.to, a->now_exact(), err,
+	    sizeof(err)) != 0) {
+		/* requeued all the same: Slurm starts it after its delay */
+		fail(rs, rq, 500, "job %ld requeued, but its release was not "
+		    "queued: %s", r.cp.job, err);
+		goto out;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "job", json_object_new_int64(r.cp.job));
+	json_object_object_add(o, "requeued", json_object_new_boolean(1));
+	snprintf(what, sizeof(what), "job %ld on %s requeued%s%s", r.cp.job,
+	    au->node.name, r.to != NULL ? ", to " : "",
+	    r.to != NULL ? r.to : "");
+	ok(rs, rq, o, what);
+	rs->notable = 1;
+	json_object_put(o);
+out:
+	json_object_put(body);
 }
 
 static void
@@ -874,6 +1113,7 @@ do_leave(struct api *a, const struct api_request *rq, struct auth *au,
 		fail(rs, rq, 500, "%s", err);
 		goto out;
 	}
+	note(a, n.name, 0, "leave", "left");
 	o = json_object_new_object();
 	json_object_object_add(o, "node", json_object_new_string(n.name));
 	json_object_object_add(o, "left", json_object_new_boolean(1));
@@ -1253,6 +1493,8 @@ api_handle(struct api *a, const struct api_request *rq,
 		{ "/v1/drain", do_drain },
 		{ "/v1/leave", do_leave },
 		{ "/v1/heartbeat", do_heartbeat },
+		{ "/v1/events", do_events },
+		{ "/v1/requeue", do_requeue },
 	};
 	struct auth au;
 	char err[256];

@@ -36,6 +36,7 @@ struct api {
 	unsigned char *munge_key;
 	size_t munge_len;
 	long (*now)(void);		/* the clock; tests may replace it */
+	double (*now_exact)(void);	/* the same, with the fraction */
 	struct api_metrics m;
 };
 

@@ -33,6 +33,7 @@ defaults(struct hook_config *c)
 	c->max_connections = 4096;
 	c->reap_after = 600;
 	c->batch_window = -1;		/* the mode's own */
+	c->move_interval = 1;
 	snprintf(c->fragment, sizeof(c->fragment),
 	    "/etc/slurm/vnode-nodes.conf");
 	snprintf(c->restart, sizeof(c->restart), "/usr/bin/systemctl restart slurmctld");
@@ -75,6 +76,27 @@ parse_features(const char *v, struct hook_config *c)
 		    "%s", tok);
 	}
 	return c->nfeatures > 0 ? 0 : -1;
+}
+
+/* Partition names, comma-separated; "" (none) turns the mover off. */
+static int
+parse_partitions(const char *v, struct hook_config *c)
+{
+	char buf[1200], *tok, *save = NULL;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v);
+	c->nckpt_partitions = 0;
+	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (!name_feature_valid(tok) ||
+		    c->nckpt_partitions >= CONFIG_MAX_PARTITIONS)
+			return -1;
+		snprintf(c->ckpt_partitions[c->nckpt_partitions++],
+		    sizeof(c->ckpt_partitions[0]), "%s", tok);
+	}
+	return 0;
 }
 
 static int
@@ -175,6 +197,13 @@ directive(struct hook_config *c, const char *key, const char *v,
 			return 0;
 		}
 		return parse_duration(v, 30, 7 * 86400, &c->reap_after);
+	} else if (strcmp(key, "ckpt_partitions") == 0) {
+		*what = "a comma-separated list of up to 16 partition names "
+		    "([A-Za-z0-9_.-]), or nothing (the mover off)";
+		return parse_partitions(v, c);
+	} else if (strcmp(key, "move_interval") == 0) {
+		*what = "seconds from 0.1 to 60, like 1";
+		return parse_seconds(v, 0.1, 60, &c->move_interval);
 	} else if (strcmp(key, "max_connections") == 0) {
 		*what = "a number from 16 to 1000000";
 		return parse_long(v, 16, 1000000, &c->max_connections);

@@ -10,6 +10,7 @@
 #define CONFIG_PATH "/etc/vnode/hookd.conf"
 #define CONFIG_MAX_FEATURES 16
 #define CONFIG_MAX_MOUNTS 8
+#define CONFIG_MAX_PARTITIONS 16
 
 struct hook_mount {
 	char name[33];			/* mount.NAME */
@@ -43,6 +44,10 @@ struct hook_config {
 	long default_ttl;		/* seconds */
 	long max_connections;
 	long reap_after;		/* seconds; 0: never */
+	/* the mover: jobs suspended in these partitions move to idle nodes */
+	char ckpt_partitions[CONFIG_MAX_PARTITIONS][64];
+	int nckpt_partitions;		/* 0: off */
+	double move_interval;		/* seconds between the mover's polls */
 };
 
 /* Defaults, then the file; any bad line is an error naming file:line. */

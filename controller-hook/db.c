@@ -11,6 +11,11 @@
 #include "db.h"
 #include "util.h"
 
+/* PRAGMA user_version: 1 tokens, nodes, nonces, orders; 2 events and
+ * releases as well */
+#define DB_VERSION	2
+#define DB_VERSION_TEXT	"2"
+
 struct db {
 	sqlite3 *h;
 };
@@ -48,7 +53,38 @@ static const char schema[] =
     "  created INTEGER NOT NULL,"
     "  delivered INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS orders_pending ON orders(node, delivered);"
-    "PRAGMA user_version = 1;";
+    /* version 2: the events of nodes and jobs, and the requeued jobs the
+     * mover is to release */
+    "CREATE TABLE IF NOT EXISTS events ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  time REAL NOT NULL,"
+    "  node TEXT NOT NULL DEFAULT '',"
+    "  job INTEGER NOT NULL DEFAULT 0,"
+    "  kind TEXT NOT NULL,"
+    "  detail TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX IF NOT EXISTS events_job ON events(job, id);"
+    "CREATE INDEX IF NOT EXISTS events_time ON events(time);"
+    "CREATE TABLE IF NOT EXISTS releases ("
+    "  job INTEGER PRIMARY KEY,"
+    "  target TEXT NOT NULL DEFAULT '',"
+    "  created REAL NOT NULL,"
+    "  state TEXT NOT NULL);"
+    "PRAGMA user_version = " DB_VERSION_TEXT ";";
+
+static int
+user_version(struct db *db, int *version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
 
 int
 db_open(const char *path, struct db **out, char *err, size_t errlen)
@@ -56,7 +92,7 @@ db_open(const char *path, struct db **out, char *err, size_t errlen)
 	struct db *db;
 	char *msg = NULL;
 	mode_t old;
-	int rc;
+	int rc, version;
 
 	if ((db = calloc(1, sizeof(*db))) == NULL)
 		return errf(err, errlen, "out of memory");
@@ -70,6 +106,17 @@ db_open(const char *path, struct db **out, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_busy_timeout(db->h, 5000);
+	/* an older registry gains the new tables (all CREATE IF NOT EXISTS);
+	 * a newer one is refused rather than misread */
+	if (user_version(db, &version) != 0) {
+		errf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->h));
+		goto fail;
+	}
+	if (version > DB_VERSION) {
+		errf(err, errlen, "%s: registry version %d is newer than this "
+		    "program's (%d)", path, version, DB_VERSION);
+		goto fail;
+	}
 	if (sqlite3_exec(db->h, schema, NULL, NULL, &msg) != SQLITE_OK) {
 		errf(err, errlen, "%s: %s", path, msg != NULL ? msg : "schema");
 		sqlite3_free(msg);
@@ -650,6 +697,235 @@ db_node_stale(struct db *db, const char *state, long before,
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
+		return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	return 0;
+}
+
+int
+db_event_add(struct db *db, double time, const char *node, long job,
+    const char *kind, const char *detail, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	st = prep(db, "INSERT INTO events(time, node, job, kind, detail) "
+	    "VALUES(?, ?, ?, ?, ?)", err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_double(st, 1, time);
+	sqlite3_bind_text(st, 2, node != NULL ? node : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, job);
+	sqlite3_bind_text(st, 4, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, detail != NULL ? detail : "", -1,
+	    SQLITE_TRANSIENT);
+	return step_done(db, st, err, errlen);
+}
+
+static void
+event_row(sqlite3_stmt *st, struct db_event *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->id = (long)sqlite3_column_int64(st, 0);
+	e->time = sqlite3_column_double(st, 1);
+	copy_col(st, 2, e->node, sizeof(e->node));
+	e->job = (long)sqlite3_column_int64(st, 3);
+	copy_col(st, 4, e->kind, sizeof(e->kind));
+	copy_col(st, 5, e->detail, sizeof(e->detail));
+}
+
+int
+db_event_list(struct db *db, double since, long after, long job,
+    int (*fn)(void *arg, const struct db_event *e), void *arg, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+	struct db_event e;
+	int rc;
+
+	st = prep(db, "SELECT id, time, node, job, kind, detail FROM events "
+	    "WHERE time >= ? AND id > ? AND (? = 0 OR job = ?) ORDER BY id",
+	    err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_double(st, 1, since);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int64(st, 3, job);
+	sqlite3_bind_int64(st, 4, job);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		event_row(st, &e);
+		if (fn(arg, &e) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	return 0;
+}
+
+int
+db_event_last(struct db *db, long job, const char *const *kinds,
+    struct db_event *e, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	char sql[512];
+	size_t len, i;
+	int rc;
+
+	len = (size_t)snprintf(sql, sizeof(sql), "SELECT id, time, node, job, "
+	    "kind, detail FROM events WHERE job = ? AND kind IN (");
+	for (i = 0; kinds[i] != NULL && len + 4 < sizeof(sql); i++)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s?",
+		    i ? ", " : "");
+	if (len + 40 >= sizeof(sql))
+		return errf(err, errlen, "database: too many kinds");
+	snprintf(sql + len, sizeof(sql) - len, ") ORDER BY id DESC LIMIT 1");
+	if ((st = prep(db, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, job);
+	for (i = 0; kinds[i] != NULL; i++)
+		sqlite3_bind_text(st, (int)i + 2, kinds[i], -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		event_row(st, e);
+		rc = 0;
+	} else if (rc == SQLITE_DONE)
+		rc = 1;
+	else
+		rc = errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+db_checkpoint_open(struct db *db, long job, long now, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+	char exact[24], prefix[24];
+	int rc;
+
+	/* an order for the job not yet delivered; or delivered, not stale,
+	 * and with no outcome for the job since it was made */
+	snprintf(exact, sizeof(exact), "%ld", job);
+	snprintf(prefix, sizeof(prefix), "%ld *", job);
+	st = prep(db, "SELECT count(*) FROM orders o WHERE o.kind = "
+	    "'checkpoint' AND (o.arg = ? OR o.arg GLOB ?) AND (o.delivered = 0 "
+	    "OR (o.delivered >= ? AND NOT EXISTS (SELECT 1 FROM events e "
+	    "WHERE e.job = ? AND e.time >= o.created AND e.kind IN "
+	    "('checkpoint', 'checkpoint-failed', 'requeue', 'restore', "
+	    "'restore-failed', 'end'))))", err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, exact, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, prefix, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, now - DB_CHECKPOINT_STALE);
+	sqlite3_bind_int64(st, 4, job);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	rc = sqlite3_column_int64(st, 0) > 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+db_release_add(struct db *db, long job, const char *target, double now,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	st = prep(db, "INSERT OR REPLACE INTO releases(job, target, created, "
+	    "state) VALUES(?, ?, ?, 'wait')", err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, job);
+	sqlite3_bind_text(st, 2, target != NULL ? target : "", -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 3, now);
+	return step_done(db, st, err, errlen);
+}
+
+int
+db_release_list(struct db *db, struct db_release **out, size_t *n,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	struct db_release *r = NULL, *nr;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	st = prep(db, "SELECT job, target, created, state FROM releases "
+	    "ORDER BY job", err, errlen);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			if ((nr = realloc(r, cap * sizeof(*r))) == NULL) {
+				sqlite3_finalize(st);
+				free(r);
+				return errf(err, errlen, "out of memory");
+			}
+			r = nr;
+		}
+		memset(&r[*n], 0, sizeof(r[0]));
+		r[*n].job = (long)sqlite3_column_int64(st, 0);
+		copy_col(st, 1, r[*n].target, sizeof(r[0].target));
+		r[*n].created = sqlite3_column_double(st, 2);
+		copy_col(st, 3, r[*n].state, sizeof(r[0].state));
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(r);
+		*n = 0;
+		return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	}
+	*out = r;
+	return 0;
+}
+
+int
+db_release_set(struct db *db, long job, const char *state, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	if (state == NULL)
+		st = prep(db, "DELETE FROM releases WHERE job = ?", err, errlen);
+	else
+		st = prep(db, "UPDATE releases SET state = ? WHERE job = ?", err,
+		    errlen);
+	if (st == NULL)
+		return -1;
+	if (state == NULL)
+		sqlite3_bind_int64(st, 1, job);
+	else {
+		sqlite3_bind_text(st, 1, state, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, job);
+	}
+	return step_done(db, st, err, errlen);
+}
+
+int
+db_event_newest(struct db *db, long *id, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = prep(db, "SELECT coalesce(max(id), 0) FROM events", err, errlen);
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	*id = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
 		return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
 	return 0;
 }

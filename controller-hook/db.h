@@ -40,9 +40,34 @@ struct db_node {
 
 struct db_order {
 	long id;
-	char kind[16];		/* "retire" */
-	char arg[64];
+	char kind[16];		/* "retire", "checkpoint" */
+	char arg[64];		/* checkpoint: "JOB" or "JOB NODE" */
 };
+
+/* One line of the events table; see ckpt/README.md for the kinds. */
+#define DB_DETAIL_MAX	200
+struct db_event {
+	long id;
+	double time;		/* unix time */
+	char node[64];		/* "" when none */
+	long job;		/* 0 when none */
+	char kind[24];
+	char detail[DB_DETAIL_MAX + 1];
+};
+
+/* A requeued job the mover is to release: wait (until PENDING), released
+ * (until it runs), ran (it ran on target: ReqNodeList to be cleared when
+ * it is pending again). */
+struct db_release {
+	long job;
+	char target[64];	/* "" when none */
+	double created;
+	char state[16];
+};
+
+/* A checkpoint order delivered this long ago with nothing heard of it
+ * since is taken as lost. */
+#define DB_CHECKPOINT_STALE	600
 
 int db_open(const char *path, struct db **out, char *err, size_t errlen);
 void db_close(struct db *db);
@@ -106,5 +131,34 @@ int db_order_drop(struct db *db, const char *node, char *err,
 /* fn for each node with an order waiting. */
 int db_order_pending(struct db *db, void (*fn)(void *arg, const char *node),
     void *arg, char *err, size_t errlen);
+
+/* The events table. */
+int db_event_add(struct db *db, double time, const char *node, long job,
+    const char *kind, const char *detail, char *err, size_t errlen);
+/* fn for each event with time >= since and id > after, of job (0: all),
+ * oldest first; fn returning non-zero stops the walk. */
+int db_event_list(struct db *db, double since, long after, long job,
+    int (*fn)(void *arg, const struct db_event *e), void *arg, char *err,
+    size_t errlen);
+/* The job's latest event of one of kinds (NULL-terminated, at most 16):
+ * 0, 1 when there is none, -1 error. */
+int db_event_last(struct db *db, long job, const char *const *kinds,
+    struct db_event *e, char *err, size_t errlen);
+/* The id of the newest event, 0 when there is none. */
+int db_event_newest(struct db *db, long *id, char *err, size_t errlen);
+/* 1 when a checkpoint order for job is pending, or delivered (within
+ * DB_CHECKPOINT_STALE) without an outcome yet; 0 when not, -1 error. */
+int db_checkpoint_open(struct db *db, long job, long now, char *err,
+    size_t errlen);
+
+/* Releases: one row per job; adding one replaces the job's old row. */
+int db_release_add(struct db *db, long job, const char *target, double now,
+    char *err, size_t errlen);
+/* All rows, allocated into *out (free it). */
+int db_release_list(struct db *db, struct db_release **out, size_t *n,
+    char *err, size_t errlen);
+/* A new state, or the row removed (state NULL). */
+int db_release_set(struct db *db, long job, const char *state, char *err,
+    size_t errlen);
 
 #endif

@@ -31,6 +31,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "log.h"
+#include "mover.h"
 #include "reaper.h"
 #include "sig.h"
 #include "slurm.h"
@@ -199,6 +200,7 @@ admitted(struct api_admission *ad)
 	MHD_resume_connection(ad->conn);
 }
 
+/* The reaper's and the mover's lines. */
 static void
 reaped(const char *line)
 {
@@ -435,7 +437,7 @@ main(int argc, char *argv[])
 {
 	const char *path = CONFIG_PATH;
 	struct MHD_Daemon *httpd;
-	struct db *db, *ticker;
+	struct db *db, *ticker, *moverdb;
 	struct timespec tmo;
 	double next_reap = 0;
 	char err[512];
@@ -481,13 +483,16 @@ main(int argc, char *argv[])
 	if (crypto_init(err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (db_open(cfg.database, &db, err, sizeof(err)) != 0 ||
-	    db_open(cfg.database, &ticker, err, sizeof(err)) != 0)
+	    db_open(cfg.database, &ticker, err, sizeof(err)) != 0 ||
+	    db_open(cfg.database, &moverdb, err, sizeof(err)) != 0)
 		fatalx("registry: %s", err);
 	if (api_init(&api, &cfg, db, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (sl_init(err, sizeof(err)) != 0)
 		fatalx("slurm: %s", err);
 	if (admit_start(&cfg, admitted, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (mover_start(&cfg, moverdb, reaped, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	raise_nofile();
 	if ((httpd = listen_start(err, sizeof(err))) == NULL)
@@ -515,6 +520,7 @@ main(int argc, char *argv[])
 	 * server's thread time to send the answers, then stop it */
 	lfd = MHD_quiesce_daemon(httpd);
 	admit_stop();
+	mover_stop();
 	for (i = 0; i < 3; i++) {
 		tick(ticker, 1);
 		sleep_seconds(TICK, NULL);
@@ -524,6 +530,7 @@ main(int argc, char *argv[])
 		close(lfd);
 	sl_fini();
 	api_fini(&api);
+	db_close(moverdb);
 	db_close(ticker);
 	db_close(db);
 	crypto_shutdown();

@@ -159,6 +159,10 @@ reap(struct db *db, const char *name, const struct sl_status *st, long now,
 	}
 	snprintf(line, sizeof(line), "reaper: %s: silent for %ld s and %s in "
 	    "Slurm: removed", name, quiet, st != NULL ? st->state : "gone");
+	snprintf(reason, sizeof(reason), "reaped: silent for %ld s", quiet);
+	if (db_event_add(db, (double)now, name, 0, "leave", reason, err,
+	    sizeof(err)) != 0)
+		report(err);
 	report(line);
 out:
 	if (rc < 0) {

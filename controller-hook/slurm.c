@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include <slurm/slurm.h>
 #include <slurm/slurm_errno.h>
@@ -264,6 +266,156 @@ requeue_node_jobs(const char *name,
 				    slurm_strerror(slurm_get_errno()));
 			}
 		}
+		slurm_hostlist_destroy(hl);
+	}
+	slurm_free_job_info_msg(jobs);
+	return 0;
+}
+
+static const char *
+job_state_word(uint32_t base)
+{
+	static const char *const w[] = { "PENDING", "RUNNING", "SUSPENDED",
+	    "COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL",
+	    "PREEMPTED", "BOOT_FAIL", "DEADLINE", "OUT_OF_MEMORY" };
+
+	return base < sizeof(w) / sizeof(w[0]) ? w[base] : "UNKNOWN";
+}
+
+static void
+fill_job(const job_info_t *ji, struct sl_job *j)
+{
+	uint32_t base = ji->job_state & JOB_STATE_BASE;
+	hostlist_t hl;
+	char *first;
+
+	memset(j, 0, sizeof(*j));
+	j->id = ji->job_id;
+	j->state = base == JOB_PENDING ? SL_JOB_PENDING :
+	    base == JOB_RUNNING ? SL_JOB_RUNNING :
+	    base == JOB_SUSPENDED ? SL_JOB_SUSPENDED :
+	    base > JOB_SUSPENDED && base < JOB_END ? SL_JOB_DONE : SL_JOB_OTHER;
+	j->completing = (ji->job_state & (JOB_COMPLETING | JOB_REQUEUE)) != 0;
+	snprintf(j->state_text, sizeof(j->state_text), "%s%s",
+	    job_state_word(base), j->completing ? "+COMPLETING" : "");
+	snprintf(j->nodes, sizeof(j->nodes), "%s", ji->nodes != NULL ?
+	    ji->nodes : "");
+	if (ji->batch_host != NULL && ji->batch_host[0] != '\0')
+		snprintf(j->node, sizeof(j->node), "%s", ji->batch_host);
+	else if (ji->nodes != NULL && ji->nodes[0] != '\0' &&
+	    (hl = slurm_hostlist_create(ji->nodes)) != NULL) {
+		if ((first = slurm_hostlist_shift(hl)) != NULL) {
+			snprintf(j->node, sizeof(j->node), "%s", first);
+			free(first);
+		}
+		slurm_hostlist_destroy(hl);
+	}
+	snprintf(j->partition, sizeof(j->partition), "%s",
+	    ji->partition != NULL ? ji->partition : "");
+	snprintf(j->req_nodes, sizeof(j->req_nodes), "%s",
+	    ji->req_nodes != NULL ? ji->req_nodes : "");
+	if (WIFSIGNALED(ji->exit_code)) {
+		j->exit_status = -1;
+		j->exit_signal = WTERMSIG(ji->exit_code);
+	} else
+		j->exit_status = WEXITSTATUS(ji->exit_code);
+	j->start = (long)ji->start_time;
+}
+
+static int
+jobs_load(struct sl_job **out, size_t *n, char *err, size_t errlen)
+{
+	job_info_msg_t *msg = NULL;
+	uint32_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (slurm_load_jobs((time_t)0, &msg, SHOW_ALL) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "load", "jobs");
+	if (msg->record_count > 0 &&
+	    (*out = calloc(msg->record_count, sizeof(**out))) == NULL) {
+		slurm_free_job_info_msg(msg);
+		return errf(err, errlen, "out of memory");
+	}
+	for (i = 0; i < msg->record_count; i++)
+		fill_job(&msg->job_array[i], &(*out)[(*n)++]);
+	slurm_free_job_info_msg(msg);
+	return 0;
+}
+
+static int
+job_load(unsigned long id, struct sl_job *j, char *err, size_t errlen)
+{
+	job_info_msg_t *msg = NULL;
+	char what[32];
+
+	snprintf(what, sizeof(what), "%lu", id);
+	if (slurm_load_job(&msg, (uint32_t)id, SHOW_ALL) != SLURM_SUCCESS) {
+		if (slurm_get_errno() == ESLURM_INVALID_JOB_ID)
+			return 1;
+		return sl_err(err, errlen, "load job", what);
+	}
+	if (msg == NULL || msg->record_count == 0) {
+		slurm_free_job_info_msg(msg);
+		return 1;
+	}
+	fill_job(&msg->job_array[0], j);
+	slurm_free_job_info_msg(msg);
+	return 0;
+}
+
+static int
+job_requeue(unsigned long id, char *err, size_t errlen)
+{
+	char what[32];
+
+	snprintf(what, sizeof(what), "%lu", id);
+	if (slurm_requeue((uint32_t)id, 0) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "requeue job", what);
+	return 0;
+}
+
+static int
+job_release(unsigned long id, int start_now, const char *nodes, char *err,
+    size_t errlen)
+{
+	job_desc_msg_t d;
+	char what[32];
+
+	snprintf(what, sizeof(what), "%lu", id);
+	slurm_init_job_desc_msg(&d);
+	d.job_id = (uint32_t)id;
+	if (start_now)
+		d.begin_time = time(NULL);
+	if (nodes != NULL)
+		d.req_nodes = (char *)(uintptr_t)nodes;
+	if (slurm_update_job(&d) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "update job", what);
+	return 0;
+}
+
+static int
+node_jobs(const char *name, unsigned long *ids, size_t max, size_t *n,
+    char *err, size_t errlen)
+{
+	job_info_msg_t *jobs = NULL;
+	job_info_t *j;
+	hostlist_t hl;
+	uint32_t i, base;
+
+	*n = 0;
+	if (slurm_load_jobs((time_t)0, &jobs, SHOW_ALL) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "load jobs for", name);
+	for (i = 0; i < jobs->record_count && *n < max; i++) {
+		j = &jobs->job_array[i];
+		base = j->job_state & JOB_STATE_BASE;
+		if (base != JOB_RUNNING && base != JOB_SUSPENDED)
+			continue;
+		if (j->nodes == NULL || (hl = slurm_hostlist_create(j->nodes)) ==
+		    NULL)
+			continue;
+		if (slurm_hostlist_find(hl, name) >= 0)
+			ids[(*n)++] = j->job_id;
 		slurm_hostlist_destroy(hl);
 	}
 	slurm_free_job_info_msg(jobs);
@@ -625,6 +777,77 @@ sl_reconfigure(char *err, size_t errlen)
 	pthread_mutex_lock(&mu);
 	if (slurm_reconfigure() != SLURM_SUCCESS)
 		rc = sl_err(err, errlen, "reconfigure", "slurmctld");
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_jobs(struct sl_job **out, size_t *n, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = jobs_load(out, n, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_job(unsigned long id, struct sl_job *j, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = job_load(id, j, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_job_uses(const struct sl_job *j, const char *node)
+{
+	hostlist_t hl;
+	int found;
+
+	if (j->nodes[0] == '\0' || (hl = slurm_hostlist_create(j->nodes)) ==
+	    NULL)
+		return 0;
+	found = slurm_hostlist_find(hl, node) >= 0;
+	slurm_hostlist_destroy(hl);
+	return found;
+}
+
+int
+sl_job_requeue(unsigned long id, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = job_requeue(id, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_job_release(unsigned long id, int start_now, const char *nodes,
+    char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = job_release(id, start_now, nodes, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_node_jobs(const char *name, unsigned long *ids, size_t max, size_t *n,
+    char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = node_jobs(name, ids, max, n, err, errlen);
 	pthread_mutex_unlock(&mu);
 	return rc;
 }

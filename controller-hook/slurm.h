@@ -36,6 +36,24 @@ struct sl_status {
 	char addr[64];		/* NodeAddr */
 };
 
+/* A job as one poll saw it. */
+enum sl_job_state { SL_JOB_PENDING, SL_JOB_RUNNING, SL_JOB_SUSPENDED,
+    SL_JOB_DONE, SL_JOB_OTHER };
+
+struct sl_job {
+	unsigned long id;
+	enum sl_job_state state;
+	char state_text[32];	/* Slurm's words, like RUNNING, COMPLETED */
+	int completing;		/* still completing, or being requeued */
+	char node[64];		/* its batch host (or first node); "" none */
+	char nodes[256];	/* all its nodes, a host list expression */
+	char partition[64];
+	char req_nodes[256];	/* ReqNodeList */
+	int exit_status;	/* exit code, or -1 when killed by a signal */
+	int exit_signal;
+	long start;		/* unix time of its latest start; 0 none */
+};
+
 #define SL_DRAIN_REASON "vnode: node is leaving"
 #define SL_REAP_REASON "vnode: reaped"
 
@@ -76,5 +94,21 @@ int sl_node_resume(const char *name, char *err, size_t errlen);
 int sl_requeue_node_jobs(const char *name,
     void (*report)(void *arg, unsigned long jobid, const char *error),
     void *arg, int *requeued, int *failed, char *err, size_t errlen);
+
+/* Every job Slurm has, with one request: an allocated array. */
+int sl_jobs(struct sl_job **out, size_t *n, char *err, size_t errlen);
+/* One job: 0, 1 when Slurm does not know it, -1 error. */
+int sl_job(unsigned long id, struct sl_job *j, char *err, size_t errlen);
+/* Does the job's node list hold node?  (No request to Slurm.) */
+int sl_job_uses(const struct sl_job *j, const char *node);
+int sl_job_requeue(unsigned long id, char *err, size_t errlen);
+/* A pending job: StartTime=now when start_now, and ReqNodeList=nodes
+ * (NULL: unchanged; "": cleared). */
+int sl_job_release(unsigned long id, int start_now, const char *nodes,
+    char *err, size_t errlen);
+/* The running or suspended jobs that use the node: up to max ids in ids,
+ * how many in *n. */
+int sl_node_jobs(const char *name, unsigned long *ids, size_t max,
+    size_t *n, char *err, size_t errlen);
 
 #endif

@@ -18,12 +18,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
 #include "log.h"
 #include "names.h"
 #include "sig.h"
+#include "slurm.h"
+#include "timeline.h"
 #include "util.h"
 
 #ifndef VNODE_DATADIR
@@ -31,6 +34,10 @@
 #endif
 #define USER_DATA_TEMPLATE VNODE_DATADIR "/user-data.yaml"
 #define TEMPLATE_MAX (64 * 1024)
+#define MIGRATE_WAIT 120		/* seconds, by default */
+#define MIGRATE_WAIT_MAX 86400
+#define TIMELINE_JOBS_MAX 64
+#define TIMELINE_EVENTS_MAX 1000000
 
 static void __attribute__((noreturn))
 usage(void)
@@ -40,7 +47,11 @@ usage(void)
 	    "           [--user-data [--hook-url URL] [--template FILE]]\n"
 	    "       vnodectl [-f config] token list\n"
 	    "       vnodectl [-f config] nodes\n"
-	    "       vnodectl [-f config] retire NODE\n");
+	    "       vnodectl [-f config] retire NODE\n"
+	    "       vnodectl [-f config] migrate JOB [--to NODE] [--wait SECONDS]\n"
+	    "       vnodectl [-f config] events [--job JOB] [--since TIME]\n"
+	    "       vnodectl [-f config] timeline --svg FILE [--job JOB ...] "
+	    "[--since TIME]\n");
 	exit(2);
 }
 
@@ -305,6 +316,352 @@ retire(struct db *db, const char *name)
 	return 0;
 }
 
+
+/* A job id as Slurm has them. */
+static long
+job_arg(const char *what, const char *s)
+{
+	long job;
+
+	if (parse_long(s, 1, 4294967293L, &job) != 0)
+		fatalx("%s: \"%s\" is not a job id", what, s);
+	return job;
+}
+
+/* --since: a Unix time (seconds, a fraction allowed) or an ISO 8601 UTC
+ * time as vnodectl events prints it (2025-01-31T12:00:00Z). */
+static double
+since_arg(const char *s)
+{
+	struct tm tm;
+	const char *end;
+	double t;
+
+	if (parse_seconds(s, 0, 1e11, &t) == 0)
+		return t;
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) != NULL) {
+		double frac = 0;
+
+		if (*end == '.') {
+			char *e2;
+
+			frac = strtod(end, &e2);
+			end = e2;
+		}
+		if (strcmp(end, "Z") == 0)
+			return (double)timegm(&tm) + frac;
+	}
+	fatalx("--since: \"%s\" is not a Unix time or a UTC time like "
+	    "2025-01-31T12:00:00Z", s);
+}
+
+static void
+fmt_time_exact(double t, char *out, size_t outsz)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char s[32];
+	int ms = (int)((t - (double)tt) * 1000);
+
+	gmtime_r(&tt, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, outsz, "%s.%03dZ", s, ms < 0 ? 0 : ms > 999 ? 999 : ms);
+}
+
+static void
+print_event(const struct db_event *e)
+{
+	char when[40], job[24];
+
+	fmt_time_exact(e->time, when, sizeof(when));
+	if (e->job > 0)
+		snprintf(job, sizeof(job), "%ld", e->job);
+	else
+		snprintf(job, sizeof(job), "-");
+	printf("%s %-12s %-8s %-17s %s\n", when, e->node[0] != '\0' ?
+	    e->node : "-", job, e->kind, e->detail);
+}
+
+static int
+print_one(void *arg, const struct db_event *e)
+{
+	int *n = arg;
+
+	print_event(e);
+	(*n)++;
+	return 0;
+}
+
+static int
+events(struct db *db, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "job", required_argument, NULL, 'j' },
+		{ "since", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char err[256];
+	double since = 0;
+	long job = 0;
+	int ch, n = 0;
+
+	optind = 0;	/* glibc: start anew, permuting (main's "+" no more) */
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			job = job_arg("--job", optarg);
+			break;
+		case 's':
+			since = since_arg(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (db_event_list(db, since, 0, job, print_one, &n, err,
+	    sizeof(err)) != 0)
+		fatalx("%s", err);
+	fflush(stdout);
+	if (n == 0 && job > 0)
+		log_info("no events of job %ld", job);
+	return 0;
+}
+
+struct collect {
+	struct db_event *ev;
+	size_t n, cap;
+	const long *jobs;
+	size_t njobs;
+	int oom;
+};
+
+static int
+collect_one(void *arg, const struct db_event *e)
+{
+	struct collect *c = arg;
+	struct db_event *ne;
+	size_t i;
+
+	if (c->njobs > 0) {
+		for (i = 0; i < c->njobs; i++)
+			if (c->jobs[i] == e->job)
+				break;
+		if (i == c->njobs)
+			return 0;
+	}
+	if (c->n == TIMELINE_EVENTS_MAX)
+		return 1;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 256;
+		if ((ne = realloc(c->ev, c->cap * sizeof(*ne))) == NULL) {
+			c->oom = 1;
+			return 1;
+		}
+		c->ev = ne;
+	}
+	c->ev[c->n++] = *e;
+	return 0;
+}
+
+static int
+timeline(struct db *db, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "svg", required_argument, NULL, 'o' },
+		{ "job", required_argument, NULL, 'j' },
+		{ "since", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct collect c;
+	long jobs[TIMELINE_JOBS_MAX];
+	const char *file = NULL;
+	char err[512], *svg = NULL;
+	double since = 0;
+	size_t i, k, len;
+	int ch, found;
+
+	memset(&c, 0, sizeof(c));
+	optind = 0;	/* glibc: start anew, permuting (main's "+" no more) */
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			file = optarg;
+			break;
+		case 'j':
+			if (c.njobs == TIMELINE_JOBS_MAX)
+				fatalx("--job: at most %d of them",
+				    TIMELINE_JOBS_MAX);
+			jobs[c.njobs++] = job_arg("--job", optarg);
+			break;
+		case 's':
+			since = since_arg(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || file == NULL)
+		usage();
+	if (file[0] == '\0')
+		fatalx("--svg: no file name");
+	c.jobs = jobs;
+	if (db_event_list(db, since, 0, 0, collect_one, &c, err,
+	    sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (c.oom)
+		fatalx("out of memory");
+	for (i = 0; i < c.njobs; i++) {
+		for (found = 0, k = 0; k < c.n && !found; k++)
+			found = c.ev[k].job == jobs[i];
+		if (!found)
+			fatalx("timeline: job %ld: no events%s", jobs[i],
+			    since > 0 ? " since then" : "");
+	}
+	if (c.n == 0)
+		fatalx("timeline: no events%s", since > 0 ? " since then" : "");
+	if (timeline_svg(c.ev, c.n, wall_time(), &svg, &len, err,
+	    sizeof(err)) != 0)
+		fatalx("timeline: %s", err);
+	if (af_write(file, svg, len, 0644, (uid_t)-1, (gid_t)-1, err,
+	    sizeof(err)) != 0)
+		fatalx("timeline: %s", err);
+	log_info("timeline of %zu events written to %s", c.n, file);
+	free(svg);
+	free(c.ev);
+	return 0;
+}
+
+struct watch {
+	long last;
+	int outcome;		/* 0 none yet, 1 restored, -1 failed */
+	char why[DB_DETAIL_MAX + 64];
+};
+
+static int
+watch_one(void *arg, const struct db_event *e)
+{
+	struct watch *w = arg;
+
+	w->last = e->id;
+	print_event(e);
+	if (strcmp(e->kind, "restore") == 0)
+		w->outcome = 1;
+	else if (strcmp(e->kind, "checkpoint-failed") == 0 ||
+	    strcmp(e->kind, "restore-failed") == 0 ||
+	    strcmp(e->kind, "release-failed") == 0) {
+		w->outcome = -1;
+		snprintf(w->why, sizeof(w->why), "%s: %s", e->kind, e->detail);
+	}
+	return w->outcome != 0;
+}
+
+static int
+migrate(struct db *db, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct watch w;
+	struct db_node n;
+	struct sl_job j;
+	const char *to = NULL;
+	char err[512], arg[96];
+	double deadline;
+	long job, wait = MIGRATE_WAIT, after;
+	int ch, rc;
+
+	optind = 0;	/* glibc: start anew, permuting (main's "+" no more) */
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			to = optarg;
+			break;
+		case 'w':
+			if (parse_long(optarg, 0, MIGRATE_WAIT_MAX, &wait) != 0)
+				fatalx("--wait: \"%s\" is not a number of seconds "
+				    "from 0 to %d", optarg, MIGRATE_WAIT_MAX);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc - 1)
+		usage();
+	job = job_arg("migrate", argv[optind]);
+	if (to != NULL && !name_node_valid(to))
+		fatalx("--to: \"%s\" is not a node name", to);
+	if (sl_init(err, sizeof(err)) != 0)
+		fatalx("slurm: %s", err);
+	if ((rc = sl_job((unsigned long)job, &j, err, sizeof(err))) < 0)
+		fatalx("slurm: %s", err);
+	if (rc > 0)
+		fatalx("migrate: Slurm does not know job %ld", job);
+	if (j.state != SL_JOB_RUNNING && j.state != SL_JOB_SUSPENDED)
+		fatalx("migrate: job %ld is %s, not running", job, j.state_text);
+	/* the job's node and the target: nodes the hook admitted */
+	if ((rc = db_node_by_name(db, j.node, &n, err, sizeof(err))) < 0)
+		fatalx("%s", err);
+	explicit_bzero(n.master, sizeof(n.master));
+	if (rc > 0 || strcmp(n.state, "admitted") != 0)
+		fatalx("migrate: job %ld runs on %s, which is not an admitted "
+		    "vnode node", job, j.node);
+	if (to != NULL) {
+		if (strcmp(to, j.node) == 0)
+			fatalx("--to: job %ld runs on %s already", job, to);
+		if ((rc = db_node_by_name(db, to, &n, err, sizeof(err))) < 0)
+			fatalx("%s", err);
+		explicit_bzero(n.master, sizeof(n.master));
+		if (rc > 0)
+			fatalx("--to: no node %s in the registry", to);
+		if (strcmp(n.state, "admitted") != 0)
+			fatalx("--to: %s is %s, not admitted", to, n.state);
+	}
+	if ((rc = db_checkpoint_open(db, job, wall_now(), err,
+	    sizeof(err))) < 0)
+		fatalx("%s", err);
+	if (rc > 0)
+		fatalx("migrate: a checkpoint of job %ld is under way already",
+		    job);
+	if (db_event_newest(db, &after, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (to != NULL)
+		snprintf(arg, sizeof(arg), "%ld %s", job, to);
+	else
+		snprintf(arg, sizeof(arg), "%ld", job);
+	if (db_order_add(db, j.node, "checkpoint", arg, wall_now(), err,
+	    sizeof(err)) != 0)
+		fatalx("%s", err);
+	log_info("job %ld on %s: checkpoint ordered%s%s", job, j.node,
+	    to != NULL ? ", to move to " : "", to != NULL ? to : "");
+	if (wait == 0)
+		return 0;
+	memset(&w, 0, sizeof(w));
+	w.last = after;
+	deadline = mono_now() + (double)wait;
+	for (;;) {
+		if (db_event_list(db, 0, w.last, job, watch_one, &w, err,
+		    sizeof(err)) != 0)
+			fatalx("%s", err);
+		fflush(stdout);
+		if (w.outcome != 0 || mono_now() >= deadline)
+			break;
+		sleep_seconds(0.25, NULL);
+	}
+	sl_fini();
+	if (w.outcome > 0) {
+		log_info("job %ld restored", job);
+		return 0;
+	}
+	if (w.outcome < 0)
+		fatalx("migrate: job %ld: %s", job, w.why);
+	fatalx("migrate: job %ld: no restore within %ld s", job, wait);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -333,7 +690,9 @@ main(int argc, char *argv[])
 	    (strcmp(argv[0], "token") == 0 && argc == 2 &&
 	    strcmp(argv[1], "list") == 0) ||
 	    (strcmp(argv[0], "nodes") == 0 && argc == 1) ||
-	    (strcmp(argv[0], "retire") == 0 && argc == 2)))
+	    (strcmp(argv[0], "retire") == 0 && argc == 2) ||
+	    (strcmp(argv[0], "migrate") == 0 && argc >= 2) ||
+	    strcmp(argv[0], "events") == 0 || strcmp(argv[0], "timeline") == 0))
 		usage();
 	if (config_load(path, &cfg, err, sizeof(err)) != 0)
 		fatalx("%s", err);
@@ -352,6 +711,12 @@ main(int argc, char *argv[])
 		rc = node_list(db);
 	else if (strcmp(argv[0], "retire") == 0 && argc == 2)
 		rc = retire(db, argv[1]);
+	else if (strcmp(argv[0], "migrate") == 0)
+		rc = migrate(db, argc, argv);
+	else if (strcmp(argv[0], "events") == 0)
+		rc = events(db, argc, argv);
+	else if (strcmp(argv[0], "timeline") == 0)
+		rc = timeline(db, argc, argv);
 	else
 		usage();
 	db_close(db);
