@@ -1,6 +1,6 @@
 # vnode - grow a Slurm cluster with virtual machines that join by themselves.
 #
-#   make            build vnode-agent, vnode-hookd, vnodectl
+#   make            build vnode-agent, vnode-hookd, vnodectl, vnode_ckpt.so
 #   make check      install what the tests need (Debian packages), build,
 #                   make criu, run the unit and system tests against real
 #                   daemons (without the archive: no criu, its tests SKIP)
@@ -19,6 +19,7 @@
 
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
+LIBDIR    ?= $(PREFIX)/lib
 MANDIR    ?= $(PREFIX)/share/man
 DATADIR   ?= $(PREFIX)/share
 UNITDIR   ?= /lib/systemd/system
@@ -39,7 +40,7 @@ LDFLAGS   ?=
 ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 
 NSS_LIBS  = $(shell pkg-config --libs nss 2>/dev/null)
-COMMON    := log util crypto sig names jsonutil spawn atomicfile kvconf
+COMMON    := log util crypto sig names jsonutil spawn atomicfile kvconf ckpt
 AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify
 HOOK      := hookd config api admit db slurm reaper events mover
 CTL       := vnodectl config db slurm timeline
@@ -56,8 +57,17 @@ AGENT_LIBS = -ljson-c $(NSS_LIBS) $(DL_LIBS)
 HOOK_LIBS  = -lpthread -lmicrohttpd -lsqlite3 -ljson-c -lslurm $(NSS_LIBS)
 CTL_LIBS   = -lpthread -lsqlite3 -ljson-c -lslurm -lm $(NSS_LIBS)
 
+# the SPANK plugin, loaded by slurmstepd: its objects built -fPIC apart,
+# and never with the sanitizers (slurmstepd would have to load their
+# runtime first, which it does not)
+PLUGIN    := $(O)/vnode_ckpt.so
+PLUGIN_COMMON := ckpt atomicfile util spawn jsonutil
+PLUGIN_O  := $(O)/pic/ckpt/vnode_ckpt.o $(PLUGIN_COMMON:%=$(O)/pic/common/%.o)
+PIC_CFLAGS = $(filter-out -fPIE $(SAN),$(ALL_CFLAGS)) -fPIC
+
 PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl
-TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage
+TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage \
+             $(O)/tests/ckpt-dump
 BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
              test_http test_events test_timeline
@@ -65,7 +75,7 @@ UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
 	fuzz-regress deb image vm bench-vm criu FORCE
-all: $(PROGS) $(TESTPROGS) $(BENCHPROGS)
+all: $(PROGS) $(PLUGIN) $(TESTPROGS) $(BENCHPROGS)
 
 # V=1 shows the whole command lines
 Q         := $(if $(V),,@)
@@ -74,6 +84,15 @@ $(O)/%.o: %.c
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/pic/%.o: %.c
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $< (pic)")
+	$(Q)$(CC) $(PIC_CFLAGS) -c -o $@ $<
+
+$(PLUGIN): $(PLUGIN_O)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -shared -fPIC -Wl,-z,relro,-z,now -o $@ $^ -ljson-c
 
 # vnodectl token create --user-data: the template make install puts there
 $(O)/controller-hook/vnodectl.o: ALL_CFLAGS += -DVNODE_DATADIR='"$(DATADIR)/vnode"'
@@ -97,6 +116,12 @@ $(O)/vnodectl: $(CTL_O) $(COMMON_O)
 
 # test helpers: a signer for hand-made requests, a reaping init for sandboxes
 $(O)/tests/vnode-sign: $(O)/tests/system/vnode-sign.o $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -ljson-c $(NSS_LIBS)
+
+# ckpt_dump for the system tests, as the agent calls it
+$(O)/tests/ckpt-dump: $(O)/tests/system/ckpt-dump.o $(COMMON_O)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -ljson-c $(NSS_LIBS)
@@ -286,11 +311,13 @@ $(O)/vnode-hookd.service: controller-hook/vnode-hookd.service.in
 	@mkdir -p $(@D)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
 
-install: $(PROGS) $(O)/vnode-agent.service $(O)/vnode-hookd.service
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+install: $(PROGS) $(PLUGIN) $(O)/vnode-agent.service $(O)/vnode-hookd.service
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/vnode \
+	    $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/vnode
 	install -m 0644 cloud-init/user-data.yaml $(DESTDIR)$(DATADIR)/vnode/
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(PLUGIN) $(DESTDIR)$(LIBDIR)/vnode/
 	install -m 0644 $(O)/vnode-agent.service $(O)/vnode-hookd.service \
 	    $(DESTDIR)$(UNITDIR)/
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/

@@ -7,11 +7,11 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomicfile.h"
-#include "crypto.h"
 #include "util.h"
 
 static int
@@ -43,7 +43,7 @@ af_write(const char *path, const void *data, size_t len, mode_t mode,
 	ssize_t n;
 	int fd, n2;
 
-	if (crypto_random(rnd, sizeof(rnd)) != 0)
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		return errf(err, errlen, "%s: no random numbers", path);
 	hex_encode(rnd, sizeof(rnd), rhex);
 	n2 = snprintf(tmp, sizeof(tmp), "%s.tmp-%s", path, rhex);
