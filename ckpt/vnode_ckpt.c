@@ -303,10 +303,26 @@ ending_signal(int sig)
 	    sig == SIGQUIT || sig == SIGXCPU;
 }
 
+/* A request from ckpt_dump or ckpt_resume (root, sigqueue): CKPT_HOLD,
+ * CKPT_RELEASE, or 0 for an ordinary signal. */
+static int
+request(const siginfo_t *si)
+{
+	if (si->si_signo != CKPT_SIG || si->si_code != SI_QUEUE ||
+	    si->si_uid != 0)
+		return 0;
+	if (si->si_value.sival_int == CKPT_HOLD ||
+	    si->si_value.sival_int == CKPT_RELEASE)
+		return si->si_value.sival_int;
+	return 0;
+}
+
 /*
  * The original task: forward signals to the init, wait for it, remove the
  * runtime file, remove the job's images when it ended by itself, and end
- * as it ended.
+ * as it ended.  After a dump it holds the tree (ckpt.h): traced, it stays
+ * stopped through the requeue's SIGCONT, and the SIGTERM that follows
+ * kills it at once.
  */
 static void __attribute__((noreturn))
 shim_main(unsigned long job, pid_t init)
@@ -315,25 +331,41 @@ shim_main(unsigned long job, pid_t init)
 	siginfo_t si;
 	sigset_t all;
 	pid_t w;
-	int status, killed = 0;
+	int status = 0, st, killed = 0, held = 0, req;
 
 	sigfillset(&all);
 	for (;;) {
-		w = waitpid(init, &status, WNOHANG);
-		if (w == init || (w < 0 && errno == ECHILD))
-			break;
+		/* the init, and the processes held (their stops and ends) */
+		while ((w = waitpid(-1, &st, __WALL | WNOHANG)) > 0)
+			if (w == init && (WIFEXITED(st) || WIFSIGNALED(st))) {
+				status = st;
+				goto done;
+			}
+		if (w < 0 && errno == ECHILD) {
+			ckpt_runtime_remove(&conf, job);
+			slurm_error("vnode_ckpt: job %lu: lost its init %d",
+			    job, (int)init);
+			_exit(1);
+		}
 		if (sigwaitinfo(&all, &si) < 0 || si.si_signo == SIGCHLD)
 			continue;
+		if ((req = request(&si)) == CKPT_HOLD) {
+			held = ckpt_trace_tree(init, 1) > 0;
+			continue;
+		} else if (req == CKPT_RELEASE) {
+			ckpt_trace_tree(init, 0);
+			held = 0;
+			continue;
+		}
 		if (ending_signal(si.si_signo))
 			killed = 1;
-		kill(init, si.si_signo);
+		if (held && killed)
+			kill(init, SIGKILL);	/* the namespace with it */
+		else if (!held)
+			kill(init, si.si_signo);
 	}
+done:
 	ckpt_runtime_remove(&conf, job);
-	if (w != init) {
-		slurm_error("vnode_ckpt: job %lu: lost its init %d", job,
-		    (int)init);
-		_exit(1);
-	}
 	if (WIFSIGNALED(status))
 		end_as(0, WTERMSIG(status));
 	if (!killed && ckpt_remove(&conf, job, err, sizeof(err)) != 0)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -779,6 +780,87 @@ criu_version(const char *criu, char *out, size_t outlen)
 	}
 }
 
+/* What /proc/PID/status says: the state letter, and the tracer. */
+static int
+proc_status(pid_t pid, char *state, pid_t *tracer)
+{
+	char path[64], line[256];
+	FILE *fp;
+	int tp = -1;
+
+	*state = '?';
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((fp = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "State:", 6) == 0)
+			sscanf(line + 6, " %c", state);
+		else if (strncmp(line, "TracerPid:", 10) == 0)
+			sscanf(line + 10, " %d", &tp);
+	}
+	fclose(fp);
+	*tracer = (pid_t)tp;
+	return tp < 0 ? -1 : 0;
+}
+
+int
+ckpt_trace_tree(pid_t root, int attach)
+{
+	pid_t *pids;
+	int n, i, done = 0;
+
+	if ((n = tree(root, &pids)) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (attach) {
+			if (ptrace(PTRACE_SEIZE, pids[i], NULL, NULL) == 0 &&
+			    ptrace(PTRACE_INTERRUPT, pids[i], NULL, NULL) == 0)
+				done++;
+		} else if (ptrace(PTRACE_DETACH, pids[i], NULL, NULL) == 0)
+			done++;
+	}
+	free(pids);
+	return done;
+}
+
+/* Ask the shim to hold or let go of the tree, and wait (bounded) until
+ * every process of it is held (in a tracing stop) or free. */
+static int
+shim_ask(const struct ckpt_runtime *rt, int what, char *err, size_t errlen)
+{
+	union sigval v;
+	double end = mono_now() + 5;
+	pid_t *pids, tracer;
+	char state;
+	int n, i, ok;
+
+	v.sival_int = what;
+	if (sigqueue(rt->shim, CKPT_SIG, v) != 0)
+		return errf(err, errlen, "shim %d: %s", (int)rt->shim,
+		    strerror(errno));
+	for (;;) {
+		if ((n = tree(rt->init, &pids)) < 0)
+			return errf(err, errlen, "init %d is gone",
+			    (int)rt->init);
+		for (ok = 1, i = 0; i < n && ok; i++) {
+			if (proc_status(pids[i], &state, &tracer) != 0)
+				continue;
+			if (what == CKPT_HOLD)
+				ok = tracer == rt->shim && state == 't';
+			else
+				ok = tracer == 0;
+		}
+		free(pids);
+		if (ok)
+			return 0;
+		if (mono_now() > end)
+			return errf(err, errlen, "shim %d did not %s the tree "
+			    "in 5 s", (int)rt->shim,
+			    what == CKPT_HOLD ? "hold" : "let go of");
+		sleep_seconds(0.002, NULL);
+	}
+}
+
 int
 ckpt_dump(const struct ckpt_conf *c, unsigned long job, double timeout,
     struct ckpt_result *r, char *err, size_t errlen)
@@ -873,6 +955,10 @@ ckpt_dump(const struct ckpt_conf *c, unsigned long job, double timeout,
 		rm_tree(img, crit, sizeof(crit));
 		goto failed;
 	}
+	/* The image is whole.  Held, the tree cannot run on after the
+	 * requeue's SIGCONT; should the shim not answer, the image is still
+	 * good, and the tree only stopped. */
+	shim_ask(&rt, CKPT_HOLD, why, sizeof(why));
 	return 0;
 fail:
 	rm_tree(tmp, crit, sizeof(crit));
@@ -888,9 +974,12 @@ ckpt_resume(const struct ckpt_conf *c, unsigned long job, char *err,
     size_t errlen)
 {
 	struct ckpt_runtime rt;
+	char why[256];
 
 	if (ckpt_runtime_read(c, job, &rt, err, errlen) != 0)
 		return -1;
+	if (shim_ask(&rt, CKPT_RELEASE, why, sizeof(why)) != 0)
+		return errf(err, errlen, "job %lu: %s", job, why);
 	if (ckpt_signal_tree(rt.init, SIGCONT) < 0)
 		return errf(err, errlen, "job %lu: its init (pid %d) is gone",
 		    job, (int)rt.init);

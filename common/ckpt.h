@@ -15,6 +15,7 @@
 #ifndef VNODE_CKPT_H
 #define VNODE_CKPT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -106,18 +107,37 @@ int ckpt_check_tree(pid_t root, char *err, size_t errlen);
 int ckpt_signal_tree(pid_t root, int sig);
 
 /*
+ * Holding a dumped tree.  Slurm sends SIGCONT before SIGTERM when it
+ * requeues a job, which would let a tree left stopped by the dump run on
+ * for a moment after its image was taken.  So after a dump the shim
+ * traces every process of the tree (ptrace-stopped processes ignore
+ * SIGCONT) and kills the tree at once on the requeue's SIGTERM; after a
+ * failed requeue it lets go again.  ckpt_dump and ckpt_resume ask the
+ * shim with sigqueue(CKPT_SIG) carrying CKPT_HOLD or CKPT_RELEASE, from
+ * root, and wait until it has done so.
+ */
+#define CKPT_SIG	SIGUSR2
+#define CKPT_HOLD	0x766e6801
+#define CKPT_RELEASE	0x766e6802
+/* In the shim: trace (attach 1) or let go of (0) every process of the
+ * tree; the number of processes done, or -1. */
+int ckpt_trace_tree(pid_t root, int attach);
+
+/*
  * Dump job J (its init, from the runtime file) as the next image: refuses
  * first when ckpt_check_tree does; criu dump --leave-stopped, killed after
  * timeout seconds; on success the manifest, the rename of <n>.tmp to <n>
- * and current, and r filled; the tree is left stopped (the caller requeues
- * the job, or calls ckpt_resume when that fails).  On failure no image is
+ * and current, and r filled; the tree is left stopped and held by its
+ * shim (the caller requeues the job, or calls ckpt_resume when that
+ * fails).  On failure no image is
  * left (CRIU's log stays as <dir>/<job>/dump-failed.log) and err holds the
  * reason: CRIU's error line from dump.log, "store full: ..." when the
  * store ran out of space.
  */
 int ckpt_dump(const struct ckpt_conf *c, unsigned long job, double timeout,
     struct ckpt_result *r, char *err, size_t errlen);
-/* SIGCONT to the job's tree, after a dump whose requeue failed. */
+/* The shim lets go of the tree, and SIGCONT to it: after a dump whose
+ * requeue failed. */
 int ckpt_resume(const struct ckpt_conf *c, unsigned long job, char *err,
     size_t errlen);
 

@@ -4,8 +4,9 @@
 # keeps its exit code; scancel leaves nothing of it; a job of the default
 # partition is not touched.  With CRIU: a counting job dumped on one node
 # (ckpt_dump), requeued and released to the other, carries on from where it
-# was and ends COMPLETED with its output whole; a corrupt image makes the
-# job start over, with the reason as a restore-failed event.
+# was and ends COMPLETED with its output whole; a dumped job is held
+# through SIGCONT, and ckpt_resume lets it run on in place; a corrupt image
+# makes the job start over, with the reason as a restore-failed event.
 . "$(dirname "$0")/test.common"
 vt_init
 [ -e "$VNODE_BIN/vnode_ckpt.so" ] || fail "$VNODE_BIN/vnode_ckpt.so is not built"
@@ -141,7 +142,30 @@ echo "$ev" | grep -q '"kind":"restore","detail":"image 1 from node '"$vm1"',' ||
 [ -e "$CK/$j" ] && fail "job $j's images left after it completed: $(ls "$CK/$j")"
 say "job $j moved from $vm1 to $vm2, counted on, COMPLETED; $ev"
 
-# 6. a corrupt image: the job starts over, and says why
+# 6. a dump whose requeue failed: held meanwhile, then resumed in place
+j=$(submit -p backfill -w "$vm1" -o "$T/work/count.%j" --wrap "$script")
+wait_for 60 "job $j counts to 15" counting
+out=$(sb n1 "$VNODE_BIN/tests/ckpt-dump" -d "$CK" -c "$CRIU" -n "$vm1" "$j" 2>&1) ||
+    fail "ckpt-dump of job $j: $out"
+init=$(runtime n1 "$j" init)
+shim=$(runtime n1 "$j" shim)
+for p in $init $(sb n1 cat "/proc/$init/task/$init/children"); do
+	st=$(sb n1 cat "/proc/$p/status" | awk '/^State:/ { print $2 } /^TracerPid:/ { print $2 }' | xargs)
+	[ "$st" = "t $shim" ] || fail "job $j: process $p after the dump: state/tracer $st, not held by the shim $shim"
+done
+at=$(last "$j")
+sb n1 kill -CONT "$init" $(sb n1 cat "/proc/$init/task/$init/children")
+sleep 1
+[ "$(last "$j")" = "$at" ] || fail "job $j ran on after its dump and a SIGCONT: $at, then $(last "$j")"
+out=$(sb n1 "$VNODE_BIN/tests/ckpt-dump" -d "$CK" -R "$j" 2>&1) || fail "ckpt-dump -R $j: $out"
+wait_for 60 "job $j ends" job_ended "$j"
+job_is "$j" COMPLETED || fail "job $j is $(job_field "$j" JobState) after resume"
+[ "$(count "$j")" = "$(seq 1 80 | tr '\n' ' ')done " ] ||
+    fail "job $j's output after resume: $(count "$j")"
+[ -e "$CK/$j" ] && fail "job $j's images left after it completed: $(ls "$CK/$j")"
+say "job $j dumped at $at, held through SIGCONT, resumed in place, COMPLETED"
+
+# 7. a corrupt image: the job starts over, and says why
 j=$(submit -p backfill -w "$vm1" -o "$T/work/count.%j" --wrap "$script")
 wait_for 60 "job $j counts to 15" counting
 img=$CK/$j/1
