@@ -26,7 +26,7 @@
 #define MAX_VALUE	1024
 
 enum ktype { T_URL, T_TOKEN, T_INSTANCE, T_HOST, T_SECONDS, T_FEATURES, T_IPV4,
-    T_COUNT };
+    T_COUNT, T_PATH };
 
 static const struct keydef {
 	const char *name;
@@ -66,6 +66,11 @@ static const struct keydef {
 	[K_HEARTBEAT_WAIT] = { "heartbeat_wait", T_COUNT, 1, 25,
 	    "whole seconds from 1 to 25" },
 	[K_ADDRESS] = { "address", T_IPV4, 0, 0, "an IPv4 address" },
+	[K_CKPT_DIR] = { "ckpt_dir", T_PATH, 0, 0,
+	    "an absolute path (the shared checkpoint store), or none" },
+	[K_CRIU] = { "criu", T_PATH, 0, 0, "an absolute path" },
+	[K_CKPT_TIMEOUT] = { "ckpt_timeout", T_SECONDS, 1, 3600,
+	    "seconds from 1 to 3600" },
 };
 
 void
@@ -81,6 +86,25 @@ settings_init(struct settings *s)
 	    SETTINGS_METADATA_URL);
 	s->metadata_timeout = 10;
 	s->heartbeat_wait = 20;
+	snprintf(s->criu, sizeof(s->criu), "/usr/sbin/criu");
+	s->ckpt_timeout = 60;
+}
+
+/* An absolute path of printable characters without spaces, "." or ".."
+ * components: it ends up on command lines and in the plugin's. */
+static int
+path_valid(const char *v, size_t max)
+{
+	const char *p;
+
+	if (v[0] != '/' || strlen(v) >= max || strstr(v, "/../") != NULL ||
+	    strstr(v, "/./") != NULL)
+		return 0;
+	for (p = v; *p != '\0'; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return 0;
+	p = strrchr(v, '/');
+	return strcmp(p, "/.") != 0 && strcmp(p, "/..") != 0;
 }
 
 int
@@ -205,6 +229,8 @@ assign(struct settings *s, enum setting_key k, const char *v)
 			s->ready_timeout = sec;
 		else if (k == K_LEAVE_TIMEOUT)
 			s->leave_timeout = sec;
+		else if (k == K_CKPT_TIMEOUT)
+			s->ckpt_timeout = sec;
 		else
 			s->metadata_timeout = sec;
 		return 0;
@@ -213,6 +239,13 @@ assign(struct settings *s, enum setting_key k, const char *v)
 	case T_IPV4:
 		return name_ipv4_valid(v) ? copy(s->address, sizeof(s->address),
 		    v) : -1;
+	case T_PATH:
+		if (k == K_CKPT_DIR && strcmp(v, "none") == 0)
+			return copy(s->ckpt_dir, sizeof(s->ckpt_dir), "");
+		if (!path_valid(v, sizeof(s->criu)))
+			return -1;
+		return k == K_CKPT_DIR ? copy(s->ckpt_dir, sizeof(s->ckpt_dir),
+		    v) : copy(s->criu, sizeof(s->criu), v);
 	case T_COUNT:
 		if (parse_long(v, (long)d->min, (long)d->max, &n) != 0)
 			return -1;
@@ -783,6 +816,16 @@ settings_print(const struct settings *s, FILE *f)
 		case K_ADDRESS:
 			snprintf(v, sizeof(v), "%s", s->address[0] ? s->address :
 			    "(none)");
+			break;
+		case K_CKPT_DIR:
+			snprintf(v, sizeof(v), "%s", s->ckpt_dir[0] ? s->ckpt_dir :
+			    "none");
+			break;
+		case K_CRIU:
+			snprintf(v, sizeof(v), "%s", s->criu);
+			break;
+		case K_CKPT_TIMEOUT:
+			snprintf(v, sizeof(v), "%g", s->ckpt_timeout);
 			break;
 		case K_COUNT:
 			break;

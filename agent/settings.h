@@ -38,6 +38,9 @@ enum setting_key {
 	K_METADATA_TIMEOUT,
 	K_HEARTBEAT_WAIT,
 	K_ADDRESS,
+	K_CKPT_DIR,
+	K_CRIU,
+	K_CKPT_TIMEOUT,
 	K_COUNT
 };
 
@@ -61,6 +64,9 @@ struct settings {
 	long heartbeat_wait;		/* whole seconds */
 	char address[16];		/* IPv4 the controller reaches us on,
 					 * when the site says (addr = metadata) */
+	char ckpt_dir[256];		/* the shared checkpoint store; "": none */
+	char criu[256];			/* the criu program */
+	double ckpt_timeout;		/* one job's dump */
 	char source[K_COUNT][SETTINGS_SRC_LEN];	/* "" while unset */
 };
 
