@@ -41,7 +41,7 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 
 NSS_LIBS  = $(shell pkg-config --libs nss 2>/dev/null)
 COMMON    := log util crypto sig names jsonutil spawn atomicfile kvconf ckpt
-AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify
+AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs
 HOOK      := hookd config api admit db slurm reaper events mover
 CTL       := vnodectl config db slurm timeline
 
@@ -53,7 +53,7 @@ CTL_O     := $(CTL:%=$(O)/controller-hook/%.o)
 # no -lcurl: https.c loads libcurl when an https:// URL is used; dlopen is
 # in libc since glibc 2.34 (before that: make DL_LIBS=-ldl)
 DL_LIBS   ?=
-AGENT_LIBS = -ljson-c $(NSS_LIBS) $(DL_LIBS)
+AGENT_LIBS = -pthread -ljson-c $(NSS_LIBS) $(DL_LIBS)
 HOOK_LIBS  = -lpthread -lmicrohttpd -lsqlite3 -ljson-c -lslurm $(NSS_LIBS)
 CTL_LIBS   = -lpthread -lsqlite3 -ljson-c -lslurm -lm $(NSS_LIBS)
 

@@ -15,6 +15,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -566,7 +567,10 @@ struct lookup {
 	struct lookup *next;
 };
 
+/* lookups given up on, freed once done; the agent's event thread makes
+ * calls too */
 static struct lookup *abandoned;
+static pthread_mutex_t abandoned_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 lookup_free(struct lookup *l)
@@ -581,6 +585,7 @@ reap_lookups(void)
 {
 	struct lookup **lp = &abandoned, *l;
 
+	pthread_mutex_lock(&abandoned_mu);
 	while ((l = *lp) != NULL) {
 		if (gai_error(&l->cb) == EAI_INPROGRESS) {
 			lp = &l->next;
@@ -589,6 +594,7 @@ reap_lookups(void)
 		*lp = l->next;
 		lookup_free(l);
 	}
+	pthread_mutex_unlock(&abandoned_mu);
 }
 
 /* host and port to addresses, by deadline (mono_now()). */
@@ -641,8 +647,10 @@ lookup(const char *host, const char *port, double deadline,
 	}
 	if (rc == EAI_INPROGRESS) {
 		if (gai_cancel(&l->cb) == EAI_NOTCANCELED) {
+			pthread_mutex_lock(&abandoned_mu);
 			l->next = abandoned;
 			abandoned = l;
+			pthread_mutex_unlock(&abandoned_mu);
 		} else
 			lookup_free(l);
 		if (stopped())

@@ -24,7 +24,9 @@
 
 #include "clockwatch.h"
 #include "crypto.h"
+#include "events.h"
 #include "http.h"
+#include "jobs.h"
 #include "join.h"
 #include "log.h"
 #include "metadata.h"
@@ -51,6 +53,9 @@ enum exit_code {
 };
 
 #define MAX_STEPS	8
+/* what a leave keeps of its budget after the checkpoints: the requeue,
+ * the jobs' end, slurmd's stop, the deregistration */
+#define LEAVE_MARGIN	15
 
 static double step_start;
 static volatile int stop;	/* SIGTERM or SIGINT, in run */
@@ -459,9 +464,11 @@ leave_node(const struct settings *s)
 {
 	struct node_state st;
 	struct node_status ns;
+	struct json_object *ckpts = NULL;
+	unsigned long jobs[NODE_MAX_JOBS], failed_jobs[NODE_MAX_JOBS];
 	char err[1024], detail[2048];
 	double start = mono_now();
-	int rc, requeued, failed, i;
+	int rc, requeued, failed, i, njobs, checkpointed;
 
 	step_begin();
 	if ((rc = state_load(&st, err, sizeof(err))) < 0)
@@ -470,8 +477,28 @@ leave_node(const struct settings *s)
 		log_info("leave: not joined (no %s): nothing to do", STATE_FILE);
 		return 0;
 	}
-	if ((rc = node_drain(&st, &ns, &requeued, &failed, detail,
-	    sizeof(detail), err, sizeof(err))) == NODE_UNKNOWN) {
+	/* With a checkpoint store: drain first (nothing new starts here),
+	 * checkpoint what can be, then requeue it all with the record. */
+	if (s->ckpt_dir[0] != '\0') {
+		if ((rc = node_drain_only(&st, jobs, NODE_MAX_JOBS, &njobs, err,
+		    sizeof(err))) == 0) {
+			if (njobs > NODE_MAX_JOBS)
+				njobs = NODE_MAX_JOBS;
+			step_ok("drain", "%s drained; %d job(s) running", st.node,
+			    njobs);
+			step_begin();
+			ckpts = jobs_checkpoint_all(s, st.node, jobs, njobs,
+			    s->leave_timeout - (mono_now() - start) - LEAVE_MARGIN);
+			step_ok("checkpoint", "%zu job(s) tried",
+			    json_object_array_length(ckpts));
+			step_begin();
+		} else if (rc != NODE_UNKNOWN)
+			log_warnx("drain: %s; requeueing without checkpoints", err);
+	}
+	if (rc != NODE_UNKNOWN)
+		rc = node_drain(&st, ckpts, &ns, &requeued, &failed, failed_jobs,
+		    detail, sizeof(detail), err, sizeof(err));
+	if (rc == NODE_UNKNOWN) {
 		/* reaped, or removed: only this machine's side is left.  The
 		 * hook cannot sign that answer: slurmctld must agree, or the
 		 * jobs here could end unrequeued. */
@@ -491,8 +518,14 @@ leave_node(const struct settings *s)
 	if (failed > 0)
 		log_warnx("drain: %d job(s) could not be requeued: %s", failed,
 		    detail);
-	step_ok("drain", "%s drained; %s", st.node, requeued + failed ? detail :
-	    "no jobs were running");
+	/* dumped for a requeue that did not happen: they go on here */
+	for (i = 0; ckpts != NULL && i < failed && i < NODE_MAX_JOBS; i++)
+		jobs_resume(s, ckpts, failed_jobs[i]);
+	checkpointed = ckpts != NULL;
+	if (ckpts != NULL)
+		json_object_put(ckpts);
+	step_ok(checkpointed ? "requeue" : "drain", "%s drained; %s", st.node,
+	    requeued + failed ? detail : "no jobs were running");
 
 	/* Requeued jobs end on this node first (COMPLETING).  Until they
 	 * have, the node is not removed: it stays drained, and a later leave
@@ -620,7 +653,10 @@ heartbeats(const struct settings *s, struct node_state *st, double total)
 			clockwatch_fini(&cw);
 			return 1;
 		}
-		if (order.id != 0)
+		if (order.id != 0 && strcmp(order.kind, "checkpoint") == 0) {
+			log_info("order %ld: checkpoint %s", order.id, order.arg);
+			jobs_order(s, st, order.arg);
+		} else if (order.id != 0)
 			log_warnx("order %ld: \"%s\" is not an order this agent "
 			    "knows", order.id, order.kind);
 	}
@@ -634,7 +670,7 @@ cmd_run(const char *drive, const char *file)
 	struct sigaction sa;
 	struct settings s;
 	struct node_state st;
-	char status[256];
+	char status[256], err[512];
 	double total;
 	int rc;
 
@@ -650,7 +686,12 @@ cmd_run(const char *drive, const char *file)
 		snprintf(status, sizeof(status), "READY=1\nSTATUS=joined as %s",
 		    st.node);
 		notify(status);
-		if (heartbeats(&s, &st, total) == NODE_UNKNOWN) {
+		if (events_start(&st, EVENTS_DIR, err, sizeof(err)) != 0)
+			log_warnx("events: %s; the plugin's events stay in %s",
+			    err, EVENTS_DIR);
+		rc = heartbeats(&s, &st, total);
+		events_stop();
+		if (rc == NODE_UNKNOWN) {
 			explicit_bzero(&st, sizeof(st));
 			return EXIT_JOIN;
 		}

@@ -93,18 +93,39 @@ node_status(const struct node_state *st, struct node_status *ns, char *err,
 	return rc;
 }
 
+/* body as a string for call_body; NULL when out of memory */
+static char *
+body_text(struct json_object *o)
+{
+	char *text;
+
+	text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return text;
+}
+
 int
-node_drain(const struct node_state *st, struct node_status *ns,
-    int *requeued, int *failed, char *detail, size_t detailsz, char *err,
+node_drain(const struct node_state *st, struct json_object *checkpoints,
+    struct node_status *ns, int *requeued, int *failed,
+    unsigned long *failed_jobs, char *detail, size_t detailsz, char *err,
     size_t errlen)
 {
-	struct json_object *o, *req, *fl, *f;
+	struct json_object *o, *req, *fl, *f, *b;
+	char *body;
 	size_t i, len;
 	int rc = -1;
 
 	*requeued = *failed = 0;
 	detail[0] = '\0';
-	if ((rc = call(st, "/v1/drain", &o, err, errlen)) != 0)
+	b = json_object_new_object();
+	if (checkpoints != NULL)
+		json_object_object_add(b, "checkpoints",
+		    json_object_get(checkpoints));
+	if ((body = body_text(b)) == NULL)
+		return errf(err, errlen, "out of memory");
+	rc = call_body(st, "/v1/drain", body, CALL_TIMEOUT, &o, err, errlen);
+	free(body);
+	if (rc != 0)
 		return rc;
 	rc = -1;
 	if (read_status(o, ns, err, errlen) != 0)
@@ -130,12 +151,96 @@ node_drain(const struct node_state *st, struct node_status *ns,
 		    "(%.100s)", len ? ", " : "", (long long)json_object_get_int64(
 		    json_object_object_get(f, "job")), json_object_get_string(
 		    json_object_object_get(f, "error")));
+		if (failed_jobs != NULL && *failed < NODE_MAX_JOBS)
+			failed_jobs[*failed] = (unsigned long)
+			    json_object_get_int64(json_object_object_get(f,
+			    "job"));
 		(*failed)++;
 	}
 	rc = 0;
 out:
 	json_object_put(o);
 	return rc;
+}
+
+int
+node_drain_only(const struct node_state *st, unsigned long *jobs, int max,
+    int *njobs, char *err, size_t errlen)
+{
+	struct json_object *o, *arr, *j;
+	size_t i;
+	int rc;
+
+	*njobs = 0;
+	if ((rc = call_body(st, "/v1/drain", "{\"requeue\":false}",
+	    CALL_TIMEOUT, &o, err, errlen)) != 0)
+		return rc;
+	if (!json_object_object_get_ex(o, "jobs", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		json_object_put(o);
+		return errf(err, errlen, "drain answer: no \"jobs\" (a hook "
+		    "older than checkpointing?)");
+	}
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		j = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(j, json_type_int) ||
+		    json_object_get_int64(j) <= 0) {
+			json_object_put(o);
+			return errf(err, errlen, "drain answer: jobs[%zu] is "
+			    "not a job id", i);
+		}
+		if (*njobs < max)
+			jobs[*njobs] = (unsigned long)json_object_get_int64(j);
+		(*njobs)++;
+	}
+	json_object_put(o);
+	return 0;
+}
+
+int
+node_requeue(const struct node_state *st, unsigned long job, long image,
+    const char *why, const char *to, char *err, size_t errlen)
+{
+	struct json_object *o, *b;
+	char *body;
+	int rc;
+
+	b = json_object_new_object();
+	json_object_object_add(b, "job", json_object_new_int64((int64_t)job));
+	if (image > 0)
+		json_object_object_add(b, "image", json_object_new_int64(image));
+	else
+		json_object_object_add(b, "error", json_object_new_string(why));
+	if (to != NULL && to[0] != '\0')
+		json_object_object_add(b, "to", json_object_new_string(to));
+	if ((body = body_text(b)) == NULL)
+		return errf(err, errlen, "out of memory");
+	rc = call_body(st, "/v1/requeue", body, CALL_TIMEOUT, &o, err, errlen);
+	free(body);
+	if (rc == 0)
+		json_object_put(o);
+	return rc;
+}
+
+int
+node_events(const struct node_state *st, const char *body, int *stored,
+    char *err, size_t errlen)
+{
+	struct json_object *o;
+	char e[256];
+	long n;
+	int rc;
+
+	*stored = 0;
+	if ((rc = call_body(st, "/v1/events", body, CALL_TIMEOUT, &o, err,
+	    errlen)) != 0)
+		return rc;
+	rc = js_int(o, "stored", 1, 0, 1024, &n, e, sizeof(e));
+	json_object_put(o);
+	if (rc != 0)
+		return errf(err, errlen, "events answer: %s", e);
+	*stored = (int)n;
+	return 0;
 }
 
 int

@@ -1,11 +1,14 @@
 /*
  * nodeapi.h - the calls a joined node makes to vnode-hookd with its own
- * credential: status, drain (with requeue), leave.
+ * credential: status, drain (with requeue), leave, heartbeat, requeue of a
+ * checkpointed job, events.
  */
 #ifndef VNODE_AGENT_NODEAPI_H
 #define VNODE_AGENT_NODEAPI_H
 
 #include <stddef.h>
+
+#include <json-c/json.h>
 
 #include "state.h"
 
@@ -20,16 +23,33 @@ struct node_status {
 int node_status(const struct node_state *st, struct node_status *ns,
     char *err, size_t errlen);
 /* Drain the node and requeue its jobs; *detail lists them for the log.
+ * checkpoints: NULL, or a JSON array of {"job": J, "image": n} and
+ * {"job": J, "error": "why"} for the hook's record.  The jobs not requeued
+ * go to failed_jobs (NODE_MAX_JOBS of them at most; it may be NULL).
  * NODE_UNKNOWN when the hook no longer knows the node. */
-int node_drain(const struct node_state *st, struct node_status *ns,
-    int *requeued, int *failed, char *detail, size_t detailsz, char *err,
+int node_drain(const struct node_state *st, struct json_object *checkpoints,
+    struct node_status *ns, int *requeued, int *failed,
+    unsigned long *failed_jobs, char *detail, size_t detailsz, char *err,
     size_t errlen);
+/* Drain only: no new jobs start here; the jobs on the node in jobs[]
+ * (at most max; *njobs may say more were there). */
+#define NODE_MAX_JOBS 256
+int node_drain_only(const struct node_state *st, unsigned long *jobs,
+    int max, int *njobs, char *err, size_t errlen);
+/* After a checkpoint (image > 0) or none (image 0, why says so): the hook
+ * requeues job and, with to, starts it there. */
+int node_requeue(const struct node_state *st, unsigned long job, long image,
+    const char *why, const char *to, char *err, size_t errlen);
+/* Events for the hook's record: body {"events": [...]}; *stored how many
+ * it kept. */
+int node_events(const struct node_state *st, const char *body, int *stored,
+    char *err, size_t errlen);
 /* Remove the node from Slurm and the registry; its credential ends. */
 int node_leave(const struct node_state *st, char *err, size_t errlen);
 
 struct node_order {
 	long id;			/* 0: no order */
-	char kind[16];			/* "retire" */
+	char kind[16];			/* "retire", "checkpoint" */
 	char arg[64];
 };
 

@@ -1,0 +1,223 @@
+/*
+ * events.c - see events.h.
+ *
+ * One thread: it waits on the events directory with inotify (or a second
+ * at most), reads the files there in name order (their names start with
+ * the time), sends up to EVENTS_BATCH of them in one call and removes
+ * them once the hook has them.  A file that is not an event object is
+ * renamed NAME.bad and logged, so that it cannot hold the others up.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "nodeapi.h"
+#include "util.h"
+
+#define EVENTS_BATCH	64
+#define EVENT_MAX	4096		/* bytes in one event file */
+
+static struct {
+	pthread_t thread;
+	int running;
+	volatile int stop;
+	int ifd;
+	char dir[256];
+	struct node_state st;
+} ev;
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The event files waiting in dir, sorted; *n of them (at most max). */
+static int
+pending(char **names, int max, int *n)
+{
+	struct dirent *d;
+	DIR *dp;
+	size_t len;
+
+	*n = 0;
+	if ((dp = opendir(ev.dir)) == NULL)
+		return -1;
+	while ((d = readdir(dp)) != NULL && *n < max) {
+		len = strlen(d->d_name);
+		if (d->d_name[0] == '.' || len < 6 ||
+		    strcmp(d->d_name + len - 5, ".json") != 0)
+			continue;
+		if ((names[*n] = strdup(d->d_name)) == NULL)
+			break;
+		(*n)++;
+	}
+	closedir(dp);
+	qsort(names, (size_t)*n, sizeof(*names), name_cmp);
+	return 0;
+}
+
+/* One event file as a JSON object, or NULL (set aside as NAME.bad). */
+static struct json_object *
+load(const char *name)
+{
+	struct json_object *o;
+	char path[512], bad[520], e[256], *buf;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/%s", ev.dir, name);
+	if (read_file(path, EVENT_MAX, &buf, &len, e, sizeof(e)) != 0) {
+		log_warnx("events: %s", e);
+		o = NULL;
+	} else {
+		o = js_parse(buf, len, e, sizeof(e));
+		free(buf);
+		if (o == NULL)
+			log_warnx("events: %s: %s", path, e);
+	}
+	if (o == NULL) {
+		snprintf(bad, sizeof(bad), "%s.bad", path);
+		if (rename(path, bad) != 0)
+			unlink(path);
+	}
+	return o;
+}
+
+/* Send what is waiting: 0 when nothing is left or it all went, -1 when
+ * the hook did not take it (the files stay for the next try). */
+static int
+forward(void)
+{
+	struct json_object *body, *arr, *o;
+	char *names[EVENTS_BATCH], path[512], err[512];
+	int n, i, sent, stored, rc = 0;
+
+	for (;;) {
+		if (pending(names, EVENTS_BATCH, &n) != 0 || n == 0)
+			return 0;
+		body = json_object_new_object();
+		arr = json_object_new_array();
+		json_object_object_add(body, "events", arr);
+		sent = 0;
+		for (i = 0; i < n; i++) {
+			if ((o = load(names[i])) != NULL) {
+				json_object_array_add(arr, o);
+				sent++;
+			} else {
+				free(names[i]);
+				names[i] = NULL;
+			}
+		}
+		if (sent > 0 && node_events(&ev.st, json_object_to_json_string_ext(
+		    body, JSON_C_TO_STRING_PLAIN), &stored, err,
+		    sizeof(err)) != 0) {
+			log_warnx("events: %d not sent: %s", sent, err);
+			rc = -1;
+		} else if (sent > 0)
+			log_info("events: %d sent to the hook", sent);
+		json_object_put(body);
+		for (i = 0; i < n; i++) {
+			if (names[i] != NULL && rc == 0) {
+				snprintf(path, sizeof(path), "%s/%s", ev.dir,
+				    names[i]);
+				unlink(path);
+			}
+			free(names[i]);
+		}
+		if (rc != 0 || n < EVENTS_BATCH)
+			return rc;
+	}
+}
+
+static void *
+run(void *arg)
+{
+	struct pollfd pfd;
+	char buf[4096];
+	double backoff = 1, retry_at = 0;
+
+	(void)arg;
+	pfd.fd = ev.ifd;
+	pfd.events = POLLIN;
+	while (!ev.stop) {
+		if (mono_now() >= retry_at) {
+			if (forward() == 0) {
+				backoff = 1;
+				retry_at = 0;
+			} else {
+				retry_at = mono_now() + backoff;
+				if ((backoff *= 2) > 30)
+					backoff = 30;
+			}
+		}
+		/* a second at most: stop is looked at, and a file that came
+		 * while the watch was missing is found */
+		if (poll(&pfd, 1, 1000) > 0)
+			while (read(ev.ifd, buf, sizeof(buf)) > 0)
+				;
+	}
+	return NULL;
+}
+
+int
+events_start(const struct node_state *st, const char *dir, char *err,
+    size_t errlen)
+{
+	char *slash;
+
+	if (ev.running)
+		return 0;
+	if (strlen(dir) >= sizeof(ev.dir))
+		return errf(err, errlen, "%s: path too long", dir);
+	snprintf(ev.dir, sizeof(ev.dir), "%s", dir);
+	if ((slash = strrchr(ev.dir, '/')) != NULL && slash != ev.dir) {
+		*slash = '\0';
+		if (mkdir(ev.dir, 0755) != 0 && errno != EEXIST)
+			return errf(err, errlen, "mkdir %s: %s", ev.dir,
+			    strerror(errno));
+		*slash = '/';
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return errf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+	if ((ev.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
+		return errf(err, errlen, "inotify: %s", strerror(errno));
+	if (inotify_add_watch(ev.ifd, dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		errf(err, errlen, "inotify %s: %s", dir, strerror(errno));
+		close(ev.ifd);
+		return -1;
+	}
+	ev.st = *st;
+	ev.stop = 0;
+	if (pthread_create(&ev.thread, NULL, run, NULL) != 0) {
+		close(ev.ifd);
+		explicit_bzero(&ev.st, sizeof(ev.st));
+		return errf(err, errlen, "cannot start the events thread");
+	}
+	ev.running = 1;
+	return 0;
+}
+
+void
+events_stop(void)
+{
+	if (!ev.running)
+		return;
+	ev.stop = 1;
+	pthread_join(ev.thread, NULL);
+	ev.running = 0;
+	/* what came since the thread's last look: one more try */
+	forward();
+	close(ev.ifd);
+	explicit_bzero(&ev.st, sizeof(ev.st));
+}

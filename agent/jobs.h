@@ -1,0 +1,31 @@
+/*
+ * jobs.h - checkpointing this node's jobs (common/ckpt.h does the dump):
+ * on the hook's order (move a job), and at leave (all of them, in
+ * parallel, within the stop budget).  A job that cannot be checkpointed
+ * is requeued the ordinary way at leave, and stays where it is on an
+ * order; either way the reason reaches the hook's event record.
+ */
+#ifndef VNODE_AGENT_JOBS_H
+#define VNODE_AGENT_JOBS_H
+
+#include <json-c/json.h>
+
+#include "settings.h"
+#include "state.h"
+
+/* 1 when job runs here under the checkpoint plugin and a store is set. */
+int jobs_checkpointable(const struct settings *s, unsigned long job);
+/* A "checkpoint" order, arg "JOB" or "JOB NODE": dump, then the hook
+ * requeues it (for NODE).  0 when requeued after a checkpoint. */
+int jobs_order(const struct settings *s, const struct node_state *st,
+    const char *arg);
+/* At leave: dump each checkpointable job of jobs[] in parallel, within
+ * budget seconds.  The drain body's "checkpoints" array: {"job", "image"}
+ * or {"job", "error"} for each job tried. */
+struct json_object *jobs_checkpoint_all(const struct settings *s,
+    const char *node, const unsigned long *jobs, int n, double budget);
+/* A dumped job the hook could not requeue: let it go on here. */
+void jobs_resume(const struct settings *s, struct json_object *checkpoints,
+    unsigned long job);
+
+#endif
