@@ -361,7 +361,10 @@ shim_main(unsigned long job, pid_t init)
 			killed = 1;
 		if (held && killed)
 			kill(init, SIGKILL);	/* the namespace with it */
-		else if (!held)
+		else if (!held && si.si_signo != SIGCONT)
+			/* (SIGCONT: Slurm continues each process of the job
+			 * itself, and ckpt_dump continues a suspended job's
+			 * shim alone to hold the tree) */
 			kill(init, si.si_signo);
 	}
 done:

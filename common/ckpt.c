@@ -405,6 +405,15 @@ runtime_path(const struct ckpt_conf *c, unsigned long job, char *buf,
 	return fmt_path(buf, len, "%s/ckpt/%lu.json", c->runtime, job);
 }
 
+/* <runtime>/ckpt/<job>.stopped: the job was stopped (suspended by Slurm)
+ * when it was dumped, and stays so should its requeue fail */
+static int
+stopped_path(const struct ckpt_conf *c, unsigned long job, char *buf,
+    size_t len)
+{
+	return fmt_path(buf, len, "%s/ckpt/%lu.stopped", c->runtime, job);
+}
+
 /* <runtime> and <runtime>/<sub>, root 0700 (runtime itself may be 0755) */
 static int
 runtime_dir(const struct ckpt_conf *c, const char *sub, char *err,
@@ -490,6 +499,8 @@ ckpt_runtime_remove(const struct ckpt_conf *c, unsigned long job)
 	char path[CKPT_PATH_MAX];
 
 	if (runtime_path(c, job, path, sizeof(path)) == 0)
+		unlink(path);
+	if (stopped_path(c, job, path, sizeof(path)) == 0)
 		unlink(path);
 }
 
@@ -838,6 +849,11 @@ shim_ask(const struct ckpt_runtime *rt, int what, char *err, size_t errlen)
 	if (sigqueue(rt->shim, CKPT_SIG, v) != 0)
 		return errf(err, errlen, "shim %d: %s", (int)rt->shim,
 		    strerror(errno));
+	/* A job Slurm suspended has its shim stopped too: it is let go on
+	 * alone to answer (it passes no SIGCONT on to the tree, which stays
+	 * stopped; Slurm continues every process itself). */
+	if (proc_status(rt->shim, &state, &tracer) == 0 && state == 'T')
+		kill(rt->shim, SIGCONT);
 	for (;;) {
 		if ((n = tree(rt->init, &pids)) < 0)
 			return errf(err, errlen, "init %d is gone",
@@ -872,8 +888,10 @@ ckpt_dump(const struct ckpt_conf *c, unsigned long job, double timeout,
 	char log[CKPT_PATH_MAX], pid[32], why[CKPT_PATH_MAX + 256], crit[768];
 	const char *argv[16];
 	double start;
+	pid_t tracer;
 	long n;
-	int i = 0;
+	int i = 0, stopped, fd;
+	char state;
 
 	memset(r, 0, sizeof(*r));
 	if (ckpt_runtime_read(c, job, &rt, err, errlen) != 0)
@@ -884,6 +902,7 @@ ckpt_dump(const struct ckpt_conf *c, unsigned long job, double timeout,
 	if (ckpt_check_tree(rt.init, why, sizeof(why)) != 0)
 		return errf(err, errlen, "job %lu cannot be checkpointed: %s",
 		    job, why);
+	stopped = proc_status(rt.init, &state, &tracer) == 0 && state == 'T';
 	if (own_dir(c->dir, 0, err, errlen) != 0)
 		return -1;
 	if (ckpt_job_path(c, job, jobdir, sizeof(jobdir)) != 0)
@@ -959,6 +978,9 @@ ckpt_dump(const struct ckpt_conf *c, unsigned long job, double timeout,
 	 * requeue's SIGCONT; should the shim not answer, the image is still
 	 * good, and the tree only stopped. */
 	shim_ask(&rt, CKPT_HOLD, why, sizeof(why));
+	if (stopped && stopped_path(c, job, why, sizeof(why)) == 0 &&
+	    (fd = open(why, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0)
+		close(fd);
 	return 0;
 fail:
 	rm_tree(tmp, crit, sizeof(crit));
@@ -980,6 +1002,9 @@ ckpt_resume(const struct ckpt_conf *c, unsigned long job, char *err,
 		return -1;
 	if (shim_ask(&rt, CKPT_RELEASE, why, sizeof(why)) != 0)
 		return errf(err, errlen, "job %lu: %s", job, why);
+	/* suspended by Slurm when dumped: let go, it is stopped again */
+	if (stopped_path(c, job, why, sizeof(why)) == 0 && unlink(why) == 0)
+		return 0;
 	if (ckpt_signal_tree(rt.init, SIGCONT) < 0)
 		return errf(err, errlen, "job %lu: its init (pid %d) is gone",
 		    job, (int)rt.init);

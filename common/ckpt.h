@@ -137,7 +137,8 @@ int ckpt_trace_tree(pid_t root, int attach);
 int ckpt_dump(const struct ckpt_conf *c, unsigned long job, double timeout,
     struct ckpt_result *r, char *err, size_t errlen);
 /* The shim lets go of the tree, and SIGCONT to it: after a dump whose
- * requeue failed. */
+ * requeue failed.  A job that was stopped when dumped (Slurm suspended
+ * it) stays stopped: its shim only lets go. */
 int ckpt_resume(const struct ckpt_conf *c, unsigned long job, char *err,
     size_t errlen);
 
