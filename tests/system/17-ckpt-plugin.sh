@@ -24,23 +24,6 @@ done
 vm1=$(sed -n 's/.*ready: \(vm-[0-9]*\) is.*/\1/p' "$T/n1.agent.log")
 vm2=$(sed -n 's/.*ready: \(vm-[0-9]*\) is.*/\1/p' "$T/n2.agent.log")
 
-# job_field JOB FIELD: JobState, ExitCode, NodeList... from scontrol
-job_field() {
-	sb ctl scontrol show job -o "$1" 2>/dev/null |
-	    tr ' ' '\n' | sed -n "s/^$2=//p"
-}
-job_ended() {
-	case $(job_field "$1" JobState) in
-	COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) return 0 ;;
-	esac
-	return 1
-}
-job_is() { [ "$(job_field "$1" JobState)" = "$2" ]; }
-# submit ARGS...: sbatch as the test user, the job id
-submit() {
-	sb_user ctl sbatch --parsable -D "$T/work" "$@" ||
-	    fail "sbatch $*"
-}
 # runtime NODE JOB FIELD: a field of the plugin's <job>.json on NODE
 runtime() {
 	sb "$1" cat "/run/vnode/ckpt/$2.json" 2>/dev/null |

@@ -39,19 +39,7 @@ grep -q "^1 n1$" "$T/work/L.out" && grep -q "^200 n2$" "$T/work/L.out" ||
 say "job L moved: $(awk '$2 == "n2" { print "n2 from " $1; exit }' "$T/work/L.out")"
 
 # 2. a job with an established TCP connection (to itself, on loopback)
-cat >"$T/work/tcp.py" <<'PY'
-import os, socket, time
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(1)
-c = socket.create_connection(s.getsockname())
-a, _ = s.accept()
-for i in range(1, 151):
-    print(i, os.uname().nodename, flush=True)
-    time.sleep(0.1)
-PY
-chmod 644 "$T/work/tcp.py"
-J=$(submit -p backfill -w "$vm1" -o "$T/work/J.out" --wrap "python3 $T/work/tcp.py")
+J=$(submit -p backfill -w "$vm1" -o "$T/work/J.out" --wrap "$(tcp_job 150)")
 wait_for 60 "job J $J counting" counted "$T/work/J.out" 10
 vnodectl migrate "$J" --to "$vm2" --wait 30 >"$T/migrate2.out" 2>&1 &&
     fail "migrate of a job with a TCP connection succeeded: $(cat "$T/migrate2.out")"

@@ -23,24 +23,12 @@ running_on() { [ "$(job_field "$1" JobState)" = RUNNING ] &&
     [ "$(job_field "$1" NodeList)" = "$2" ]; }
 counted() { [ "$(wc -l <"$1")" -ge "$2" ]; }
 
-cat >"$T/work/tcp.py" <<'PY'
-import os, socket, time
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(1)
-c = socket.create_connection(s.getsockname())
-a, _ = s.accept()
-for i in range(1, 101):
-    print(i, os.uname().nodename, flush=True)
-    time.sleep(0.1)
-PY
-chmod 644 "$T/work/tcp.py"
 # TCP and TR start on vm1, FULL on vm2: the others drained meanwhile
 drain() { sb ctl scontrol update nodename="$1" state=drain reason=test || fail "drain $1"; }
 resume() { sb ctl scontrol update nodename="$1" state=resume || fail "resume $1"; }
 drain "$vm2"
 drain "$vm3"
-TCP=$(submit -p backfill -o "$T/work/tcp.out" --wrap "python3 $T/work/tcp.py")
+TCP=$(submit -p backfill -o "$T/work/tcp.out" --wrap "$(tcp_job 100)")
 TR=$(submit -p backfill -o "$T/work/tr.out" \
     --wrap "strace -f -o /dev/null sh -c '$(count_job 100)'")
 wait_for 60 "job TCP $TCP running on $vm1" running_on "$TCP" "$vm1"

@@ -6,19 +6,11 @@
 # is restored and carries on from its count while H runs on A.  Both end
 # COMPLETED, L's output whole; the record has every step in order, and
 # vnodectl timeline draws it.
-# Pool mode: Slurm 22.05.8's slurmctld with PreemptMode=SUSPEND,GANG dies
-# at the first job once a dynamic node exists (see 18-events).
+# (In pool mode: see preempt_env.)
 . "$(dirname "$0")/test.common"
 vt_init
 command -v xmllint >/dev/null || skip "xmllint is not installed (libxml2-utils; run make check)"
-SLURM_NODES="NodeName=vm-[1-2] CPUs=1 RealMemory=500 Feature=vnode State=FUTURE"
-SLURM_EXTRA="PreemptType=preempt/partition_prio
-PreemptMode=SUSPEND,GANG
-PartitionName=backfill Nodes=vnodes MaxTime=INFINITE State=UP PriorityTier=1 OverSubscribe=FORCE:1
-PartitionName=high Nodes=vnodes MaxTime=INFINITE State=UP PriorityTier=10 OverSubscribe=FORCE:1"
-HOOKD_EXTRA="admit = pool
-ckpt_partitions = backfill
-move_interval = 0.5"
+preempt_env 2
 ckpt_env
 ctl_start
 nodes n1 n2
