@@ -837,6 +837,26 @@ note_checkpoint(struct api *a, const char *node,
 		note(a, node, cp->job, "checkpoint", "image %ld", cp->image);
 }
 
+/* The mover records a job's run at its next look (move_interval): a job
+ * requeued sooner after its start would have no run in the record, nor a
+ * bar in the timeline.  The requeue knows it ran: it says so first. */
+static void
+note_run(struct api *a, const char *node, const struct sl_job *j)
+{
+	static const char *const kinds[] = { "run", "requeue", "end", NULL };
+	struct db_event e;
+	char err[256], detail[96];
+
+	if (j->start <= 0 || (db_event_last(a->db, (long)j->id, kinds, &e,
+	    err, sizeof(err)) == 0 && strcmp(e.kind, "run") == 0 &&
+	    strcmp(e.node, node) == 0 && (long)e.time == j->start))
+		return;
+	snprintf(detail, sizeof(detail), "partition %s", j->partition);
+	if (db_event_add(a->db, (double)j->start, node, (long)j->id, "run",
+	    detail, err, sizeof(err)) != 0)
+		log_warnx("event run of %s: %s", node, err);
+}
+
 /* The body of a drain, a requeue: {} when there is none. */
 static struct json_object *
 parse_optional_body(const struct api_request *rq, struct api_response *rs)
@@ -1042,6 +1062,7 @@ do_requeue(struct api *a, const struct api_request *rq, struct auth *au,
 		    "no node", au->node.name);
 		goto out;
 	}
+	note_run(a, au->node.name, &j);
 	note_checkpoint(a, au->node.name, &r.cp);
 	if (sl_job_requeue((unsigned long)r.cp.job, err, sizeof(err)) != 0) {
 		fail(rs, rq, 503, "slurm: %s", err);
