@@ -12,6 +12,8 @@
 #                   across them, then everything torn down
 #   make bench      the benchmarks (bench/join, bench/admit), real daemons,
 #                   after make criu
+#   make bench-ckpt bench/ckpt: checkpoint dump, restore and migration of
+#                   100 MB and 1 GB jobs against the store's raw bandwidth
 #   make install    DESTDIR, PREFIX honoured
 #   make deb        the Debian packages vnode-agent and vnode-hook (debian/)
 #   make image      the bootable vnode image (image/build), with the agent's .deb
@@ -68,13 +70,13 @@ PIC_CFLAGS = $(filter-out -fPIE $(SAN),$(ALL_CFLAGS)) -fPIC
 PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl
 TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage \
              $(O)/tests/ckpt-dump
-BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate
+BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate $(O)/bench/ckpt-job
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
              test_http test_events test_timeline
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
-	fuzz-regress deb image vm bench-vm criu FORCE
+	fuzz-regress deb image vm bench-vm bench-ckpt criu FORCE
 all: $(PROGS) $(PLUGIN) $(TESTPROGS) $(BENCHPROGS)
 
 # V=1 shows the whole command lines
@@ -149,6 +151,12 @@ $(O)/bench/admit-rate: $(O)/bench/admit-rate.o \
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(HOOK_LIBS)
 $(O)/bench/admit-rate.o: ALL_CFLAGS += -Icontroller-hook
+
+# bench/ckpt's job: memory filled and touched, then a timestamped count
+$(O)/bench/ckpt-job: $(O)/bench/ckpt-job.o
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 # unit tests: one small cmocka binary per module
 $(O)/tests/test_sig: $(O)/tests/unit/test_sig.o $(COMMON_O)
@@ -298,6 +306,10 @@ bench: all
 	@$(CRIU_BUILD) --if-possible
 	@VNODE_BIN=$(abspath $(O)) bench/join
 	@VNODE_BIN=$(abspath $(O)) bench/admit
+
+# checkpoint and migration against the store's raw bandwidth (needs criu)
+bench-ckpt: all criu
+	@VNODE_BIN=$(abspath $(O)) bench/ckpt
 
 # boot to IDLE of the image under qemu, against cloud-init's runcmd way
 bench-vm: all deb

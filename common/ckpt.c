@@ -767,6 +767,39 @@ dir_bytes(const char *dir)
 	return sum;
 }
 
+/* fdatasync every regular file of dir (CRIU's images are flat): CRIU
+ * writes its images into the page cache and syncs nothing, and once the
+ * job is requeued its image is the only copy of it.  A store that fills
+ * up or fails behind the cache (NFS) says so here. */
+static int
+sync_files(const char *dir, char *err, size_t errlen)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd, rc = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return errf(err, errlen, "%s: %s", dir, strerror(errno));
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if ((fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC)) < 0) {
+			rc = errf(err, errlen, "%s/%s: %s", dir, de->d_name,
+			    strerror(errno));
+			break;
+		}
+		if (fdatasync(fd) != 0)
+			rc = errf(err, errlen, "%s/%s: fdatasync: %s", dir,
+			    de->d_name, strerror(errno));
+		close(fd);
+	}
+	closedir(d);
+	return rc;
+}
+
 /* "Version: 4.1.1" from criu --version */
 static void
 criu_version(const char *criu, char *out, size_t outlen)
@@ -950,6 +983,10 @@ ckpt_dump(const struct ckpt_conf *c, unsigned long job, double timeout,
 		    strstr(why, "No space left") != NULL ? "store full: " : "",
 		    job, why);
 	}
+	/* on disk before the manifest, the rename and current say it is
+	 * whole (af_write syncs those); the dump's time includes it */
+	if (sync_files(tmp, why, sizeof(why)) != 0)
+		goto fail;
 	r->seconds = mono_now() - start;
 	r->bytes = dir_bytes(tmp);
 	r->image = n;

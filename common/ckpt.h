@@ -126,8 +126,9 @@ int ckpt_trace_tree(pid_t root, int attach);
 /*
  * Dump job J (its init, from the runtime file) as the next image: refuses
  * first when ckpt_check_tree does; criu dump --leave-stopped, killed after
- * timeout seconds; on success the manifest, the rename of <n>.tmp to <n>
- * and current, and r filled; the tree is left stopped and held by its
+ * timeout seconds; on success the images synced to disk (fdatasync; in
+ * r->seconds), the manifest, the rename of <n>.tmp to <n> and current, and
+ * r filled; the tree is left stopped and held by its
  * shim (the caller requeues the job, or calls ckpt_resume when that
  * fails).  On failure no image is
  * left (CRIU's log stays as <dir>/<job>/dump-failed.log) and err holds the
