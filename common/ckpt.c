@@ -510,9 +510,16 @@ ckpt_event(const struct ckpt_conf *c, unsigned long job, const char *kind,
 {
 	struct json_object *o;
 	struct timespec ts;
-	char path[CKPT_PATH_MAX];
+	char path[CKPT_PATH_MAX], text[CKPT_DETAIL_MAX + 1];
+	size_t i;
 	int rc;
 
+	/* what the hook takes: printable ASCII, CKPT_DETAIL_MAX bytes (a
+	 * longer reason, from CRIU say, is cut; others become '?') */
+	snprintf(text, sizeof(text), "%s", detail != NULL ? detail : "");
+	for (i = 0; text[i] != '\0'; i++)
+		if (text[i] < ' ' || text[i] > '~')
+			text[i] = '?';
 	if (runtime_dir(c, "events", err, errlen) != 0)
 		return -1;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -525,8 +532,7 @@ ckpt_event(const struct ckpt_conf *c, unsigned long job, const char *kind,
 	    (double)ts.tv_sec + (double)ts.tv_nsec / 1e9));
 	add_int(o, "job", (long long)job);
 	json_object_object_add(o, "kind", json_object_new_string(kind));
-	json_object_object_add(o, "detail", json_object_new_string(
-	    detail != NULL ? detail : ""));
+	json_object_object_add(o, "detail", json_object_new_string(text));
 	rc = write_json(path, o, err, errlen);
 	json_object_put(o);
 	return rc;

@@ -96,7 +96,10 @@ int ckpt_runtime_read(const struct ckpt_conf *c, unsigned long job,
     struct ckpt_runtime *rt, char *err, size_t errlen);
 void ckpt_runtime_remove(const struct ckpt_conf *c, unsigned long job);
 
-/* One event file in <runtime>/events/ (kind: restore, restore-failed...). */
+/* One event file in <runtime>/events/ (kind: restore, restore-failed...);
+ * the detail as the hook takes it: printable ASCII (others become '?'),
+ * cut at CKPT_DETAIL_MAX bytes. */
+#define CKPT_DETAIL_MAX	200
 int ckpt_event(const struct ckpt_conf *c, unsigned long job, const char *kind,
     const char *detail, char *err, size_t errlen);
 
