@@ -94,47 +94,86 @@ load(const char *name)
 	return o;
 }
 
-/* Send what is waiting: 0 when nothing is left or it all went, -1 when
- * the hook did not take it (the files stay for the next try). */
+/* Send the events of names[0..n) in one call and remove their files once
+ * the hook has them: 0, -1 (not sent: they stay), or NODE_REFUSED.  A file
+ * that is not an event is set aside by load(), its name made NULL. */
+static int
+send_files(char **names, int n)
+{
+	struct json_object *body, *arr, *o;
+	char path[512], err[512];
+	int i, sent = 0, stored, rc;
+
+	body = json_object_new_object();
+	arr = json_object_new_array();
+	json_object_object_add(body, "events", arr);
+	for (i = 0; i < n; i++) {
+		if (names[i] == NULL)
+			continue;
+		if ((o = load(names[i])) != NULL) {
+			json_object_array_add(arr, o);
+			sent++;
+		} else {
+			free(names[i]);
+			names[i] = NULL;
+		}
+	}
+	rc = sent == 0 ? 0 : node_events(&ev.st, json_object_to_json_string_ext(
+	    body, JSON_C_TO_STRING_PLAIN), &stored, err, sizeof(err));
+	json_object_put(body);
+	if (rc == NODE_REFUSED) {
+		log_warnx("events: %d refused by the hook: %s", sent, err);
+		return rc;
+	}
+	if (rc != 0) {
+		log_warnx("events: %d not sent: %s", sent, err);
+		return -1;
+	}
+	if (sent > 0)
+		log_info("events: %d sent to the hook", sent);
+	for (i = 0; i < n; i++)
+		if (names[i] != NULL) {
+			snprintf(path, sizeof(path), "%s/%s", ev.dir, names[i]);
+			unlink(path);
+		}
+	return 0;
+}
+
+/* Send what is waiting, EVENTS_BATCH at a time: 0 when nothing is left
+ * or it all went, -1 when the hook did not take it (the files stay for
+ * the next try).  A batch the hook refuses (4xx) is sent again one event
+ * at a time, and those refused alone are set aside as NAME.bad: sent
+ * again they would be refused again, and hold up all that come after. */
 static int
 forward(void)
 {
-	struct json_object *body, *arr, *o;
-	char *names[EVENTS_BATCH], path[512], err[512];
-	int n, i, sent, stored, rc = 0;
+	char *names[EVENTS_BATCH], path[512], bad[520];
+	int n, i, rc, one;
 
 	for (;;) {
 		if (pending(names, EVENTS_BATCH, &n) != 0 || n == 0)
 			return 0;
-		body = json_object_new_object();
-		arr = json_object_new_array();
-		json_object_object_add(body, "events", arr);
-		sent = 0;
-		for (i = 0; i < n; i++) {
-			if ((o = load(names[i])) != NULL) {
-				json_object_array_add(arr, o);
-				sent++;
-			} else {
-				free(names[i]);
-				names[i] = NULL;
-			}
-		}
-		if (sent > 0 && node_events(&ev.st, json_object_to_json_string_ext(
-		    body, JSON_C_TO_STRING_PLAIN), &stored, err,
-		    sizeof(err)) != 0) {
-			log_warnx("events: %d not sent: %s", sent, err);
-			rc = -1;
-		} else if (sent > 0)
-			log_info("events: %d sent to the hook", sent);
-		json_object_put(body);
-		for (i = 0; i < n; i++) {
-			if (names[i] != NULL && rc == 0) {
+		if ((rc = send_files(names, n)) == NODE_REFUSED) {
+			rc = 0;
+			for (i = 0; i < n && rc == 0; i++) {
+				if (names[i] == NULL || (one = send_files(
+				    &names[i], 1)) == 0)
+					continue;
+				if (one != NODE_REFUSED) {
+					rc = -1;
+					break;
+				}
 				snprintf(path, sizeof(path), "%s/%s", ev.dir,
 				    names[i]);
-				unlink(path);
+				snprintf(bad, sizeof(bad), "%s.bad", path);
+				log_warnx("events: %s set aside as %s", path,
+				    bad);
+				if (rename(path, bad) != 0)
+					unlink(path);
 			}
-			free(names[i]);
 		}
+		for (i = 0; i < n; i++)
+			free(names[i]);
 		if (rc != 0 || n < EVENTS_BATCH)
 			return rc;
 	}

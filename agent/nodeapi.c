@@ -35,6 +35,8 @@ call_body(const struct node_state *st, const char *path, const char *body,
 		if (ans.status == 401 && strncmp(ans.reason,
 		    "unknown node credential", 23) == 0)
 			rc = NODE_UNKNOWN;
+		else if (ans.status >= 400 && ans.status < 500)
+			rc = NODE_REFUSED;
 		goto out_ans;
 	}
 	if (!ans.is_signed) {

@@ -68,6 +68,9 @@ char *node_heartbeat_body(long wait, const struct step_time *t, int n,
  * NODE_UNKNOWN when the hook no longer knows the node (it was reaped, or
  * removed). */
 #define NODE_UNKNOWN (-2)
+/* Any call: the hook answered 4xx (other than an unknown credential):
+ * the same request would be refused again. */
+#define NODE_REFUSED (-3)
 int node_heartbeat(const struct node_state *st, const char *body, long wait,
     struct node_order *order, char *err, size_t errlen);
 

@@ -5,6 +5,7 @@
 # exits 0.  A job that CRIU cannot move (it holds an established TCP
 # connection) is not touched: migrate exits non-zero with the reason, the
 # reason is in the record, and the job goes on where it was to the end.
+# Event files the hook refuses are set aside without holding up others.
 . "$(dirname "$0")/test.common"
 vt_init
 ckpt_env
@@ -17,6 +18,21 @@ vm2=$(node_name n2)
 running_on() { [ "$(job_field "$1" JobState)" = RUNNING ] &&
     [ "$(job_field "$1" NodeList)" = "$2" ]; }
 counted() { [ "$(wc -l <"$1")" -ge "$2" ]; }
+
+# 0. an event file the hook refuses (nodes do not report runs) does not
+# hold up the one beside it, nor those after it: it is set aside
+now=$(date +%s)
+sb n2 sh -c "mkdir -p /run/vnode/ev.tmp &&
+    echo '{\"time\": $now, \"job\": 999, \"kind\": \"run\"}' >/run/vnode/ev.tmp/1-999.json &&
+    echo '{\"time\": $now, \"job\": 999, \"kind\": \"checkpoint-failed\", \"detail\": \"planted\"}' >/run/vnode/ev.tmp/2-999.json &&
+    mv /run/vnode/ev.tmp/* /run/vnode/events/" || fail "cannot plant event files on n2"
+planted() { vnodectl events --job 999 | grep -q " $vm2 .*checkpoint-failed .*planted"; }
+wait_for 10 "the good planted event in the record" planted
+set_aside() { sb n2 test -e /run/vnode/events/1-999.json.bad; }
+wait_for 10 "the refused event file set aside" set_aside
+grep -q "events: /run/vnode/events/1-999.json set aside" "$T/n2.agent.log" ||
+    fail "n2's agent did not say it set the refused event aside"
+vnodectl events --job 999 | grep -q " run " && fail "a node's run event was stored"
 
 # 1. a counting job moved from vm1 to vm2
 L=$(submit -p backfill -w "$vm1" -o "$T/work/L.out" --wrap "$(count_job 200)")
