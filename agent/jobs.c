@@ -47,6 +47,26 @@ job_here(const struct ckpt_conf *c, unsigned long job)
 	    rt.shim > 0 && kill(rt.shim, 0) == 0;
 }
 
+/* A dumped job that was not requeued goes on here (or stays suspended);
+ * its image is behind it from now on, so the store no longer names it:
+ * a later start must not go back to it. */
+static int
+go_on(const struct ckpt_conf *c, unsigned long job)
+{
+	char err[512];
+	int rc = 0;
+
+	if (ckpt_resume(c, job, err, sizeof(err)) != 0) {
+		log_warnx("checkpoint: job %lu: %s", job, err);
+		rc = -1;
+	}
+	if (ckpt_clear_current(c, job, err, sizeof(err)) != 0) {
+		log_warnx("checkpoint: job %lu: %s", job, err);
+		rc = -1;
+	}
+	return rc;
+}
+
 int
 jobs_checkpointable(const struct settings *s, unsigned long job)
 {
@@ -91,8 +111,7 @@ jobs_order(const struct settings *s, const struct node_state *st,
 		/* the job was left stopped for the requeue: it goes on here */
 		log_warnx("checkpoint: job %lu: requeue: %s; resuming it here",
 		    job, err);
-		if (ckpt_resume(&c, job, err, sizeof(err)) != 0)
-			log_warnx("checkpoint: job %lu: %s", job, err);
+		go_on(&c, job);
 		return -1;
 	}
 	log_info("checkpoint: job %lu requeued%s%s", job, to[0] ? " for " : "",
@@ -275,10 +294,9 @@ jobs_resume(const struct settings *s, struct json_object *checkpoints,
 		    o, "job")) != job || !json_object_object_get_ex(o, "image",
 		    NULL))
 			continue;
-		if (conf_for(s, NULL, &c, err, sizeof(err)) != 0 ||
-		    ckpt_resume(&c, job, err, sizeof(err)) != 0)
+		if (conf_for(s, NULL, &c, err, sizeof(err)) != 0)
 			log_warnx("checkpoint: job %lu: %s", job, err);
-		else
+		else if (go_on(&c, job) == 0)
 			log_info("checkpoint: job %lu was not requeued: it goes "
 			    "on here", job);
 	}
