@@ -32,10 +32,15 @@ chmod 755 "$T/setup"
 # setsid: the init leads the session, which CRIU wants inside the namespace.
 # The init's files are its own: CRIU restores an open file only when its
 # size is the one dumped, and unshare writes to its standard error when the
-# dump ends its child; nor does it keep test.common's fd 3.
-(cd / && exec unshare --pid --fork setsid sh -c 'exec "$0" "$1" 2>"$2"' \
+# dump ends its child; nor does it keep any other of the test's files
+# (test.common's fd 3, and in a rooted namespace, see vt_rooted, files
+# from outside its mounts, which CRIU could not dump).
+(cd / && for fd in $(ls /proc/$BASHPID/fd); do
+	[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+done
+exec unshare --pid --fork setsid sh -c 'exec "$0" "$1" 2>"$2"' \
     "$VNODE_BIN/tests/sbinit" "$T/setup" "$T/init.err" \
-    >"$T/init.out" 2>"$T/unshare.err" </dev/null 3>&-) &
+    >"$T/init.out" 2>"$T/unshare.err" </dev/null) &
 outer=$!
 init=
 for i in $(seq 100); do
