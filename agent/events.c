@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "http.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "nodeapi.h"
@@ -31,7 +32,7 @@
 static struct {
 	pthread_t thread;
 	int running;
-	volatile int stop;
+	_Atomic int stop;
 	int ifd;
 	char dir[256];
 	struct node_state st;
@@ -255,7 +256,10 @@ events_stop(void)
 	ev.stop = 1;
 	pthread_join(ev.thread, NULL);
 	ev.running = 0;
-	/* what came since the thread's last look: one more try */
+	/* What came since the thread's last look (a restore a moment before
+	 * a shutdown): one more try, which the SIGTERM that stopped the
+	 * heartbeats must not cut short as it did the thread's call. */
+	http_abort_on(NULL);
 	forward();
 	close(ev.ifd);
 	explicit_bzero(&ev.st, sizeof(ev.st));

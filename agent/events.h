@@ -18,7 +18,8 @@
 /* Watch dir (made 0700 when missing) and forward what comes there. */
 int events_start(const struct node_state *st, const char *dir, char *err,
     size_t errlen);
-/* Stop the thread, after one last forward of what is waiting. */
+/* Stop the thread, then one last forward of what is waiting, which
+ * nothing aborts (http_abort_on(NULL): the agent is leaving). */
 void events_stop(void);
 
 #endif
