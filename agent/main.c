@@ -458,6 +458,13 @@ unknown_node(const struct node_state *st)
 	return 1;
 }
 
+/* The step that requeues: "requeue" after checkpoints, else "drain". */
+static const char *
+checkpointed_step(struct json_object *ckpts)
+{
+	return ckpts != NULL ? "requeue" : "drain";
+}
+
 /* Drain, wait for the jobs to be gone, stop slurmd, deregister. */
 static int
 leave_node(const struct settings *s)
@@ -513,8 +520,15 @@ leave_node(const struct settings *s)
 		local_stop();
 		return 0;
 	}
-	if (rc != 0)
-		step_fail(EXIT_LEAVE, "drain", "%s", err);
+	if (rc != 0) {
+		/* none requeued: the dumped jobs, held stopped for it, go on */
+		for (i = 0; ckpts != NULL &&
+		    i < (int)json_object_array_length(ckpts); i++)
+			jobs_resume(s, ckpts, (unsigned long)json_object_get_int64(
+			    json_object_object_get(json_object_array_get_idx(
+			    ckpts, i), "job")));
+		step_fail(EXIT_LEAVE, checkpointed_step(ckpts), "%s", err);
+	}
 	if (failed > 0)
 		log_warnx("drain: %d job(s) could not be requeued: %s", failed,
 		    detail);
