@@ -68,15 +68,6 @@ go_on(const struct ckpt_conf *c, unsigned long job)
 }
 
 int
-jobs_checkpointable(const struct settings *s, unsigned long job)
-{
-	struct ckpt_conf c;
-	char err[256];
-
-	return conf_for(s, NULL, &c, err, sizeof(err)) == 0 && job_here(&c, job);
-}
-
-int
 jobs_order(const struct settings *s, const struct node_state *st,
     const char *arg)
 {

@@ -13,8 +13,6 @@
 #include "settings.h"
 #include "state.h"
 
-/* 1 when job runs here under the checkpoint plugin and a store is set. */
-int jobs_checkpointable(const struct settings *s, unsigned long job);
 /* A "checkpoint" order, arg "JOB" or "JOB NODE": dump, then the hook
  * requeues it (for NODE).  0 when requeued after a checkpoint. */
 int jobs_order(const struct settings *s, const struct node_state *st,

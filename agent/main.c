@@ -475,7 +475,7 @@ leave_node(const struct settings *s)
 	unsigned long jobs[NODE_MAX_JOBS], failed_jobs[NODE_MAX_JOBS];
 	char err[1024], detail[2048];
 	double start = mono_now();
-	int rc, requeued, failed, i, njobs, checkpointed;
+	int rc, requeued, failed, i, njobs;
 
 	step_begin();
 	if ((rc = state_load(&st, err, sizeof(err))) < 0)
@@ -535,11 +535,10 @@ leave_node(const struct settings *s)
 	/* dumped for a requeue that did not happen: they go on here */
 	for (i = 0; ckpts != NULL && i < failed && i < NODE_MAX_JOBS; i++)
 		jobs_resume(s, ckpts, failed_jobs[i]);
-	checkpointed = ckpts != NULL;
+	step_ok(checkpointed_step(ckpts), "%s drained; %s", st.node,
+	    requeued + failed ? detail : "no jobs were running");
 	if (ckpts != NULL)
 		json_object_put(ckpts);
-	step_ok(checkpointed ? "requeue" : "drain", "%s drained; %s", st.node,
-	    requeued + failed ? detail : "no jobs were running");
 
 	/* Requeued jobs end on this node first (COMPLETING).  Until they
 	 * have, the node is not removed: it stays drained, and a later leave
