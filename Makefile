@@ -153,7 +153,7 @@ $(O)/bench/admit-rate: $(O)/bench/admit-rate.o \
 $(O)/bench/admit-rate.o: ALL_CFLAGS += -Icontroller-hook
 
 # bench/ckpt's job: memory filled and touched, then a timestamped count
-$(O)/bench/ckpt-job: $(O)/bench/ckpt-job.o
+$(O)/bench/ckpt-job: $(O)/bench/ckpt-job.o $(O)/common/util.o
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^

@@ -24,6 +24,8 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "util.h"
+
 static uint64_t
 next(uint64_t *s)
 {
@@ -32,15 +34,6 @@ next(uint64_t *s)
 	*s ^= *s << 25;
 	*s ^= *s >> 27;
 	return *s * 0x2545f4914f6cdd1dULL;
-}
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* 0 when the memory holds the sequence it was filled with */
@@ -81,14 +74,14 @@ main(int argc, char *argv[])
 			goto usage;
 	}
 	n = (size_t)mb << 17;		/* 8-byte words in mb MiB */
-	t0 = mono();
+	t0 = mono_now();
 	if ((w = malloc(n * sizeof(*w))) == NULL) {
 		fprintf(stderr, "ckpt-job: %lu MiB: out of memory\n", mb);
 		return 1;
 	}
 	for (k = 0; k < n; k++)
 		w[k] = next(&s);
-	printf("touched %lu MiB in %.3f s\n", mb, mono() - t0);
+	printf("touched %lu MiB in %.3f s\n", mb, mono_now() - t0);
 	fflush(stdout);
 
 	uname(&u);
@@ -104,13 +97,13 @@ main(int argc, char *argv[])
 		fflush(stdout);
 		if (moved) {
 			snprintf(host, sizeof(host), "%s", u.nodename);
-			t0 = mono();
+			t0 = mono_now();
 			if (check(w, n) != 0) {
 				printf("memory BAD on %s\n", host);
 				return 3;
 			}
 			printf("memory ok on %s, checked in %.3f s\n", host,
-			    mono() - t0);
+			    mono_now() - t0);
 			fflush(stdout);
 		}
 		nanosleep(&tick, NULL);
