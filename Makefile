@@ -41,7 +41,8 @@ ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(HARDEN) -D_GNU_SOURCE -Icommon \
 LDFLAGS   ?=
 ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 
-NSS_LIBS  = $(shell pkg-config --libs nss 2>/dev/null)
+# NSS's software token alone, through PKCS#11 (common/crypto.c says why)
+NSS_LIBS  = -lsoftokn3
 COMMON    := log util crypto sig names jsonutil spawn atomicfile kvconf ckpt
 AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs
 HOOK      := hookd config api admit db slurm reaper events mover

@@ -2,6 +2,7 @@
  * test_sig - the wire protocol's signatures and sealed secrets, and the
  * NSS primitives under them (known answers from RFC 4231 and NIST GCM).
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,6 +60,79 @@ test_kat(void **state)
 	assert_memory_equal(back, zero, 16);
 	ct[3] ^= 1;
 	assert_int_equal(crypto_gcm_open(key, iv, NULL, 0, ct, 32, back), -1);
+}
+
+static void
+unhex(const char *h, unsigned char *b)
+{
+	unsigned int v;
+
+	for (; h[0] != '\0' && sscanf(h, "%2x", &v) == 1; h += 2)
+		*b++ = (unsigned char)v;
+}
+
+/* NIST GCM test case 16: 256-bit key, 96-bit IV, 20 bytes of AAD, 60 of
+ * plaintext; then the AAD changed */
+static void
+test_kat_gcm_aad(void **state)
+{
+	unsigned char key[32], iv[12], aad[20], pt[60], ct[76], back[60];
+
+	(void)state;
+	unhex("feffe9928665731c6d6a8f9467308308"
+	    "feffe9928665731c6d6a8f9467308308", key);
+	unhex("cafebabefacedbaddecaf888", iv);
+	unhex("feedfacedeadbeeffeedfacedeadbeefabaddad2", aad);
+	unhex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d"
+	    "8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657"
+	    "ba637b39", pt);
+	assert_int_equal(crypto_gcm_seal(key, iv, aad, 20, pt, 60, ct), 0);
+	hexeq(ct, 76, "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd"
+	    "2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0a"
+	    "bcc9f662" "76fc6ece0f4e1768cddf8853bb2d551b");
+	assert_int_equal(crypto_gcm_open(key, iv, aad, 20, ct, 76, back), 0);
+	assert_memory_equal(back, pt, 60);
+	aad[0] ^= 1;
+	assert_int_equal(crypto_gcm_open(key, iv, aad, 20, ct, 76, back), -1);
+}
+
+/* the hook signs from many threads at once: each operation has its own
+ * session, so all of them must give the known answer */
+static void *
+hmac_many(void *arg)
+{
+	unsigned char out[32];
+	char h[65];
+	int i;
+
+	(void)arg;
+	for (i = 0; i < 300; i++) {
+		if (crypto_hmac_sha256((const unsigned char *)"Jefe", 4,
+		    "what do ya want for nothing?", 28, out) != 0)
+			return (void *)(uintptr_t)"failed";
+		hex_encode(out, 32, h);
+		if (strcmp(h, "5bdcc146bf60754e6a042426089575c7"
+		    "5a003f089d2739839dec58b964ec3843") != 0)
+			return (void *)(uintptr_t)"wrong answer";
+	}
+	return NULL;
+}
+
+static void
+test_threads(void **state)
+{
+	pthread_t t[8];
+	void *why;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, hmac_many, NULL),
+		    0);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(pthread_join(t[i], &why), 0);
+		assert_null(why);
+	}
 }
 
 static void
@@ -219,6 +293,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kat),
+		cmocka_unit_test(test_kat_gcm_aad),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_token_parse),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_response),
