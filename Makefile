@@ -43,7 +43,7 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 
 # NSS's software token alone, through PKCS#11 (common/crypto.c says why)
 NSS_LIBS  = -lsoftokn3
-COMMON    := log util crypto sig names jsonutil spawn atomicfile kvconf ckpt
+COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf ckpt
 AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs
 HOOK      := hookd config api admit db slurm reaper events mover
 CTL       := vnodectl config db slurm timeline
@@ -64,7 +64,7 @@ CTL_LIBS   = -lpthread -lsqlite3 -ljson-c -lslurm -lm $(NSS_LIBS)
 # and never with the sanitizers (slurmstepd would have to load their
 # runtime first, which it does not)
 PLUGIN    := $(O)/vnode_ckpt.so
-PLUGIN_COMMON := ckpt atomicfile util spawn jsonutil
+PLUGIN_COMMON := ckpt atomicfile util spawn sysuser jsonutil
 PLUGIN_O  := $(O)/pic/ckpt/vnode_ckpt.o $(PLUGIN_COMMON:%=$(O)/pic/common/%.o)
 PIC_CFLAGS = $(filter-out -fPIE $(SAN),$(ALL_CFLAGS)) -fPIC
 

@@ -3,7 +3,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "daemon.h"
 #include "munge.h"
 #include "spawn.h"
+#include "sysuser.h"
 #include "util.h"
 
 #define MUNGE_USER	"munge"
@@ -39,13 +39,13 @@ int
 munge_key_install(const unsigned char *key, size_t len, int *changed,
     char *err, size_t errlen)
 {
-	struct passwd *pw;
+	struct sysuser u;
 	struct stat st;
+	char e[256];
 	int same = 0;
 
-	if ((pw = getpwnam(MUNGE_USER)) == NULL)
-		return errf(err, errlen, "no user %s: is munge installed?",
-		    MUNGE_USER);
+	if (sysuser_lookup(MUNGE_USER, &u, e, sizeof(e)) != 0)
+		return errf(err, errlen, "%s: is munge installed?", e);
 	if (lstat(MUNGE_KEY_PATH, &st) == 0) {
 		if (S_ISLNK(st.st_mode))
 			return errf(err, errlen, "%s is a symlink; refusing to "
@@ -55,7 +55,7 @@ munge_key_install(const unsigned char *key, size_t len, int *changed,
 			    MUNGE_KEY_PATH);
 		if (same_key(MUNGE_KEY_PATH, key, len, &same, err, errlen) != 0)
 			return -1;
-		if (same && st.st_uid == pw->pw_uid && (st.st_mode & 0777) ==
+		if (same && st.st_uid == u.uid && (st.st_mode & 0777) ==
 		    0400) {
 			*changed = 0;
 			return 0;
@@ -65,20 +65,20 @@ munge_key_install(const unsigned char *key, size_t len, int *changed,
 		*changed = 1;
 	else
 		return errf(err, errlen, "%s: %s", MUNGE_KEY_PATH, strerror(errno));
-	return af_write(MUNGE_KEY_PATH, key, len, 0400, pw->pw_uid, pw->pw_gid,
-	    err, errlen);
+	return af_write(MUNGE_KEY_PATH, key, len, 0400, u.uid, u.gid, err,
+	    errlen);
 }
 
 static int
 rundir(char *err, size_t errlen)
 {
-	struct passwd *pw;
+	struct sysuser u;
 
-	if ((pw = getpwnam(MUNGE_USER)) == NULL)
-		return errf(err, errlen, "no user %s", MUNGE_USER);
+	if (sysuser_lookup(MUNGE_USER, &u, err, errlen) != 0)
+		return -1;
 	if (mkdir(MUNGE_RUNDIR, 0755) != 0 && errno != EEXIST)
 		return errf(err, errlen, "%s: %s", MUNGE_RUNDIR, strerror(errno));
-	if (chown(MUNGE_RUNDIR, pw->pw_uid, pw->pw_gid) != 0)
+	if (chown(MUNGE_RUNDIR, u.uid, u.gid) != 0)
 		return errf(err, errlen, "%s: chown: %s", MUNGE_RUNDIR,
 		    strerror(errno));
 	return 0;

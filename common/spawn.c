@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,9 +15,9 @@
 #include <unistd.h>
 
 #include "spawn.h"
+#include "sysuser.h"
 #include "util.h"
 
-#define MAX_GROUPS 64
 /* How long to keep reading after the child exited, for a daemon that
  * forked and kept our pipes open. */
 #define AFTER_EXIT 0.2
@@ -29,31 +28,8 @@ static const char *const clean_env[] = {
 	NULL
 };
 
-struct ids {
-	uid_t uid;
-	gid_t gid;
-	gid_t groups[MAX_GROUPS];
-	int ngroups;
-};
-
-static int
-lookup_user(const char *user, struct ids *id, char *err, size_t errlen)
-{
-	struct passwd *pw;
-
-	errno = 0;
-	if ((pw = getpwnam(user)) == NULL)
-		return errf(err, errlen, "no user %s", user);
-	id->uid = pw->pw_uid;
-	id->gid = pw->pw_gid;
-	id->ngroups = MAX_GROUPS;
-	if (getgrouplist(user, pw->pw_gid, id->groups, &id->ngroups) < 0)
-		return errf(err, errlen, "user %s: too many groups", user);
-	return 0;
-}
-
 static void
-child(struct spawn *sp, const struct ids *id, int in, int out, int errfd)
+child(struct spawn *sp, const struct sysuser *id, int in, int out, int errfd)
 {
 	sigset_t none;
 	int sig;
@@ -123,7 +99,7 @@ one_line(char *buf)
 int
 spawn_run(struct spawn *sp, char *err, size_t errlen)
 {
-	struct ids id, *idp = NULL;
+	struct sysuser id, *idp = NULL;
 	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	char errbuf[2048], discard[512];
 	size_t errlen_got = 0, written = 0;
@@ -139,7 +115,7 @@ spawn_run(struct spawn *sp, char *err, size_t errlen)
 	if (sp->argv == NULL || sp->argv[0] == NULL || sp->argv[0][0] != '/')
 		return errf(err, errlen, "internal: program path must be absolute");
 	if (sp->user != NULL) {
-		if (lookup_user(sp->user, &id, err, errlen) != 0)
+		if (sysuser_lookup(sp->user, &id, err, errlen) != 0)
 			return -1;
 		idp = &id;
 	}

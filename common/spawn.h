@@ -16,7 +16,7 @@ struct spawn {
 	char *out;			/* standard output, NUL-terminated; */
 	size_t outsz;			/* NULL: discarded */
 	size_t outlen;			/* set on return */
-	const char *user;		/* run as this user, or NULL */
+	const char *user;		/* run as this system account (sysuser.h), or NULL */
 	const char *const *env;		/* more "NAME=value", or NULL */
 	double timeout;			/* seconds, then SIGKILL */
 	int status;			/* wait status on return */

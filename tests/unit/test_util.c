@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <grp.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -19,6 +21,7 @@
 #include "crypto.h"
 #include "jsonutil.h"
 #include "spawn.h"
+#include "sysuser.h"
 #include "util.h"
 
 static void
@@ -163,6 +166,50 @@ test_spawn(void **state)
 	assert_non_null(strstr(out, "PATH=/usr/sbin:/usr/bin:/sbin:/bin"));
 }
 
+static int
+gid_cmp(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* every account of /etc/passwd: the same ids and groups as getpwnam and
+ * getgrouplist give through the name service switch */
+static void
+test_sysuser(void **state)
+{
+	struct sysuser u;
+	struct passwd *pw;
+	gid_t want[SYSUSER_MAX_GROUPS];
+	char err[200], name[256];
+	int n, checked = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(f = fopen("/etc/passwd", "r"));
+	while ((pw = fgetpwent(f)) != NULL) {
+		snprintf(name, sizeof(name), "%s", pw->pw_name);
+		assert_int_equal(sysuser_lookup(name, &u, err, sizeof(err)), 0);
+		assert_non_null(pw = getpwnam(name));
+		assert_int_equal(u.uid, pw->pw_uid);
+		assert_int_equal(u.gid, pw->pw_gid);
+		n = SYSUSER_MAX_GROUPS;
+		assert_true(getgrouplist(name, pw->pw_gid, want, &n) >= 0);
+		assert_int_equal(u.ngroups, n);
+		assert_int_equal(u.groups[0], u.gid);
+		qsort(want, (size_t)n, sizeof(gid_t), gid_cmp);
+		qsort(u.groups, (size_t)u.ngroups, sizeof(gid_t), gid_cmp);
+		assert_memory_equal(u.groups, want, (size_t)n * sizeof(gid_t));
+		checked++;
+	}
+	fclose(f);
+	assert_true(checked > 0);
+	assert_int_equal(sysuser_lookup("no-such-user-vnode", &u, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "no user no-such-user-vnode");
+}
+
 static void
 test_atomicfile(void **state)
 {
@@ -221,6 +268,7 @@ main(void)
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_spawn),
+		cmocka_unit_test(test_sysuser),
 		cmocka_unit_test(test_atomicfile),
 	};
 
