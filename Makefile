@@ -328,15 +328,22 @@ $(O)/vnode-hookd.service: controller-hook/vnode-hookd.service.in
 	@mkdir -p $(@D)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
 
-install: $(PROGS) $(PLUGIN) $(O)/vnode-agent.service $(O)/vnode-hookd.service
+$(O)/slurmd-dropin.conf: agent/slurmd-dropin.conf.in
+	@mkdir -p $(@D)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
+
+install: $(PROGS) $(PLUGIN) $(O)/vnode-agent.service $(O)/vnode-hookd.service \
+	    $(O)/slurmd-dropin.conf
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/vnode \
-	    $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/vnode
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(UNITDIR)/slurmd.service.d $(DESTDIR)$(DATADIR)/vnode
 	install -m 0644 cloud-init/user-data.yaml $(DESTDIR)$(DATADIR)/vnode/
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(PLUGIN) $(DESTDIR)$(LIBDIR)/vnode/
 	install -m 0644 $(O)/vnode-agent.service $(O)/vnode-hookd.service \
 	    $(DESTDIR)$(UNITDIR)/
+	install -m 0644 $(O)/slurmd-dropin.conf \
+	    $(DESTDIR)$(UNITDIR)/slurmd.service.d/vnode-agent.conf
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 

@@ -66,7 +66,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: vnode-agent [-C config-drive] [-f agent.conf] "
-	    "join | run | leave | check\n");
+	    "join | run | leave | check\n"
+	    "       vnode-agent exec-slurmd\n");
 	exit(EXIT_USAGE);
 }
 
@@ -297,6 +298,8 @@ step_slurmd(const struct join_result *j)
 	p.dynamic = strcmp(j->mode, "dynamic") == 0;
 	if (slurmd_start(&p, err, sizeof(err)) != 0)
 		step_fail(EXIT_SLURMD, "slurmd", "%s", err);
+	if (p.why_direct != NULL)
+		log_warnx("slurmd: started directly: %s", p.why_direct);
 	step_ok("slurmd", "started %s %s%s%s%s, configuration from %s",
 	    p.dynamic ? "as dynamic node" : strcmp(j->mode, "pool") == 0 ?
 	    "in pool slot" : "as slurm.conf node", j->node,
@@ -753,6 +756,10 @@ main(int argc, char *argv[])
 		default:
 			usage();
 		}
+	}
+	if (optind + 1 == argc && strcmp(argv[optind], "exec-slurmd") == 0) {
+		slurmd_exec(err, sizeof(err));
+		fatalx("exec-slurmd: %s", err);
 	}
 	if (optind + 1 != argc || (strcmp(argv[optind], "join") != 0 &&
 	    strcmp(argv[optind], "run") != 0 &&

@@ -1,12 +1,13 @@
 /*
  * slurmd.c - see slurmd.h.
  */
-#include <stdio.h>
-#include <string.h>
-#include <unistd.h>
-
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomicfile.h"
 #include "daemon.h"
@@ -20,48 +21,98 @@
 #define SLURMD_CONF_CACHE "/var/spool/slurmd/conf-cache/slurm.conf"
 #define STOP_TIMEOUT	30.0
 #define SLURMD_UNIT	"slurmd.service"
-/* a runtime drop-in: gone at the next boot, when the agent joins anew */
-#define DROPIN_DIR	"/run/systemd/system/" SLURMD_UNIT ".d"
-#define DROPIN		DROPIN_DIR "/vnode.conf"
-/* configless: no /etc/slurm/slurm.conf, which the unit's condition wants */
-#define UNIT_RESET	"[Unit]\nConditionPathExists=\n"
+/* the drop-in the vnode-agent package ships (image/README.md): the unit
+ * runs "vnode-agent exec-slurmd", which reads ARGS_FILE */
+#define DROPIN_NAME	SLURMD_UNIT ".d/vnode-agent.conf"
+/* this boot's slurmd arguments, one per line: /run is gone at the next
+ * boot, when the agent joins anew */
+#define ARGS_DIR	"/run/vnode"
+#define ARGS_FILE	ARGS_DIR "/slurmd.args"
+#define ARGS_MAX	4096
+#define ARGV_MAX	32
 
-/* Under systemd: slurmd.service as Debian ships it, its command line set
- * by a drop-in (the unit's $SLURMD_OPTIONS would split --conf's value at
- * its spaces).  Every value here passed the name checks: no quote, '%',
- * '$' or '\\' to escape. */
+static const char *const unit_dirs[] = {
+	"/etc/systemd/system", "/usr/local/lib/systemd/system",
+	"/usr/lib/systemd/system", "/lib/systemd/system",
+};
+
+/* 1 when slurmd.service has the package's drop-in */
 static int
-start_unit(const struct slurmd_params *p, const char *conf, char *err,
-    size_t errlen)
+has_dropin(void)
 {
-	char text[2048];
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(unit_dirs) / sizeof(unit_dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", unit_dirs[i],
+		    DROPIN_NAME);
+		if (access(path, R_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Under systemd: slurmd.service as Debian ships it, with the package's
+ * drop-in, whose ExecStart runs exec-slurmd: the arguments go through a
+ * file, not the unit (systemd would split --conf's value at its spaces,
+ * and a drop-in written now would want a daemon-reload: 4 s of the join in
+ * the VM benchmark).  Every argument passed the name checks: no newline. */
+static int
+start_unit(const char *const *args, char *err, size_t errlen)
+{
+	/* -D -s: in the foreground for systemd, as Debian's unit has it */
+	char text[ARGS_MAX] = "-D\n-s\n";
+	size_t len = strlen(text);
 	int n;
 
-	if (p->dynamic)
-		n = snprintf(text, sizeof(text), "# written by vnode-agent "
-		    "for this boot\n" UNIT_RESET "[Service]\nExecStart=\n"
-		    "ExecStart=" SLURMD " -D -s --conf-server %s -Z -N %s "
-		    "--conf \"%s\"\n",
-		    p->conf_server, p->node, conf);
-	else
-		n = snprintf(text, sizeof(text), "# written by vnode-agent "
-		    "for this boot\n" UNIT_RESET "[Service]\nExecStart=\n"
-		    "ExecStart=" SLURMD " -D -s --conf-server %s -N %s\n",
-		    p->conf_server, p->node);
-	if (n < 0 || (size_t)n >= sizeof(text))
-		return errf(err, errlen, "slurmd's command line too long");
-	if ((mkdir("/run/systemd/system", 0755) != 0 && errno != EEXIST) ||
-	    (mkdir(DROPIN_DIR, 0755) != 0 && errno != EEXIST))
-		return errf(err, errlen, "%s: %s", DROPIN_DIR, strerror(errno));
-	if (af_write(DROPIN, text, (size_t)n, 0644, (uid_t)-1, (gid_t)-1, err,
+	for (; *args != NULL; args++) {
+		n = snprintf(text + len, sizeof(text) - len, "%s\n", *args);
+		if (n < 0 || (size_t)n >= sizeof(text) - len)
+			return errf(err, errlen, "slurmd's command line too "
+			    "long");
+		len += (size_t)n;
+	}
+	if (mkdir(ARGS_DIR, 0755) != 0 && errno != EEXIST)
+		return errf(err, errlen, "%s: %s", ARGS_DIR, strerror(errno));
+	if (af_write(ARGS_FILE, text, len, 0644, (uid_t)-1, (gid_t)-1, err,
 	    errlen) != 0 ||
-	    daemon_systemctl("daemon-reload", NULL, err, errlen) != 0 ||
 	    daemon_systemctl("restart", SLURMD_UNIT, err, errlen) != 0)
 		return -1;
 	if (daemon_wait("slurmd", 10) != 0)
 		return errf(err, errlen, SLURMD_UNIT " started, but no slurmd "
 		    "is running; see journalctl -u slurmd and SlurmdLogFile");
 	return 0;
+}
+
+int
+slurmd_exec(char *err, size_t errlen)
+{
+	const char *argv[ARGV_MAX + 1];
+	char *text, *line, *next;
+	size_t len;
+	int n = 0;
+
+	if (read_file(ARGS_FILE, ARGS_MAX, &text, &len, err, errlen) != 0)
+		return -1;
+	argv[n++] = SLURMD;
+	for (line = text; *line != '\0' && n < ARGV_MAX; line = next) {
+		if ((next = strchr(line, '\n')) == NULL)
+			break;
+		*next++ = '\0';
+		argv[n++] = line;
+	}
+	argv[n] = NULL;
+	if (*line != '\0' || n == 1) {
+		errf(err, errlen, "%s: %s", ARGS_FILE, *line == '\0' ?
+		    "empty" : n == ARGV_MAX ? "too many arguments" :
+		    "last line unterminated");
+		free(text);
+		return -1;
+	}
+	execv(SLURMD, (char *const *)(uintptr_t)argv);
+	errf(err, errlen, "%s: %s", SLURMD, strerror(errno));
+	free(text);
+	return -1;
 }
 
 int
@@ -83,9 +134,15 @@ slurmd_start(struct slurmd_params *p, char *err, size_t errlen)
 	    daemon_stop("slurmd", STOP_TIMEOUT, err, errlen) != 0)
 		return -1;
 	p->unit = NULL;
+	p->why_direct = NULL;
 	if (daemon_has_unit(SLURMD_UNIT)) {
-		p->unit = SLURMD_UNIT;
-		return start_unit(p, conf, err, errlen);
+		if (has_dropin()) {
+			p->unit = SLURMD_UNIT;
+			return start_unit(p->dynamic ? dyn + 1 : named + 1,
+			    err, errlen);
+		}
+		p->why_direct = SLURMD_UNIT " lacks vnode-agent's drop-in "
+		    DROPIN_NAME;
 	}
 	memset(&sp, 0, sizeof(sp));
 	sp.argv = p->dynamic ? dyn : named;

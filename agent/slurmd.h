@@ -18,12 +18,18 @@ struct slurmd_params {
 					 * slot, or the hook's fragment) */
 	const char *unit;		/* set: the systemd unit that runs it,
 					 * or NULL when started directly */
+	const char *why_direct;		/* set: why not through the unit
+					 * systemd has */
 };
 
 /* A slurmd already running (an earlier run of the agent) is stopped first:
  * it may carry another name or address. */
 int slurmd_start(struct slurmd_params *p, char *err, size_t errlen);
 int slurmd_running(void);
+/* vnode-agent exec-slurmd, the ExecStart of the package's drop-in for
+ * slurmd.service: execs slurmd with the arguments slurmd_start left in
+ * /run/vnode/slurmd.args; returns only on error. */
+int slurmd_exec(char *err, size_t errlen);
 int slurmd_stop(double timeout, char *err, size_t errlen);
 /* Ask slurmctld itself (munge-authenticated, with the configuration
  * slurmd fetched) whether it knows node: 1 yes, 0 no, -1 cannot tell. */

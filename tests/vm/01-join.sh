@@ -36,11 +36,18 @@ done
 grep -a -q "vnode-agent: mounts: 2 file systems: 2 mounted now" "$T/vm1.console" ||
     fail "mounts line: $(grep -a 'vnode-agent: mounts' "$T/vm1.console")"
 # under systemd, munged and slurmd run in their own units, as Debian ships
-# them (slurmd's command line from a runtime drop-in)
+# them (slurmd's through the package's drop-in: vnode-agent exec-slurmd,
+# its arguments from /run/vnode/slurmd.args)
 grep -a -q "vnode-agent: munge: .*munged started (munge.service)" "$T/vm1.console" ||
     fail "munge line: $(grep -a 'vnode-agent: munge' "$T/vm1.console")"
 grep -a -q "vnode-agent: slurmd: started as dynamic node vm-1 (slurmd.service)" "$T/vm1.console" ||
     fail "slurmd line: $(grep -a 'vnode-agent: slurmd' "$T/vm1.console")"
+! grep -a -q "vnode-agent: slurmd: started directly" "$T/vm1.console" ||
+    fail "$(grep -a 'vnode-agent: slurmd: started directly' "$T/vm1.console")"
+# --conf's value, spaces and all, reached slurmd as one argument: the
+# features at its end are the node's
+sb ctl scontrol show node vm-1 | grep -qE "AvailableFeatures=vnode( |$)" ||
+    fail "vm-1's features: $(sb ctl scontrol show node vm-1 | grep -o 'AvailableFeatures=[^ ]*')"
 
 # a job of the ordinary user: software tree in, NFS home out
 j=$(sb_user ctl sbatch --parsable -w vm-1 -t 5 -D "/home/$VT_USER" \
