@@ -21,8 +21,8 @@
 #define SLURMD_CONF_CACHE "/var/spool/slurmd/conf-cache/slurm.conf"
 #define STOP_TIMEOUT	30.0
 #define SLURMD_UNIT	"slurmd.service"
-/* the drop-in the vnode-agent package ships (image/README.md): the unit
- * runs "vnode-agent exec-slurmd", which reads ARGS_FILE */
+/* the drop-in the vnode-agent package ships (agent/slurmd-dropin.conf.in):
+ * the unit runs "vnode-agent exec-slurmd", which reads ARGS_FILE */
 #define DROPIN_NAME	SLURMD_UNIT ".d/vnode-agent.conf"
 /* this boot's slurmd arguments, one per line: /run is gone at the next
  * boot, when the agent joins anew */
