@@ -164,6 +164,10 @@ slurmd_running(void)
 int
 slurmd_stop(double timeout, char *err, size_t errlen)
 {
+	/* first: slurmd.service cannot start the node again on its own (a
+	 * systemctl start, a restart by hand) once it has left */
+	if (unlink(ARGS_FILE) != 0 && errno != ENOENT)
+		return errf(err, errlen, "%s: %s", ARGS_FILE, strerror(errno));
 	return daemon_stop("slurmd", timeout, err, errlen);
 }
 

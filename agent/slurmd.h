@@ -30,6 +30,7 @@ int slurmd_running(void);
  * slurmd.service: execs slurmd with the arguments slurmd_start left in
  * /run/vnode/slurmd.args; returns only on error. */
 int slurmd_exec(char *err, size_t errlen);
+/* Also removes /run/vnode/slurmd.args: the node is leaving. */
 int slurmd_stop(double timeout, char *err, size_t errlen);
 /* Ask slurmctld itself (munge-authenticated, with the configuration
  * slurmd fetched) whether it knows node: 1 yes, 0 no, -1 cannot tell. */

@@ -3,7 +3,7 @@
 # slurmd.service (the VM test runs it under systemd): slurmd becomes the
 # process, with the arguments of /run/vnode/slurmd.args one per line, so
 # --conf's value keeps its spaces; a missing, empty or unterminated file is
-# refused with the file and the reason.
+# refused with the file and the reason; the leave removes the file.
 . "$(dirname "$0")/test.common"
 vt_init
 ctl_start
@@ -58,4 +58,10 @@ job=$(sb_user ctl sbatch --parsable -D "$T/work" -w "$vm" -o "$T/work/job.out" \
 wait_for 60 "job $job's output" grep -q . "$T/work/job.out"
 [ "$(cat "$T/work/job.out")" = "on $vm" ] || fail "job $job wrote: $(cat "$T/work/job.out")"
 say "job $job ran on $vm under the slurmd of exec-slurmd"
+
+# the leave takes the arguments away with slurmd: slurmd.service cannot
+# start the node again by itself once it has left
+agent n1 leave || fail "leave on n1"
+! sb n1 test -e "$ARGS" || fail "$ARGS still there after the leave"
+! sb n1 kill -0 "$p" 2>/dev/null || fail "slurmd $p still running after the leave"
 exit 0
