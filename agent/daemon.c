@@ -112,8 +112,8 @@ int
 daemon_has_unit(const char *unit)
 {
 	static const char *const dirs[] = { "/etc/systemd/system",
-	    "/run/systemd/system", "/lib/systemd/system",
-	    "/usr/lib/systemd/system" };
+	    "/run/systemd/system", "/usr/local/lib/systemd/system",
+	    "/lib/systemd/system", "/usr/lib/systemd/system" };
 	char path[PATH_MAX];
 	size_t i;
 

@@ -17,7 +17,8 @@ int daemon_stop(const char *name, double timeout, char *err, size_t errlen);
 
 /* systemd runs this machine and has a unit of that name (munge.service,
  * slurmd.service): then the daemon is started through it, in its own
- * unit, as the distribution packages it. */
+ * unit, as the distribution packages it.  A drop-in's name
+ * ("slurmd.service.d/vnode-agent.conf") is looked for the same way. */
 int daemon_has_unit(const char *unit);
 /* systemctl VERB [UNIT], bounded; err says what went wrong. */
 int daemon_systemctl(const char *verb, const char *unit, char *err,

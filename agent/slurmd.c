@@ -31,27 +31,6 @@
 #define ARGS_MAX	4096
 #define ARGV_MAX	32
 
-static const char *const unit_dirs[] = {
-	"/etc/systemd/system", "/usr/local/lib/systemd/system",
-	"/usr/lib/systemd/system", "/lib/systemd/system",
-};
-
-/* 1 when slurmd.service has the package's drop-in */
-static int
-has_dropin(void)
-{
-	char path[256];
-	size_t i;
-
-	for (i = 0; i < sizeof(unit_dirs) / sizeof(unit_dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", unit_dirs[i],
-		    DROPIN_NAME);
-		if (access(path, R_OK) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* Under systemd: slurmd.service as Debian ships it, with the package's
  * drop-in, whose ExecStart runs exec-slurmd: the arguments go through a
  * file, not the unit (systemd would split --conf's value at its spaces,
@@ -136,7 +115,7 @@ slurmd_start(struct slurmd_params *p, char *err, size_t errlen)
 	p->unit = NULL;
 	p->why_direct = NULL;
 	if (daemon_has_unit(SLURMD_UNIT)) {
-		if (has_dropin()) {
+		if (daemon_has_unit(DROPIN_NAME)) {
 			p->unit = SLURMD_UNIT;
 			return start_unit(p->dynamic ? dyn + 1 : named + 1,
 			    err, errlen);

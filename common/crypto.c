@@ -12,7 +12,6 @@
  */
 #include <limits.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <pkcs11.h>
