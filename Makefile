@@ -5,7 +5,7 @@
 #                   make criu, run the unit and system tests against real
 #                   daemons (without the archive: no criu, its tests SKIP)
 #   make check-asan the same with AddressSanitizer and UBSan
-#   make criu       $(O)/criu/criu: CRIU 4.1 from Debian trixie's source with
+#   make criu       $(O)/criu/criu: CRIU 4.2.1 (pinned) from Debian sid source with
 #                   ckpt/criu/*.patch (ckpt/criu/build), cached in
 #                   /var/cache/vnode/criu by the hash of its inputs
 #   make demo       a controller and three nodes on this machine, a job
