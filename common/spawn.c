@@ -34,6 +34,9 @@ child(struct spawn *sp, const struct sysuser *id, int in, int out, int errfd)
 	sigset_t none;
 	int sig;
 
+	/* a process group of its own: a program killed for its time goes
+	 * with whatever it started (criu's helpers, a wrapper's child) */
+	setpgid(0, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (sig = 1; sig < NSIG; sig++)
@@ -65,6 +68,15 @@ child(struct spawn *sp, const struct sysuser *id, int in, int out, int errfd)
 		    (char *const *)(uintptr_t)clean_env);
 	dprintf(2, "cannot execute: %s\n", strerror(errno));
 	_exit(127);
+}
+
+/* SIGKILL to the program's process group, and to the program itself
+ * should it have left the group. */
+static void
+kill_group(pid_t pid)
+{
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
 }
 
 /* What the program said on standard error, its lines trimmed and joined
@@ -141,6 +153,7 @@ spawn_run(struct spawn *sp, char *err, size_t errlen)
 	if (pid == 0)
 		child(sp, idp, sp->input != NULL ? inp[0] : devnull, outp[1],
 		    errp[1]);
+	setpgid(pid, pid);	/* (also in the child: whichever comes first) */
 	close(outp[1]);
 	close(errp[1]);
 	outp[1] = errp[1] = -1;
@@ -167,7 +180,7 @@ spawn_run(struct spawn *sp, char *err, size_t errlen)
 		    now - exited_at > AFTER_EXIT))
 			break;
 		if (exited_at == 0 && !killed && now - start > sp->timeout) {
-			kill(pid, SIGKILL);
+			kill_group(pid);
 			killed = 1;
 		}
 		pfd[0].fd = outp[0];
@@ -230,7 +243,7 @@ spawn_run(struct spawn *sp, char *err, size_t errlen)
 		/* Pipes ended, child still running: wait, within the bound. */
 		while ((w = waitpid(pid, &status, WNOHANG)) == 0) {
 			if (!killed && mono_now() - start > sp->timeout) {
-				kill(pid, SIGKILL);
+				kill_group(pid);
 				killed = 1;
 			}
 			sleep_seconds(0.01, NULL);

@@ -18,7 +18,7 @@ struct spawn {
 	size_t outlen;			/* set on return */
 	const char *user;		/* run as this system account (sysuser.h), or NULL */
 	const char *const *env;		/* more "NAME=value", or NULL */
-	double timeout;			/* seconds, then SIGKILL */
+	double timeout;			/* seconds, then SIGKILL to its process group */
 	int status;			/* wait status on return */
 };
 
