@@ -153,6 +153,40 @@ failed:
 	return -1;
 }
 
+int
+jobs_forget(const struct settings *s, const char *arg)
+{
+	struct ckpt_conf c;
+	char err[512], path[CKPT_PATH_MAX];
+	long job;
+
+	if (parse_long(arg, 1, 0x7fffffffL, &job) != 0) {
+		log_warnx("forget order: \"%s\" is not a job id", arg);
+		return -1;
+	}
+	if (conf_for(s, NULL, &c, err, sizeof(err)) != 0) {
+		log_warnx("forget: job %ld: %s", job, err);
+		return -1;
+	}
+	if (job_here(&c, (unsigned long)job)) {
+		log_warnx("forget: job %ld runs here: its checkpoint files are "
+		    "kept", job);
+		return -1;
+	}
+	if (ckpt_job_path(&c, (unsigned long)job, path, sizeof(path)) != 0 ||
+	    access(path, F_OK) != 0) {
+		log_info("forget: job %ld has no files in the store", job);
+		return 0;
+	}
+	if (ckpt_remove(&c, (unsigned long)job, err, sizeof(err)) != 0) {
+		log_warnx("forget: job %ld: %s", job, err);
+		return -1;
+	}
+	log_info("forget: job %ld ended: its checkpoint files are removed "
+	    "(%s)", job, path);
+	return 0;
+}
+
 struct dump {
 	unsigned long job;
 	pid_t pid;

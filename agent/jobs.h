@@ -25,6 +25,10 @@ int jobs_selftest(const struct settings *s, char *line, size_t linelen);
  * requeues it (for NODE).  0 when requeued after a checkpoint. */
 int jobs_order(const struct settings *s, const struct node_state *st,
     const char *arg);
+/* A "forget" order, arg "JOB": the job has ended for good (the hook saw
+ * it), so its files in the store go.  Refused while the job runs here.
+ * 0 when removed (or there was nothing). */
+int jobs_forget(const struct settings *s, const char *arg);
 /* At leave: dump each checkpointable job of jobs[] in parallel, within
  * budget seconds.  The drain body's "checkpoints" array: {"job", "image"}
  * or {"job", "error"} for each job tried. */

@@ -673,6 +673,9 @@ heartbeats(const struct settings *s, struct node_state *st, double total)
 		if (order.id != 0 && strcmp(order.kind, "checkpoint") == 0) {
 			log_info("order %ld: checkpoint %s", order.id, order.arg);
 			jobs_order(s, st, order.arg);
+		} else if (order.id != 0 && strcmp(order.kind, "forget") == 0) {
+			log_info("order %ld: forget %s", order.id, order.arg);
+			jobs_forget(s, order.arg);
 		} else if (order.id != 0)
 			log_warnx("order %ld: \"%s\" is not an order this agent "
 			    "knows", order.id, order.kind);
@@ -721,10 +724,10 @@ cmd_run(const char *drive, const char *file)
 		snprintf(status, sizeof(status), "READY=1\nSTATUS=joined as %s",
 		    st.node);
 		notify(status);
-		step_ckpt(&s);
 		if (events_start(&st, EVENTS_DIR, err, sizeof(err)) != 0)
 			log_warnx("events: %s; the plugin's events stay in %s",
 			    err, EVENTS_DIR);
+		step_ckpt(&s);
 		rc = heartbeats(&s, &st, total);
 		events_stop();
 		if (rc == NODE_UNKNOWN) {
