@@ -33,6 +33,15 @@ struct orphan {
 	int seen;			/* in this look */
 };
 
+/* A job requeued by a power down, released (StartTime=now) at a time:
+ * at once, or when the provider's backoff ends.  (Slurm alone would hold
+ * a requeued job for about two minutes.) */
+#define HELD_MAX	1024
+struct held {
+	unsigned long job;
+	double at;
+};
+
 struct prov {
 	const struct hook_config *cfg;
 	struct db *db;
@@ -47,6 +56,8 @@ struct prov {
 	/* this look's requests */
 	struct request *rq;
 	size_t nrq;
+	struct held held[HELD_MAX];
+	size_t nheld;
 };
 
 static pthread_mutex_t stats_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -112,18 +123,57 @@ save(struct prov *pv, struct db_instance *in)
 		    err);
 }
 
+/* The jobs held whose time has come go to the mover's releases. */
+static void
+release_held(struct prov *pv)
+{
+	char err[256];
+	double now = wall_time();
+	size_t i, k;
+
+	for (i = k = 0; i < pv->nheld; i++) {
+		if (pv->held[i].at > now) {
+			pv->held[k++] = pv->held[i];
+			continue;
+		}
+		if (db_release_add(pv->db, (long)pv->held[i].job, NULL, now, err,
+		    sizeof(err)) != 0)
+			say(pv, "provision: release of job %lu: %s",
+			    pv->held[i].job, err);
+		else
+			say(pv, "provision: job %lu released", pv->held[i].job);
+	}
+	pv->nheld = k;
+}
+
 /* The node back to powered down at once, so that it is usable again and
- * its jobs go back to the queue (Slurm requeues them): never left DOWN. */
+ * its jobs go back to the queue (Slurm requeues them): never left DOWN.
+ * Its jobs are released at once, or when the provider's backoff ends. */
 static void
 power_down(struct prov *pv, const char *node, const char *why)
 {
 	char reason[REASON_MAX + 1], err[256];
+	unsigned long jobs[64];
+	size_t nj = 0, i;
 
+	if (sl_node_jobs(node, jobs, sizeof(jobs) / sizeof(jobs[0]), &nj, err,
+	    sizeof(err)) != 0) {
+		say(pv, "provision: %s: %s", node, err);
+		nj = 0;
+	}
 	snprintf(reason, sizeof(reason), "vnode: %s", why);
 	if (sl_node_power_down(node, 1, reason, err, sizeof(err)) != 0)
 		say(pv, "provision: %s: %s", node, err);
 	if (sl_node_undrain(node, err, sizeof(err)) != 0)
 		say(pv, "provision: %s: %s", node, err);
+	for (i = 0; i < nj && pv->nheld < HELD_MAX; i++) {
+		pv->held[pv->nheld].job = jobs[i];
+		pv->held[pv->nheld++].at = pv->backoff_until;
+		say(pv, "provision: job %lu on %s requeued; %s", jobs[i], node,
+		    pv->backoff_until > wall_time() ? "released when the "
+		    "provider's backoff ends" : "released");
+	}
+	release_held(pv);
 }
 
 /* An instance that will not be (create refused, never joined): its
@@ -345,9 +395,9 @@ requests(struct prov *pv)
 		return;
 	}
 	for (i = 0; i < pv->nrq; i++) {
-		say(pv, "provision: %s %s%s%s", pv->rq[i].action,
+		say(pv, "provision: %s %s%s%s%s", pv->rq[i].action,
 		    pv->rq[i].nodes, pv->rq[i].detail[0] ? " (" : "",
-		    pv->rq[i].detail[0] ? pv->rq[i].detail : "");
+		    pv->rq[i].detail, pv->rq[i].detail[0] ? ")" : "");
 		e.pv = pv;
 		e.action = pv->rq[i].action;
 		e.why = pv->rq[i].detail;
@@ -486,9 +536,12 @@ create_requested(struct prov *pv)
 			    out[i].detail : "no instance id");
 			/* a cloud that refuses some is short of something:
 			 * it rests too */
+			if (pv->backoff_until <= wall_time())
+				say(pv, "provision: %s backs off for %ld s",
+				    pv->p.name, pv->cfg->provider_backoff);
 			pv->backoff_until = wall_time() +
 			    (double)pv->cfg->provider_backoff;
-			snprintf(pv->backoff_why, sizeof(pv->backoff_why), "%s",
+			str_copy(pv->backoff_why, sizeof(pv->backoff_why),
 			    out[i].detail);
 			give_up(pv, &b->in[i], "create-failed", why);
 			continue;
@@ -685,10 +738,10 @@ sync_pass(struct prov *pv)
 			continue;
 		count(&stats.vanished);
 		snprintf(why, sizeof(why), "%s instance %.127s %s%s%.120s",
-		    pv->p.name, in->cloud_id, k < n ? "went to ERROR" :
-		    "vanished", k < n && ci[k].detail[0] ? ": " : "",
-		    k < n ? ci[k].detail : "");
-		if (k < n)
+		    pv->p.name, in->cloud_id, k < n && ci[k].state == PROV_ERROR ?
+		    "went to ERROR" : "vanished", k < n && ci[k].detail[0] ?
+		    ": " : "", k < n ? ci[k].detail : "");
+		if (k < n && ci[k].state == PROV_ERROR)
 			destroy(pv, in, 0, why);
 		snprintf(in->state, sizeof(in->state), "deleted");
 		str_copy(in->detail, sizeof(in->detail), why);
@@ -714,6 +767,7 @@ static struct prov *prov;
 static void
 pass(struct prov *pv)
 {
+	release_held(pv);
 	requests(pv);
 	create_requested(pv);
 	clock_pass(pv);
