@@ -298,7 +298,7 @@ resume_node(struct prov *pv, const char *node, const char *why)
 		say(pv, "provision: %s: %s", node, err);
 		return;
 	}
-	event(pv, node, "resume", "%s", why[0] != '\0' ? why : "asked by Slurm");
+	event(pv, node, "power-up", "%s", why[0] != '\0' ? why : "asked by Slurm");
 }
 
 static void
@@ -326,7 +326,7 @@ suspend_node(struct prov *pv, const char *node, const char *why)
 		snprintf(in.state, sizeof(in.state), "retiring");
 		str_copy(in.detail, sizeof(in.detail), why);
 		save(pv, &in);
-		event(pv, node, "suspend", "%s: its agent is to leave", why);
+		event(pv, node, "power-down", "%s: its agent is to leave", why);
 		say(pv, "provision: %s: %s; its agent is to leave", node, why);
 		return;
 	}
@@ -337,7 +337,7 @@ suspend_node(struct prov *pv, const char *node, const char *why)
 		snprintf(in.detail, sizeof(in.detail), "%s before it joined",
 		    why);
 		save(pv, &in);
-		event(pv, node, "suspend", "%s before it joined", why);
+		event(pv, node, "power-down", "%s before it joined", why);
 	}
 }
 
