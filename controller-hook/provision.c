@@ -884,3 +884,27 @@ provision_stats_get(struct provision_stats *st)
 	*st = stats;
 	pthread_mutex_unlock(&stats_mu);
 }
+
+int
+provision_node_left(struct db *db, const char *node, const char *instance,
+    const char *why, double now, char *err, size_t errlen)
+{
+	struct db_instance in;
+	char reason[REASON_MAX + 1];
+	int rc;
+
+	if ((rc = db_instance_live(db, node, &in, err, errlen)) != 0)
+		return rc < 0 ? -1 : 0;
+	if (instance != NULL && strcmp(in.instance, instance) != 0)
+		return 0;
+	snprintf(reason, sizeof(reason), "vnode: %s", why);
+	if (sl_node_power_down(node, 1, reason, err, errlen) != 0 ||
+	    sl_node_undrain(node, err, errlen) != 0)
+		return -1;
+	snprintf(in.state, sizeof(in.state), "deleting");
+	str_copy(in.detail, sizeof(in.detail), why);
+	in.updated = now;
+	if (db_instance_update(db, &in, err, errlen) != 0)
+		return -1;
+	return 1;
+}
