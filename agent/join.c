@@ -15,11 +15,10 @@
 #include "http.h"
 #include "join.h"
 #include "jsonutil.h"
+#include "mungekey.h"
 #include "names.h"
 #include "util.h"
 
-#define MUNGE_KEY_MIN	32
-#define MUNGE_KEY_MAX	1024
 #define BACKOFF_FIRST	0.5
 #define BACKOFF_MAX	10.0
 #define CALL_TIMEOUT	30.0

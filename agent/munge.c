@@ -12,13 +12,13 @@
 #include "atomicfile.h"
 #include "daemon.h"
 #include "munge.h"
+#include "mungekey.h"
 #include "spawn.h"
 #include "sysuser.h"
 #include "util.h"
 
 #define MUNGE_USER	"munge"
 #define MUNGE_RUNDIR	"/run/munge"
-#define MUNGE_KEY_MAX	1024
 
 static int
 same_key(const char *path, const unsigned char *key, size_t len, int *same,

@@ -307,11 +307,16 @@ offer(struct settings *s, const char *name, const char *v, const char *src,
 
 	if ((k = key_lookup(name)) < 0)
 		return errf(err, errlen, "unknown key \"%s\"", name);
-	/* where to find the metadata cannot come from the metadata */
-	if ((k == K_METADATA_URL || k == K_METADATA_TIMEOUT) &&
+	/* where to find the metadata cannot come from the metadata, and
+	 * what root runs (criu) or writes (ckpt_dir) not from what anyone
+	 * who can set an instance's metadata or user data wrote */
+	if ((k == K_METADATA_URL || k == K_METADATA_TIMEOUT ||
+	    k == K_CRIU || k == K_CKPT_DIR) &&
 	    (strncmp(src, "config drive", 12) == 0 ||
 	    strncmp(src, "metadata service", 16) == 0))
-		return errf(err, errlen, "%s: only in agent.conf", name);
+		return errf(err, errlen, "%s: only in agent.conf (%s)", name,
+		    k == K_CRIU ? "a program root runs" : k == K_CKPT_DIR ?
+		    "a directory root writes" : "where the metadata is");
 	/* Checked even when an earlier source set the key: a bad value is
 	 * an error wherever it is. */
 	tmp = *s;

@@ -18,6 +18,9 @@
 #define TOKEN "0123456789abcdef." \
     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
+#define CRIU_META "{\"meta\": {\"criu\": \"/tmp/x\"}}"
+#define CKPT_META "{\"meta\": {\"ckpt_dir\": \"/tmp/x\"}}"
+
 static char err[1024];
 
 static int
@@ -143,7 +146,16 @@ test_meta(void **state)
 	assert_int_equal(settings_parse_meta(&s, "{\"meta\": {\"metadata_url\": "
 	    "\"none\"}}", 34, "config drive x", err, sizeof(err)), -1);
 	assert_string_equal(err, "config drive x meta.metadata_url: "
-	    "metadata_url: only in agent.conf");
+	    "metadata_url: only in agent.conf (where the metadata is)");
+	/* nor what root runs or writes */
+	assert_int_equal(settings_parse_meta(&s, CRIU_META,
+	    strlen(CRIU_META), "config drive x", err, sizeof(err)), -1);
+	assert_string_equal(err, "config drive x meta.criu: "
+	    "criu: only in agent.conf (a program root runs)");
+	assert_int_equal(settings_parse_meta(&s, CKPT_META,
+	    strlen(CKPT_META), "config drive x", err, sizeof(err)), -1);
+	assert_string_equal(err, "config drive x meta.ckpt_dir: "
+	    "ckpt_dir: only in agent.conf (a directory root writes)");
 	assert_int_equal(meta(&s, "{\"a\":[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]}"), -1);
 }
 
