@@ -322,7 +322,7 @@ backoff(int attempt)
 int
 join_run(const struct settings *s, const struct join_facts *f,
     const struct node_state *prev, void (*note)(const char *msg),
-    volatile int *stop, struct join_result *r, int *refused, char *err,
+    volatile sig_atomic_t *stop, struct join_result *r, int *refused, char *err,
     size_t errlen)
 {
 	struct hook_key key;

@@ -59,7 +59,7 @@ enum exit_code {
 #define LEAVE_MARGIN	15
 
 static double step_start;
-static volatile int stop;	/* SIGTERM or SIGINT, in run */
+static volatile sig_atomic_t stop;	/* SIGTERM or SIGINT, in run */
 static struct step_time times[MAX_STEPS];
 static int ntimes;
 

@@ -196,7 +196,7 @@ wall_time(void)
 }
 
 void
-sleep_seconds(double sec, volatile int *stop)
+sleep_seconds(double sec, volatile sig_atomic_t *stop)
 {
 	struct timespec req, rem;
 

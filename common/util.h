@@ -5,6 +5,7 @@
 #ifndef VNODE_UTIL_H
 #define VNODE_UTIL_H
 
+#include <signal.h>
 #include <stddef.h>
 
 /* Fill a caller's error buffer; always returns -1 so callers can
@@ -35,7 +36,7 @@ double wall_time(void);	/* CLOCK_REALTIME, seconds with the fraction */
 
 /* Sleep for sec seconds (fraction allowed), restarting after signals
  * unless *stop becomes non-zero. */
-void sleep_seconds(double sec, volatile int *stop);
+void sleep_seconds(double sec, volatile sig_atomic_t *stop);
 
 /* src into dst of dstsz bytes, cut to fit, always terminated (a cut
  * that is meant: a reason, a detail). */
