@@ -38,6 +38,11 @@ double wall_time(void);	/* CLOCK_REALTIME, seconds with the fraction */
  * unless *stop becomes non-zero. */
 void sleep_seconds(double sec, volatile sig_atomic_t *stop);
 
+/* Standard base64 (RFC 4648, '=' padding, line breaks and blanks
+ * skipped) into out, which has room for 3/4 of strlen(in); *outlen set.
+ * -1 on any other character or a bad length. */
+int b64_decode(const char *in, unsigned char *out, size_t *outlen);
+
 /* src into dst of dstsz bytes, cut to fit, always terminated (a cut
  * that is meant: a reason, a detail). */
 void str_copy(char *dst, size_t dstsz, const char *src);
