@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -416,6 +417,15 @@ join_fields(struct json_object *o, struct join_req *j,
 		    NAME_MAX_LEN);
 		return -1;
 	}
+	/* Slurm takes NodeHostname as given: loopback, or its own keyword,
+	 * would send it elsewhere */
+	if (strcasecmp(j->hostname, "localhost") == 0 ||
+	    strncasecmp(j->hostname, "localhost.", 10) == 0 ||
+	    strcasecmp(j->hostname, "ALL") == 0) {
+		fail(rs, rq, 400, "body: \"hostname\": %s is not a host name a "
+		    "node can have in Slurm", j->hostname);
+		return -1;
+	}
 	n = arr != NULL ? json_object_array_length(arr) : 0;
 	for (i = 0; i < n; i++) {
 		const char *f = json_object_get_string(
@@ -724,6 +734,23 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	if (!ad->need_slot && !name_node_valid(n.name)) {
 		fail(rs, rq, 500, "policy made an invalid node name");
 		goto rollback;
+	}
+	/* nor another node's name: Slurm would take one for the other */
+	if (strcasecmp(j.hostname, n.name) != 0) {
+		struct db_node other;
+		int orc = db_node_by_name(a->db, j.hostname, &other, err,
+		    sizeof(err));
+
+		explicit_bzero(&other, sizeof(other));
+		if (orc < 0) {
+			fail(rs, rq, 500, "%s", err);
+			goto rollback;
+		}
+		if (orc == 0) {
+			fail(rs, rq, 409, "body: \"hostname\": %s is another "
+			    "node's name", j.hostname);
+			goto rollback;
+		}
 	}
 	/* A fresh credential each join; it replaces the old one only once
 	 * the node is in Slurm (api_join_finish), so a join that fails
