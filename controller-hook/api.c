@@ -577,6 +577,43 @@ join_elastic(struct api *a, const struct api_request *rq,
 	return 0;
 }
 
+/* The features a node claims of its own must be ones its token allows
+ * (vnodectl token create --features): a feature routes jobs, and a
+ * node that claims "gpu" attracts jobs that need one. */
+static int
+token_features(struct api *a, const struct api_request *rq,
+    const char *token, const struct join_req *j, struct api_response *rs)
+{
+	struct db_token t;
+	char allowed[sizeof(t.features) + 2], want[NAME_MAX_LEN + 3];
+	char err[256];
+	int i, rc;
+
+	if (j->nfeatures == 0)
+		return 0;
+	if ((rc = db_token_get(a->db, token, &t, err, sizeof(err))) != 0) {
+		explicit_bzero(&t, sizeof(t));
+		if (rc < 0)
+			fail(rs, rq, 500, "%s", err);
+		else
+			fail(rs, rq, 403, "the features of token %s are not known "
+			    "any more: the node may claim none", token);
+		return -1;
+	}
+	explicit_bzero(t.master, sizeof(t.master));
+	snprintf(allowed, sizeof(allowed), ",%s,", t.features);
+	for (i = 0; i < j->nfeatures; i++) {
+		snprintf(want, sizeof(want), ",%s,", j->features[i]);
+		if (strstr(allowed, want) == NULL) {
+			fail(rs, rq, 403, "feature %s is not one token %s allows "
+			    "(%s)", j->features[i], token, t.features[0] ?
+			    t.features : "none: vnodectl token create --features");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 join_by_token(struct api *a, const struct api_request *rq,
     const struct auth *au, const struct join_req *j, struct db_node *n,
@@ -735,6 +772,9 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 		fail(rs, rq, 500, "policy made an invalid node name");
 		goto rollback;
 	}
+	if (token_features(a, rq, au->kind == SIG_TOKEN ? au->token.id :
+	    n.token, &j, rs) != 0)
+		goto rollback;
 	/* nor another node's name: Slurm would take one for the other */
 	if (strcasecmp(j.hostname, n.name) != 0) {
 		struct db_node other;

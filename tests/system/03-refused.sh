@@ -9,7 +9,15 @@ ctl_start
 node_create n1
 node_create n2
 
-tok=$(token 2)
+# the token allows 16 features of 63 characters (the second join uses
+# them all, below)
+l63f=$(printf '%063d' 0)
+tfeats=
+for i in $(seq -w 16); do
+	tfeats=$tfeats${tfeats:+,}f$i${l63f:3}
+done
+tok=$(vnodectl token create --uses 2 --ttl 15m --features "$tfeats" 2>/dev/null) ||
+    fail "vnodectl token create --features"
 id=${tok%%.*}
 secret=${tok#*.}
 other=$(token 1)
@@ -237,6 +245,13 @@ grep -q "${keyhex:0:32}" "$T/resp" && fail "munge key readable in the answer"
 grep -q '"secrets":{"iv":"[0-9a-f]*","data":"[0-9a-f]*"}' "$T/resp" ||
     fail "no sealed secrets in the answer"
 grep -q '"node":"vm-1"' "$T/resp" || fail "not admitted as vm-1: $(cat "$T/resp")"
+
+# a feature the token does not allow: refused, nothing changed
+snapshot before
+send token "$secret" "token:$id" now new \
+    '{"instance":"i-2","hostname":"n2","cpus":1,"memory_mb":500,"features":["gpu"]}'
+expect "a feature the token does not allow" 403 \
+    "^feature gpu is not one token $id allows \\(f01"
 
 # another instance whose host name is that node's name: refused
 snapshot before
