@@ -375,7 +375,7 @@ for round in $(seq 10); do
 	read -r rname _ _ _ _ rinst <"$R.registry"
 	[ "$rname $rinst" = "$node race-$round-$win" ] ||
 	    fail "race $round: registry has $rname $rinst, not $node race-$round-$win"
-	vnodectl token list | grep -q "^$id .* spent  *race-$round-$win=$node\$" ||
+	vnodectl token list | grep -q "^$id .* spent  *-  *race-$round-$win=$node\$" ||
 	    fail "race $round: token list: $(vnodectl token list | grep "^$id")"
 	[ "$(slurm_nodes)" = $((nslurm + 1)) ] ||
 	    fail "race $round: Slurm has $(slurm_nodes) nodes, not $((nslurm + 1))"
