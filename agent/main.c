@@ -105,7 +105,7 @@ step_fail(int code, const char *step, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_warnx("%s: FAILED after %.3f s: %s", step, mono_now() - step_start,
+	log_errx("%s: FAILED after %.3f s: %s", step, mono_now() - step_start,
 	    msg);
 	exit(code);
 }
@@ -113,7 +113,7 @@ step_fail(int code, const char *step, const char *fmt, ...)
 static void
 note(const char *msg)
 {
-	log_info("%s", msg);
+	log_warnx("%s", msg);
 }
 
 static int file_given;		/* -f: the file must exist */

@@ -215,7 +215,9 @@ reaped(const char *line)
 static void
 log_answer(const struct api_response *rs, int routine)
 {
-	if (rs->status >= 400)
+	if (rs->status >= 500)
+		log_errx("%s", rs->log);
+	else if (rs->status >= 400)
 		log_warnx("%s", rs->log);
 	else if (rs->notable || !routine)
 		log_info("%s", rs->log);
