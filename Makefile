@@ -34,7 +34,7 @@ WARN      := -Wall -Wextra -Wshadow -Wformat=2 -Wpointer-arith \
              -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings \
              -Wcast-qual -Wundef -Wvla -Wnull-dereference -Werror=implicit
 HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
-PKGS      := nss json-c libcurl libmicrohttpd sqlite3
+PKGS      := nss json-c libcurl libmicrohttpd sqlite3 gnutls
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(HARDEN) -D_GNU_SOURCE -Icommon \
              $(PKG_CFLAGS) $(SAN) -MMD -MP
@@ -44,10 +44,10 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 # NSS's software token alone, through PKCS#11 (common/crypto.c says why)
 NSS_LIBS  = -lsoftokn3
 COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf ckpt
-AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs
+AGENT     := main settings isofs metadata timesync http https certpin hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs
 HOOK      := hookd config api admit db slurm reaper events mover provision \
-             provider prov_exec prov_local privd_client
-CTL       := vnodectl config db slurm timeline ctl_elastic
+             provider prov_exec prov_local privd_client tls
+CTL       := vnodectl config db slurm timeline ctl_elastic tls
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
 AGENT_O   := $(AGENT:%=$(O)/agent/%.o)
@@ -58,8 +58,8 @@ CTL_O     := $(CTL:%=$(O)/controller-hook/%.o)
 # in libc since glibc 2.34 (before that: make DL_LIBS=-ldl)
 DL_LIBS   ?=
 AGENT_LIBS = -pthread -ljson-c $(NSS_LIBS) $(DL_LIBS)
-HOOK_LIBS  = -lpthread -lmicrohttpd -lsqlite3 -ljson-c -lslurm $(NSS_LIBS)
-CTL_LIBS   = -lpthread -lsqlite3 -ljson-c -lslurm -lm $(NSS_LIBS)
+HOOK_LIBS  = -lpthread -lmicrohttpd -lgnutls -lsqlite3 -ljson-c -lslurm $(NSS_LIBS)
+CTL_LIBS   = -lpthread -lsqlite3 -ljson-c -lslurm -lm -lgnutls $(NSS_LIBS)
 
 # the SPANK plugin, loaded by slurmstepd: its objects built -fPIC apart,
 # and never with the sanitizers (slurmstepd would have to load their
@@ -75,7 +75,7 @@ TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage \
              $(O)/tests/ckpt-dump $(O)/tests/privd-call
 BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate $(O)/bench/ckpt-job
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
-             test_http test_events test_timeline test_ckpt
+             test_http test_events test_timeline test_ckpt test_tls
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
@@ -106,6 +106,7 @@ $(O)/controller-hook/ctl_elastic.o: ALL_CFLAGS += -DVNODE_LIBDIR='"$(LIBDIR)"'
 $(O)/tests/unit/test_settings.o: ALL_CFLAGS += -Iagent
 $(O)/tests/unit/test_clockwatch.o: ALL_CFLAGS += -Iagent
 $(O)/tests/unit/test_http.o: ALL_CFLAGS += -Iagent
+$(O)/tests/unit/test_tls.o: ALL_CFLAGS += -Iagent -Icontroller-hook
 $(O)/tests/unit/test_events.o: ALL_CFLAGS += -Icontroller-hook
 $(O)/tests/unit/test_timeline.o: ALL_CFLAGS += -Icontroller-hook
 
@@ -206,10 +207,16 @@ $(O)/tests/test_clockwatch: $(O)/tests/unit/test_clockwatch.o \
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 $(O)/tests/test_http: $(O)/tests/unit/test_http.o $(O)/agent/http.o \
-    $(O)/agent/https.o $(O)/common/util.o
+    $(O)/agent/https.o $(O)/agent/certpin.o $(COMMON_O)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(DL_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS) $(DL_LIBS)
+$(O)/tests/test_tls: $(O)/tests/unit/test_tls.o $(O)/controller-hook/tls.o \
+    $(O)/agent/http.o $(O)/agent/https.o $(O)/agent/certpin.o $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -lmicrohttpd -lgnutls \
+	    -ljson-c $(NSS_LIBS) $(DL_LIBS)
 $(O)/tests/test_events: $(O)/tests/unit/test_events.o \
     $(O)/controller-hook/events.o $(COMMON_O)
 	@mkdir -p $(@D)

@@ -214,6 +214,7 @@ joined_state(const struct settings *s, const struct join_result *j,
 	memset(st, 0, sizeof(*st));
 	snprintf(st->node, sizeof(st->node), "%s", j->node);
 	snprintf(st->hook_url, sizeof(st->hook_url), "%s", s->hook_url);
+	snprintf(st->hook_pin, sizeof(st->hook_pin), "%s", s->hook_pin);
 	snprintf(st->instance, sizeof(st->instance), "%s", s->instance_id);
 	snprintf(st->credential, sizeof(st->credential), "%s", j->credential);
 	for (i = 0; i < j->nmounts && i < STATE_MAX_MOUNTS; i++)

@@ -36,6 +36,7 @@
 #include "provision.h"
 #include "reaper.h"
 #include "sig.h"
+#include "tls.h"
 #include "slurm.h"
 #include "util.h"
 
@@ -456,8 +457,24 @@ raise_nofile(void)
 	}
 }
 
+/* An expired certificate, or one near its end, is said: at start, then
+ * hourly (journalctl -p err shows it). */
+static void
+tls_check(const struct hook_tls *t)
+{
+	char buf[700];
+	time_t now = time(NULL);
+
+	if (tls_warning(t, now, buf, sizeof(buf)) == NULL)
+		return;
+	if (now >= t->not_after || now < t->not_before)
+		log_errx("tls: %s", buf);
+	else
+		log_warnx("tls: %s", buf);
+}
+
 static struct MHD_Daemon *
-listen_start(char *err, size_t errlen)
+listen_start(const struct hook_tls *tls, char *err, size_t errlen)
 {
 	struct sockaddr_in sa;
 	struct MHD_Daemon *d;
@@ -471,19 +488,33 @@ listen_start(char *err, size_t errlen)
 		errf(err, errlen, "listen address %s", cfg.listen_host);
 		return NULL;
 	}
+	/* TLS 1.2 and 1.3 only */
+	struct MHD_OptionItem tlsopt[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0,
+		    tls != NULL ? tls->cert_pem : NULL },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0,
+		    tls != NULL ? tls->key_pem : NULL },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0,
+		    (void *)(uintptr_t)"SECURE:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" },
+		{ MHD_OPTION_END, 0, NULL }
+	};
+
 	/* epoll: no FD_SETSIZE limit, for many heartbeats waiting at once */
 	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
-	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+	    (tls != NULL ? MHD_USE_TLS : 0),
 	    (uint16_t)cfg.listen_port, NULL, NULL, handler, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg.max_connections,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_ARRAY, tls != NULL ? tlsopt : tlsopt + 3,
 	    MHD_OPTION_END);
 	if (d == NULL)
-		errf(err, errlen, "cannot listen on %s:%d: %s", cfg.listen_host,
-		    cfg.listen_port, strerror(errno));
+		errf(err, errlen, "cannot listen on %s:%d%s: %s",
+		    cfg.listen_host, cfg.listen_port, tls != NULL ?
+		    " with TLS" : "", strerror(errno));
 	return d;
 }
 
@@ -494,7 +525,8 @@ main(int argc, char *argv[])
 	struct MHD_Daemon *httpd;
 	struct db *db, *ticker, *moverdb, *provdb;
 	struct timespec tmo;
-	double next_reap = 0;
+	double next_reap = 0, next_tls = mono_now() + 3600;
+	struct hook_tls tls;
 	char err[512];
 	sigset_t set;
 	int ch, check = 0, sig, i, lfd;
@@ -537,6 +569,12 @@ main(int argc, char *argv[])
 
 	if (crypto_init(err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	if (cfg.tls) {
+		if (tls_load(&cfg, 1, &tls, err, sizeof(err)) != 0)
+			fatalx("tls: %s", err);
+		snprintf(cfg.hook_pin, sizeof(cfg.hook_pin), "%s", tls.pin);
+		tls_check(&tls);
+	}
 	if (db_open(cfg.database, &db, err, sizeof(err)) != 0 ||
 	    db_open(cfg.database, &ticker, err, sizeof(err)) != 0 ||
 	    db_open(cfg.database, &moverdb, err, sizeof(err)) != 0 ||
@@ -553,10 +591,14 @@ main(int argc, char *argv[])
 	if (provision_start(&cfg, provdb, reaped, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	raise_nofile();
-	if ((httpd = listen_start(err, sizeof(err))) == NULL)
+	if ((httpd = listen_start(cfg.tls ? &tls : NULL, err,
+	    sizeof(err))) == NULL)
 		fatalx("%s", err);
-	log_info("listening on %s:%d, admitting nodes in %s mode as %s<n>",
-	    cfg.listen_host, cfg.listen_port, cfg.admit, cfg.name_prefix);
+	log_info("listening on %s:%d (%s), admitting nodes in %s mode as "
+	    "%s<n>", cfg.listen_host, cfg.listen_port, cfg.tls ? "https" :
+	    "plain http: tls = off", cfg.admit, cfg.name_prefix);
+	if (cfg.tls)
+		log_info("tls: %s, pin %s", tls.cert_path, tls.pin);
 
 	tmo.tv_sec = 0;
 	tmo.tv_nsec = (long)(TICK * 1e9);
@@ -565,6 +607,10 @@ main(int argc, char *argv[])
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		tick(ticker, 0);
+		if (cfg.tls && mono_now() >= next_tls) {
+			tls_check(&tls);
+			next_tls = mono_now() + 3600;
+		}
 		if (mono_now() >= next_reap) {
 			if (reaper_pass(ticker, &cfg, wall_now(), reaped, err,
 			    sizeof(err)) != 0)
@@ -593,6 +639,8 @@ main(int argc, char *argv[])
 	db_close(moverdb);
 	db_close(ticker);
 	db_close(db);
+	if (cfg.tls)
+		tls_free(&tls);
 	crypto_shutdown();
 	return 0;
 }

@@ -29,6 +29,7 @@
 #include "sig.h"
 #include "slurm.h"
 #include "timeline.h"
+#include "tls.h"
 #include "util.h"
 
 #ifndef VNODE_DATADIR
@@ -49,6 +50,7 @@ usage(void)
 	    "           [--features F,...] [--user-data [--hook-url URL] "
 	    "[--template FILE]]\n"
 	    "       vnodectl [-f config] token list\n"
+	    "       vnodectl [-f config] pin\n"
 	    "       vnodectl [-f config] nodes\n"
 	    "       vnodectl [-f config] retire NODE\n"
 	    "       vnodectl [-f config] migrate JOB [--to NODE] [--wait SECONDS]\n"
@@ -119,25 +121,64 @@ url_ok(const char *u)
 	return 1;
 }
 
-/* Write TEMPLATE with each @HOOK_URL@ and @JOIN_TOKEN@ replaced. */
+/* Write TEMPLATE with each @HOOK_URL@, @JOIN_TOKEN@ and @HOOK_PIN@
+ * replaced ("" for the pin of a plain http hook). */
 static void
-put_user_data(const char *tpl, size_t len, const char *url, const char *token)
+put_user_data(const char *tpl, size_t len, const char *url, const char *token,
+    const char *pin)
 {
-	static const char hk[] = "@HOOK_URL@", tk[] = "@JOIN_TOKEN@";
-	size_t i = 0;
+	static const char *const mark[] = { "@HOOK_URL@", "@JOIN_TOKEN@",
+	    "@HOOK_PIN@" };
+	const char *val[] = { url, token, pin };
+	size_t i = 0, k, n;
 
 	while (i < len) {
-		if (len - i >= sizeof(hk) - 1 &&
-		    memcmp(tpl + i, hk, sizeof(hk) - 1) == 0) {
-			fputs(url, stdout);
-			i += sizeof(hk) - 1;
-		} else if (len - i >= sizeof(tk) - 1 &&
-		    memcmp(tpl + i, tk, sizeof(tk) - 1) == 0) {
-			fputs(token, stdout);
-			i += sizeof(tk) - 1;
+		for (k = 0; k < 3; k++) {
+			n = strlen(mark[k]);
+			if (len - i >= n && memcmp(tpl + i, mark[k], n) == 0)
+				break;
+		}
+		if (k < 3) {
+			fputs(val[k], stdout);
+			i += strlen(mark[k]);
 		} else
 			putchar(tpl[i++]);
 	}
+}
+
+/* The pin of the certificate the hook serves (tls.h). */
+static int
+served_pin(const struct hook_config *cfg, char pin[TLS_PIN_LEN + 1],
+    char *err, size_t errlen)
+{
+	char cert[PATH_MAX], key[PATH_MAX], e2[512], *pem = NULL;
+	size_t len = 0;
+	int rc;
+
+	tls_paths(cfg, cert, sizeof(cert), key, sizeof(key));
+	if (read_file(cert, 256 * 1024, &pem, &len, e2, sizeof(e2)) != 0)
+		return errf(err, errlen, "the hook's certificate: %s%s", e2,
+		    cfg->tls_cert[0] ? "" : " (vnode-hookd makes it when it "
+		    "first starts with tls = on)");
+	rc = tls_pin_of_pem(pem, len, pin, e2, sizeof(e2));
+	free(pem);
+	if (rc != 0)
+		return errf(err, errlen, "%s: %s", cert, e2);
+	return 0;
+}
+
+static int
+pin_print(const struct hook_config *cfg)
+{
+	char pin[TLS_PIN_LEN + 1], err[1100];
+
+	if (!cfg->tls)
+		fatalx("tls = off: the hook serves plain http, and has no "
+		    "certificate to pin");
+	if (served_pin(cfg, pin, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	printf("%s\n", pin);
+	return 0;
 }
 
 /* "a,b,c": up to 16 features, each as Slurm takes them, no repeats;
@@ -183,8 +224,8 @@ token_create(struct db *db, const struct hook_config *cfg, int argc,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct db_token t;
-	char secret[SECRET_LEN + 1], err[256], when[32], url[300] = "";
-	char token[TOKEN_LEN + 1], features[1100] = "";
+	char secret[SECRET_LEN + 1], err[1100], when[32], url[300] = "";
+	char token[TOKEN_LEN + 1], features[1100] = "", pin[TLS_PIN_LEN + 1] = "";
 	const char *tplpath = USER_DATA_TEMPLATE;
 	char *tpl = NULL;
 	size_t tpllen = 0;
@@ -239,8 +280,12 @@ token_create(struct db *db, const struct hook_config *cfg, int argc,
 			    "(listen = *:%d); give --hook-url URL as the nodes "
 			    "reach it", cfg->listen_port);
 		if (url[0] == '\0')
-			snprintf(url, sizeof(url), "http://%s:%d",
-			    cfg->listen_host, cfg->listen_port);
+			snprintf(url, sizeof(url), "%s://%s:%d", cfg->tls ?
+			    "https" : "http", cfg->listen_host, cfg->listen_port);
+		if ((strncmp(url, "https://", 8) == 0) != cfg->tls)
+			fatalx("--hook-url %s: the hook serves %s (tls = %s)", url,
+			    cfg->tls ? "https" : "plain http",
+			    cfg->tls ? "on" : "off");
 		if (read_file(tplpath, TEMPLATE_MAX, &tpl, &tpllen, err,
 		    sizeof(err)) != 0)
 			fatalx("--user-data: template %s", err);
@@ -248,6 +293,16 @@ token_create(struct db *db, const struct hook_config *cfg, int argc,
 		    memmem(tpl, tpllen, "@HOOK_URL@", 10) == NULL)
 			fatalx("--user-data: template %s has no @JOIN_TOKEN@ "
 			    "or no @HOOK_URL@", tplpath);
+		if (cfg->tls && memmem(tpl, tpllen, "@HOOK_PIN@", 10) == NULL)
+			log_warnx("--user-data: template %s has no @HOOK_PIN@: "
+			    "the nodes will check the hook's certificate against "
+			    "their CA list, not its pin", tplpath);
+	}
+	/* the nodes' user data needs the pin; a bare token is told it */
+	if (cfg->tls && served_pin(cfg, pin, err, sizeof(err)) != 0) {
+		if (userdata)
+			fatalx("--user-data: %s", err);
+		pin[0] = '\0';
 	}
 	memset(&t, 0, sizeof(t));
 	if (sig_new_token_id(t.id) != 0 || sig_new_secret(secret) != 0 ||
@@ -263,15 +318,16 @@ token_create(struct db *db, const struct hook_config *cfg, int argc,
 	fmt_time(t.expires, when, sizeof(when));
 	if (userdata) {
 		snprintf(token, sizeof(token), "%s.%s", t.id, secret);
-		put_user_data(tpl, tpllen, url, token);
+		put_user_data(tpl, tpllen, url, token, pin);
 		explicit_bzero(token, sizeof(token));
 		free(tpl);
 	} else
 		printf("%s.%s\n", t.id, secret);
 	fflush(stdout);
 	explicit_bzero(secret, sizeof(secret));
-	log_info("token %s: %ld use%s, expires %s", t.id, uses,
-	    uses == 1 ? "" : "s", when);
+	log_info("token %s: %ld use%s, expires %s%s%s", t.id, uses,
+	    uses == 1 ? "" : "s", when, pin[0] ? "; the hook's pin: " : "",
+	    pin);
 	return 0;
 }
 
@@ -776,6 +832,7 @@ parsed:
 	    (strcmp(argv[0], "token") == 0 && argc == 2 &&
 	    strcmp(argv[1], "list") == 0) ||
 	    (strcmp(argv[0], "nodes") == 0 && argc == 1) ||
+	    (strcmp(argv[0], "pin") == 0 && argc == 1) ||
 	    (strcmp(argv[0], "retire") == 0 && argc == 2) ||
 	    (strcmp(argv[0], "migrate") == 0 && argc >= 2) ||
 	    ((strcmp(argv[0], "resume") == 0 || strcmp(argv[0], "suspend") == 0 ||
@@ -788,6 +845,8 @@ parsed:
 		usage();
 	if (config_load(path, &cfg, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	if (strcmp(argv[0], "pin") == 0)
+		return pin_print(&cfg);
 	become_owner(cfg.database);
 	if (crypto_init(err, sizeof(err)) != 0)
 		fatalx("%s", err);
