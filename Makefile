@@ -238,11 +238,12 @@ FUZZ_TIME ?= 600
 FUZZ_O    := build-fuzz
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
-FUZZERS   := fuzz_agent fuzz_hook fuzz_http
-FUZZ_AGENT_OBJS := settings isofs join hookclient http https state
+FUZZERS   := fuzz_agent fuzz_hook fuzz_http fuzz_cert
+FUZZ_AGENT_OBJS := settings isofs join hookclient http https certpin state
 FUZZ_HOOK_OBJS  := api admit db config slurm events provision provider \
     prov_exec prov_local privd_client
-FUZZ_HTTP_OBJS  := agent/http agent/https common/util
+FUZZ_HTTP_OBJS  := agent/http agent/https agent/certpin common/util common/crypto
+FUZZ_CERT_OBJS  := agent/certpin common/util common/crypto
 # the join path must not reach Slurm: fuzz_hook makes each of these abort
 FUZZ_HOOK_TRAPS := sl_init sl_node_create sl_nodes_create sl_nodes_address \
     sl_node_future sl_node_delete sl_ping sl_reconfigure sl_node_down \
@@ -264,7 +265,14 @@ $(FUZZ_O)/fuzz_http: tests/fuzz/fuzz_http.c FORCE
 	    $(FUZZ_HTTP_OBJS:%=$(FUZZ_O)/%.o)
 	@echo "  LD      $@"
 	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=gnu11 -D_GNU_SOURCE -Icommon \
-	    -Iagent -o $@ $< $(FUZZ_HTTP_OBJS:%=$(FUZZ_O)/%.o) $(DL_LIBS)
+	    -Iagent -o $@ $< $(FUZZ_HTTP_OBJS:%=$(FUZZ_O)/%.o) $(NSS_LIBS) $(DL_LIBS)
+
+$(FUZZ_O)/fuzz_cert: tests/fuzz/fuzz_cert.c FORCE
+	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
+	    $(FUZZ_CERT_OBJS:%=$(FUZZ_O)/%.o)
+	@echo "  LD      $@"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=gnu11 -D_GNU_SOURCE -Icommon \
+	    -Iagent -o $@ $< $(FUZZ_CERT_OBJS:%=$(FUZZ_O)/%.o) $(NSS_LIBS)
 
 $(FUZZ_O)/fuzz_hook: tests/fuzz/fuzz_hook.c FORCE
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
