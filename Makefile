@@ -338,7 +338,8 @@ check-asan: deps
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	    all unit
 	@ckpt/criu/build --output $(abspath build-asan)/criu/criu --if-possible
-	@$(MAKE) --no-print-directory O=build-asan CC=clang \
+	@LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
+	    $(MAKE) --no-print-directory O=build-asan CC=clang \
 	    CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	    system
