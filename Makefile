@@ -46,7 +46,7 @@ NSS_LIBS  = -lsoftokn3
 COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf ckpt
 AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs
 HOOK      := hookd config api admit db slurm reaper events mover provision \
-             provider prov_exec prov_local privd_client
+             provider prov_exec prov_local prov_qemu privd_client
 CTL       := vnodectl config db slurm timeline ctl_elastic
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
@@ -72,7 +72,7 @@ PIC_CFLAGS = $(filter-out -fPIE $(SAN),$(ALL_CFLAGS)) -fPIC
 PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl $(O)/vnode-privd \
              $(O)/vnode-sbinit
 TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage \
-             $(O)/tests/ckpt-dump $(O)/tests/privd-call
+             $(O)/tests/ckpt-dump $(O)/tests/privd-call $(O)/tests/prov-call
 BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate $(O)/bench/ckpt-job
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
              test_http test_events test_timeline test_ckpt
@@ -152,6 +152,17 @@ $(O)/tests/privd-call: $(O)/tests/system/privd-call.o \
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -ljson-c $(NSS_LIBS)
 $(O)/tests/system/privd-call.o: ALL_CFLAGS += -Icontroller-hook
+
+# one call of hookd.conf's provider, as the hook makes it
+$(O)/tests/prov-call: $(O)/tests/system/prov-call.o \
+    $(O)/controller-hook/config.o $(O)/controller-hook/provider.o \
+    $(O)/controller-hook/prov_exec.o $(O)/controller-hook/prov_local.o \
+    $(O)/controller-hook/prov_qemu.o $(O)/controller-hook/privd_client.o \
+    $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread -ljson-c $(NSS_LIBS)
+$(O)/tests/system/prov-call.o: ALL_CFLAGS += -Icontroller-hook
 
 $(O)/tests/rusage: $(O)/tests/system/rusage.o
 	@mkdir -p $(@D)
