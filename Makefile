@@ -12,6 +12,8 @@
 #                   across them, then everything torn down
 #   make bench      the benchmarks (bench/join, bench/admit), real daemons,
 #                   after make criu
+#   make bench-elastic bench/elastic: sbatch -> RUNNING through the qemu
+#                   provider against stock power saving; 10 and 100 local nodes
 #   make bench-ckpt bench/ckpt: checkpoint dump, restore and migration of
 #                   100 MB and 1 GB jobs against the store's raw bandwidth
 #   make install    DESTDIR, PREFIX honoured
@@ -79,7 +81,7 @@ UNITS     := test_sig test_names test_settings test_util test_clockwatch \
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
-	fuzz-regress deb image vm bench-vm bench-ckpt criu FORCE
+	fuzz-regress deb image vm bench-vm bench-elastic bench-ckpt criu FORCE
 all: $(PROGS) $(PLUGIN) $(TESTPROGS) $(BENCHPROGS)
 
 # V=1 shows the whole command lines
@@ -355,6 +357,12 @@ bench-ckpt: all criu
 # boot to IDLE of the image under qemu, against cloud-init's runcmd way
 bench-vm: all deb
 	@VNODE_BIN=$(abspath $(O)) VNODE_DEB=$(abspath $(DEB_DIR)) bench/vm-boot
+
+# sbatch to an empty cloud partition -> RUNNING through the qemu provider,
+# against Slurm's stock power saving booting the cloud-init image; and
+# 10 and 100 nodes resumed at once through the local provider
+bench-elastic: all deb
+	@VNODE_BIN=$(abspath $(O)) VNODE_DEB=$(abspath $(DEB_DIR)) bench/elastic
 
 $(O)/vnode-agent.service: agent/vnode-agent.service.in
 	@mkdir -p $(@D)
