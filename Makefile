@@ -372,12 +372,16 @@ $(O)/vnode-hookd.service: controller-hook/vnode-hookd.service.in
 	@mkdir -p $(@D)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
 
+$(O)/vnode-privd.service: controller-hook/vnode-privd.service.in
+	@mkdir -p $(@D)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
+
 $(O)/slurmd-dropin.conf: agent/slurmd-dropin.conf.in
 	@mkdir -p $(@D)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
 
 install: $(PROGS) $(PLUGIN) $(O)/vnode-agent.service $(O)/vnode-hookd.service \
-	    $(O)/slurmd-dropin.conf
+	    $(O)/vnode-privd.service $(O)/slurmd-dropin.conf
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/vnode \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(UNITDIR)/slurmd.service.d $(DESTDIR)$(DATADIR)/vnode
@@ -390,7 +394,7 @@ install: $(PROGS) $(PLUGIN) $(O)/vnode-agent.service $(O)/vnode-hookd.service \
 	    ln -sf $(SBINDIR)/vnodectl $(DESTDIR)$(LIBDIR)/vnode/vnode-$$n; done
 	install -m 0644 $(PLUGIN) $(DESTDIR)$(LIBDIR)/vnode/
 	install -m 0644 $(O)/vnode-agent.service $(O)/vnode-hookd.service \
-	    $(DESTDIR)$(UNITDIR)/
+	    $(O)/vnode-privd.service $(DESTDIR)$(UNITDIR)/
 	install -m 0644 $(O)/slurmd-dropin.conf \
 	    $(DESTDIR)$(UNITDIR)/slurmd.service.d/vnode-agent.conf
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/

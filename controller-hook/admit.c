@@ -752,9 +752,17 @@ admit_submit(struct api_admission *ad)
 int
 admit_remove(const char *name, char *err, size_t errlen)
 {
+	struct sl_status st;
 	char (*nr)[64];
 	size_t i;
 
+	/* a CLOUD node is slurm.conf's (elastic vnode powers it down): it is
+	 * never deleted nor made a pool slot */
+	if (sl_node_status(name, &st, err, errlen) != 0)
+		return -1;
+	if (st.cloud)
+		return errf(err, errlen, "%s is a CLOUD node of slurm.conf: not "
+		    "removed from Slurm (powered down instead)", name);
 	switch (cfg->mode) {
 	case ADMIT_POOL:
 		return sl_node_future(name, err, errlen);

@@ -1182,9 +1182,9 @@ do_leave(struct api *a, const struct api_request *rq, struct auth *au,
 {
 	struct json_object *o;
 	struct sl_status st;
-	struct db_instance in;
 	struct db_node n;
 	char err[256];
+	int rc;
 
 	if (node_call(a, rq, au, rs) != 0)
 		return;
@@ -1198,24 +1198,13 @@ do_leave(struct api *a, const struct api_request *rq, struct auth *au,
 		    n.name, st.state);
 		goto out;
 	}
-	if (db_instance_live(a->db, n.name, &in, err, sizeof(err)) == 0 &&
-	    strcmp(in.instance, n.instance) == 0) {
-		/* elastic: the CLOUD node stays in slurm.conf, powered down
-		 * (usable for the next resume), and its instance goes */
-		if (sl_node_power_down(n.name, 1, "vnode: its instance left", err,
-		    sizeof(err)) != 0 || sl_node_undrain(n.name, err,
-		    sizeof(err)) != 0) {
-			fail(rs, rq, 503, "slurm: %s", err);
-			goto out;
-		}
-		snprintf(in.state, sizeof(in.state), "deleting");
-		snprintf(in.detail, sizeof(in.detail), "its agent left");
-		in.updated = a->now_exact();
-		if (db_instance_update(a->db, &in, err, sizeof(err)) != 0) {
-			fail(rs, rq, 500, "%s", err);
-			goto out;
-		}
-	} else if (admit_remove(n.name, err, sizeof(err)) != 0) {
+	/* elastic: the CLOUD node stays in slurm.conf, powered down (usable
+	 * for the next resume), and its instance goes */
+	if ((rc = provision_node_left(a->db, n.name, n.instance,
+	    "its agent left", a->now_exact(), err, sizeof(err))) < 0) {
+		fail(rs, rq, 503, "%s", err);
+		goto out;
+	} else if (rc == 0 && admit_remove(n.name, err, sizeof(err)) != 0) {
 		/* Only nodes in the registry get here: the hook never deletes
 		 * a node it did not admit itself. */
 		fail(rs, rq, 503, "slurm: %s", err);

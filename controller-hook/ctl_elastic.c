@@ -379,6 +379,9 @@ ctl_slurm_conf(const struct hook_config *cfg, int argc, char *argv[])
 	printf("ResumeRate=0\nSuspendRate=0\n");
 	printf("# powered down CLOUD nodes are hidden otherwise, from "
 	    "vnodectl provision too\nPrivateData=cloud\n");
+	printf("# power saving is for every node: keep it off the others (your "
+	    "partitions\n# without CLOUD nodes; dynamic nodes too, on 22.05)\n"
+	    "#SuspendExcParts=...\n");
 	printf("TreeWidth=65533\n");
 	printf("SlurmctldParameters=enable_configless,idle_on_node_suspend,"
 	    "cloud_dns\n");

@@ -33,6 +33,15 @@ struct orphan {
 	int seen;			/* in this look */
 };
 
+/* A job requeued by a power down, released (StartTime=now) at a time:
+ * at once, or when the provider's backoff ends.  (Slurm alone would hold
+ * a requeued job for about two minutes.) */
+#define HELD_MAX	1024
+struct held {
+	unsigned long job;
+	double at;
+};
+
 struct prov {
 	const struct hook_config *cfg;
 	struct db *db;
@@ -47,6 +56,8 @@ struct prov {
 	/* this look's requests */
 	struct request *rq;
 	size_t nrq;
+	struct held held[HELD_MAX];
+	size_t nheld;
 };
 
 static pthread_mutex_t stats_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -112,18 +123,57 @@ save(struct prov *pv, struct db_instance *in)
 		    err);
 }
 
+/* The jobs held whose time has come go to the mover's releases. */
+static void
+release_held(struct prov *pv)
+{
+	char err[256];
+	double now = wall_time();
+	size_t i, k;
+
+	for (i = k = 0; i < pv->nheld; i++) {
+		if (pv->held[i].at > now) {
+			pv->held[k++] = pv->held[i];
+			continue;
+		}
+		if (db_release_add(pv->db, (long)pv->held[i].job, NULL, now, err,
+		    sizeof(err)) != 0)
+			say(pv, "provision: release of job %lu: %s",
+			    pv->held[i].job, err);
+		else
+			say(pv, "provision: job %lu released", pv->held[i].job);
+	}
+	pv->nheld = k;
+}
+
 /* The node back to powered down at once, so that it is usable again and
- * its jobs go back to the queue (Slurm requeues them): never left DOWN. */
+ * its jobs go back to the queue (Slurm requeues them): never left DOWN.
+ * Its jobs are released at once, or when the provider's backoff ends. */
 static void
 power_down(struct prov *pv, const char *node, const char *why)
 {
 	char reason[REASON_MAX + 1], err[256];
+	unsigned long jobs[64];
+	size_t nj = 0, i;
 
+	if (sl_node_jobs(node, jobs, sizeof(jobs) / sizeof(jobs[0]), &nj, err,
+	    sizeof(err)) != 0) {
+		say(pv, "provision: %s: %s", node, err);
+		nj = 0;
+	}
 	snprintf(reason, sizeof(reason), "vnode: %s", why);
 	if (sl_node_power_down(node, 1, reason, err, sizeof(err)) != 0)
 		say(pv, "provision: %s: %s", node, err);
 	if (sl_node_undrain(node, err, sizeof(err)) != 0)
 		say(pv, "provision: %s: %s", node, err);
+	for (i = 0; i < nj && pv->nheld < HELD_MAX; i++) {
+		pv->held[pv->nheld].job = jobs[i];
+		pv->held[pv->nheld++].at = pv->backoff_until;
+		say(pv, "provision: job %lu on %s requeued; %s", jobs[i], node,
+		    pv->backoff_until > wall_time() ? "released when the "
+		    "provider's backoff ends" : "released");
+	}
+	release_held(pv);
 }
 
 /* An instance that will not be (create refused, never joined): its
@@ -248,7 +298,7 @@ resume_node(struct prov *pv, const char *node, const char *why)
 		say(pv, "provision: %s: %s", node, err);
 		return;
 	}
-	event(pv, node, "resume", "%s", why[0] != '\0' ? why : "asked by Slurm");
+	event(pv, node, "power-up", "%s", why[0] != '\0' ? why : "asked by Slurm");
 }
 
 static void
@@ -276,7 +326,7 @@ suspend_node(struct prov *pv, const char *node, const char *why)
 		snprintf(in.state, sizeof(in.state), "retiring");
 		str_copy(in.detail, sizeof(in.detail), why);
 		save(pv, &in);
-		event(pv, node, "suspend", "%s: its agent is to leave", why);
+		event(pv, node, "power-down", "%s: its agent is to leave", why);
 		say(pv, "provision: %s: %s; its agent is to leave", node, why);
 		return;
 	}
@@ -287,7 +337,7 @@ suspend_node(struct prov *pv, const char *node, const char *why)
 		snprintf(in.detail, sizeof(in.detail), "%s before it joined",
 		    why);
 		save(pv, &in);
-		event(pv, node, "suspend", "%s before it joined", why);
+		event(pv, node, "power-down", "%s before it joined", why);
 	}
 }
 
@@ -345,9 +395,9 @@ requests(struct prov *pv)
 		return;
 	}
 	for (i = 0; i < pv->nrq; i++) {
-		say(pv, "provision: %s %s%s%s", pv->rq[i].action,
+		say(pv, "provision: %s %s%s%s%s", pv->rq[i].action,
 		    pv->rq[i].nodes, pv->rq[i].detail[0] ? " (" : "",
-		    pv->rq[i].detail[0] ? pv->rq[i].detail : "");
+		    pv->rq[i].detail, pv->rq[i].detail[0] ? ")" : "");
 		e.pv = pv;
 		e.action = pv->rq[i].action;
 		e.why = pv->rq[i].detail;
@@ -486,9 +536,12 @@ create_requested(struct prov *pv)
 			    out[i].detail : "no instance id");
 			/* a cloud that refuses some is short of something:
 			 * it rests too */
+			if (pv->backoff_until <= wall_time())
+				say(pv, "provision: %s backs off for %ld s",
+				    pv->p.name, pv->cfg->provider_backoff);
 			pv->backoff_until = wall_time() +
 			    (double)pv->cfg->provider_backoff;
-			snprintf(pv->backoff_why, sizeof(pv->backoff_why), "%s",
+			str_copy(pv->backoff_why, sizeof(pv->backoff_why),
 			    out[i].detail);
 			give_up(pv, &b->in[i], "create-failed", why);
 			continue;
@@ -685,10 +738,10 @@ sync_pass(struct prov *pv)
 			continue;
 		count(&stats.vanished);
 		snprintf(why, sizeof(why), "%s instance %.127s %s%s%.120s",
-		    pv->p.name, in->cloud_id, k < n ? "went to ERROR" :
-		    "vanished", k < n && ci[k].detail[0] ? ": " : "",
-		    k < n ? ci[k].detail : "");
-		if (k < n)
+		    pv->p.name, in->cloud_id, k < n && ci[k].state == PROV_ERROR ?
+		    "went to ERROR" : "vanished", k < n && ci[k].detail[0] ?
+		    ": " : "", k < n ? ci[k].detail : "");
+		if (k < n && ci[k].state == PROV_ERROR)
 			destroy(pv, in, 0, why);
 		snprintf(in->state, sizeof(in->state), "deleted");
 		str_copy(in->detail, sizeof(in->detail), why);
@@ -714,6 +767,7 @@ static struct prov *prov;
 static void
 pass(struct prov *pv)
 {
+	release_held(pv);
 	requests(pv);
 	create_requested(pv);
 	clock_pass(pv);
@@ -830,4 +884,28 @@ provision_stats_get(struct provision_stats *st)
 	pthread_mutex_lock(&stats_mu);
 	*st = stats;
 	pthread_mutex_unlock(&stats_mu);
+}
+
+int
+provision_node_left(struct db *db, const char *node, const char *instance,
+    const char *why, double now, char *err, size_t errlen)
+{
+	struct db_instance in;
+	char reason[REASON_MAX + 1];
+	int rc;
+
+	if ((rc = db_instance_live(db, node, &in, err, errlen)) != 0)
+		return rc < 0 ? -1 : 0;
+	if (instance != NULL && strcmp(in.instance, instance) != 0)
+		return 0;
+	snprintf(reason, sizeof(reason), "vnode: %s", why);
+	if (sl_node_power_down(node, 1, reason, err, errlen) != 0 ||
+	    sl_node_undrain(node, err, errlen) != 0)
+		return -1;
+	snprintf(in.state, sizeof(in.state), "deleting");
+	str_copy(in.detail, sizeof(in.detail), why);
+	in.updated = now;
+	if (db_instance_update(db, &in, err, errlen) != 0)
+		return -1;
+	return 1;
 }

@@ -59,4 +59,17 @@ int provision_start(const struct hook_config *cfg, struct db *db,
 void provision_stop(void);
 void provision_stats_get(struct provision_stats *st);
 
+/*
+ * A node leaves (its agent's leave, or the reaper): when it is an elastic
+ * node (a live instance of it, of that agent's instance id when instance
+ * is not NULL), the CLOUD node stays in Slurm, powered down at once and
+ * undrained (usable for the next resume), and its instance is marked for
+ * deletion.  1 when it was one, 0 when not (the caller removes the node as
+ * its mode has it), -1 with err.  From any thread, on its database handle;
+ * the caller owns the transaction.
+ */
+int provision_node_left(struct db *db, const char *node,
+    const char *instance, const char *why, double now, char *err,
+    size_t errlen);
+
 #endif

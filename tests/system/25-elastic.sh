@@ -82,10 +82,21 @@ n=$(vnodectl instances | awk -v n="$node" '$2 == n' | wc -l)
 
 # the record and the metrics
 vnodectl events >"$T/ev"
-for k in resume create join suspend delete; do
+for k in power-up create join power-down delete; do
 	grep -Eq " $node +[0-9-]* *$k " "$T/ev" || grep -Eq " $node .* $k " "$T/ev" ||
 	    fail "no $k event of $node: $(cat "$T/ev")"
 done
+# the timeline: power up, create, join, the job's bar, power down, delete
+mkdir -p "$T/svg"
+chown slurm: "$T/svg"
+vnodectl timeline --svg "$T/svg/elastic.svg" || fail "vnodectl timeline"
+xmllint --noout "$T/svg/elastic.svg" || fail "the timeline is not well-formed XML"
+for k in power-up create join power-down delete; do
+	grep -q "<g class=\"marker\" data-kind=\"$k\">" "$T/svg/elastic.svg" ||
+	    fail "no $k marker in the timeline"
+done
+grep -q "<g class=\"job\" data-job=\"$J\"><rect class=\"bar\"" "$T/svg/elastic.svg" ||
+    fail "no bar for job J in the timeline"
 sb ctl curl -sf "http://$CTL_IP:$HOOK_PORT/metrics" >"$T/metrics" || fail "GET /metrics"
 grep -q '^vnode_instance_events_total{event="created"} 2$' "$T/metrics" ||
     fail "metrics: $(grep vnode_instance "$T/metrics")"
