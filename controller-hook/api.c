@@ -9,11 +9,13 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,13 +24,12 @@
 #include "events.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "mungekey.h"
 #include "names.h"
 #include "provision.h"
 #include "slurm.h"
 #include "util.h"
 
-#define MUNGE_KEY_MIN	32
-#define MUNGE_KEY_MAX	1024
 #define MAX_FEATURES	16
 
 _Static_assert((CONFIG_MAX_FEATURES + MAX_FEATURES) * (NAME_MAX_LEN + 1) <=
@@ -62,29 +63,72 @@ api_init(struct api *a, const struct hook_config *cfg, struct db *db,
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
+	int fd;
 
 	memset(a, 0, sizeof(*a));
 	a->cfg = cfg;
 	a->db = db;
 	a->now = real_now;
 	a->now_exact = real_now_exact;
-	if (lstat(cfg->munge_key, &st) != 0)
+	/* opened once, never through a link, and checked on what was
+	 * opened: the file read is the file checked */
+	if ((fd = open(cfg->munge_key, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY)) < 0)
 		return errf(err, errlen, "munge key %s: %s", cfg->munge_key,
+		    errno == ELOOP ? "a symbolic link (name the file itself)" :
 		    strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return errf(err, errlen, "munge key %s: not a regular file",
+	if (fstat(fd, &st) != 0) {
+		errf(err, errlen, "munge key %s: %s", cfg->munge_key,
+		    strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errf(err, errlen, "munge key %s: not a regular file",
 		    cfg->munge_key);
-	if (st.st_mode & 077)
-		return errf(err, errlen, "munge key %s: readable by group or "
-		    "others (mode %04o); make it 0400 or 0600", cfg->munge_key,
+		goto fail;
+	}
+	if (st.st_mode & 077) {
+		errf(err, errlen, "munge key %s: readable by group or others "
+		    "(mode %04o); make it 0400 or 0600", cfg->munge_key,
 		    (unsigned)(st.st_mode & 07777));
-	if (st.st_uid != geteuid())
-		return errf(err, errlen, "munge key %s: owned by uid %u, not by "
-		    "uid %u that the hook runs as", cfg->munge_key,
-		    (unsigned)st.st_uid, (unsigned)geteuid());
-	if (read_file(cfg->munge_key, MUNGE_KEY_MAX, &buf, &len, err,
-	    errlen) != 0)
-		return -1;
+		goto fail;
+	}
+	if (st.st_uid != geteuid()) {
+		errf(err, errlen, "munge key %s: owned by uid %u, not by uid %u "
+		    "that the hook runs as", cfg->munge_key, (unsigned)st.st_uid,
+		    (unsigned)geteuid());
+		goto fail;
+	}
+	if (st.st_size > MUNGE_KEY_MAX) {
+		errf(err, errlen, "munge key %s: %lld bytes, more than %d",
+		    cfg->munge_key, (long long)st.st_size, MUNGE_KEY_MAX);
+		goto fail;
+	}
+	if ((buf = malloc(MUNGE_KEY_MAX + 1)) == NULL) {
+		errf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + len, MUNGE_KEY_MAX + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			errf(err, errlen, "munge key %s: %s", cfg->munge_key,
+			    strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > MUNGE_KEY_MAX) {
+			errf(err, errlen, "munge key %s: more than %d bytes",
+			    cfg->munge_key, MUNGE_KEY_MAX);
+			goto fail;
+		}
+	}
+	close(fd);
+	fd = -1;
 	if (len < MUNGE_KEY_MIN) {
 		explicit_bzero(buf, len);
 		free(buf);
@@ -94,6 +138,13 @@ api_init(struct api *a, const struct hook_config *cfg, struct db *db,
 	a->munge_key = (unsigned char *)buf;
 	a->munge_len = len;
 	return 0;
+fail:
+	if (buf != NULL) {
+		explicit_bzero(buf, len);
+		free(buf);
+	}
+	close(fd);
+	return -1;
 }
 
 void
@@ -366,6 +417,15 @@ join_fields(struct json_object *o, struct join_req *j,
 		    NAME_MAX_LEN);
 		return -1;
 	}
+	/* Slurm takes NodeHostname as given: loopback, or its own keyword,
+	 * would send it elsewhere */
+	if (strcasecmp(j->hostname, "localhost") == 0 ||
+	    strncasecmp(j->hostname, "localhost.", 10) == 0 ||
+	    strcasecmp(j->hostname, "ALL") == 0) {
+		fail(rs, rq, 400, "body: \"hostname\": %s is not a host name a "
+		    "node can have in Slurm", j->hostname);
+		return -1;
+	}
 	n = arr != NULL ? json_object_array_length(arr) : 0;
 	for (i = 0; i < n; i++) {
 		const char *f = json_object_get_string(
@@ -511,6 +571,43 @@ join_elastic(struct api *a, const struct api_request *rq,
 		in.updated = in.joined;
 		if (db_instance_update(a->db, &in, err, sizeof(err)) != 0) {
 			fail(rs, rq, 500, "%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The features a node claims of its own must be ones its token allows
+ * (vnodectl token create --features): a feature routes jobs, and a
+ * node that claims "gpu" attracts jobs that need one. */
+static int
+token_features(struct api *a, const struct api_request *rq,
+    const char *token, const struct join_req *j, struct api_response *rs)
+{
+	struct db_token t;
+	char allowed[sizeof(t.features) + 2], want[NAME_MAX_LEN + 3];
+	char err[256];
+	int i, rc;
+
+	if (j->nfeatures == 0)
+		return 0;
+	if ((rc = db_token_get(a->db, token, &t, err, sizeof(err))) != 0) {
+		explicit_bzero(&t, sizeof(t));
+		if (rc < 0)
+			fail(rs, rq, 500, "%s", err);
+		else
+			fail(rs, rq, 403, "the features of token %s are not known "
+			    "any more: the node may claim none", token);
+		return -1;
+	}
+	explicit_bzero(t.master, sizeof(t.master));
+	snprintf(allowed, sizeof(allowed), ",%s,", t.features);
+	for (i = 0; i < j->nfeatures; i++) {
+		snprintf(want, sizeof(want), ",%s,", j->features[i]);
+		if (strstr(allowed, want) == NULL) {
+			fail(rs, rq, 403, "feature %s is not one token %s allows "
+			    "(%s)", j->features[i], token, t.features[0] ?
+			    t.features : "none: vnodectl token create --features");
 			return -1;
 		}
 	}
@@ -674,6 +771,26 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	if (!ad->need_slot && !name_node_valid(n.name)) {
 		fail(rs, rq, 500, "policy made an invalid node name");
 		goto rollback;
+	}
+	if (token_features(a, rq, au->kind == SIG_TOKEN ? au->token.id :
+	    n.token, &j, rs) != 0)
+		goto rollback;
+	/* nor another node's name: Slurm would take one for the other */
+	if (strcasecmp(j.hostname, n.name) != 0) {
+		struct db_node other;
+		int orc = db_node_by_name(a->db, j.hostname, &other, err,
+		    sizeof(err));
+
+		explicit_bzero(&other, sizeof(other));
+		if (orc < 0) {
+			fail(rs, rq, 500, "%s", err);
+			goto rollback;
+		}
+		if (orc == 0) {
+			fail(rs, rq, 409, "body: \"hostname\": %s is another "
+			    "node's name", j.hostname);
+			goto rollback;
+		}
 	}
 	/* A fresh credential each join; it replaces the old one only once
 	 * the node is in Slurm (api_join_finish), so a join that fails

@@ -22,10 +22,13 @@
 #define PROLOG_POLL_MAX	0.5		/* seconds, the longest (x1.5 each) */
 #define PROLOG_SINGLE	8		/* nodes a job's prolog asks one by one */
 
+/* Counts the names of a host list; a name that is not a node name (an
+ * unbalanced range that Slurm's parser takes as a name) stops it. */
 static int
 count_name(void *arg, const char *name)
 {
-	(void)name;
+	if (!name_node_valid(name))
+		return -1;
 	(*(long *)arg)++;
 	return 0;
 }
@@ -82,8 +85,10 @@ ctl_power(struct db *db, const struct hook_config *cfg, const char *action,
 	if (cfg->provider[0] == '\0')
 		fatalx("%s %s: hookd.conf names no provider: elastic vnode is off",
 		    action, hostlist);
+	err[0] = '\0';
 	if (sl_hostlist_each(hostlist, count_name, &n, err, sizeof(err)) != 0)
-		fatalx("%s: %s", action, err);
+		fatalx("%s: %s", action, err[0] ? err : "not a host list of node "
+		    "names (like cloud-[1-3,7])");
 	if (strcmp(action, "resume") == 0)
 		resume_jobs(detail, sizeof(detail));
 	else
@@ -190,7 +195,7 @@ ctl_provision(const struct hook_config *cfg, int argc, char *argv[])
 	int ch, failed = 0;
 
 	memset(&p, 0, sizeof(p));
-	optind = 1;
+	optind = 0;	/* glibc: start afresh, options may follow operands */
 	while ((ch = getopt_long(argc, argv, "p:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
@@ -318,13 +323,13 @@ ctl_slurm_conf(const struct hook_config *cfg, int argc, char *argv[])
 	for (i = 0; i < cfg->nfeatures; i++)
 		snprintf(feat + strlen(feat), sizeof(feat) - strlen(feat), "%s%s",
 		    i ? "," : "", cfg->features[i]);
-	optind = 1;
+	optind = 0;	/* glibc: start afresh, options may follow operands */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
 			if (strlen(optarg) >= sizeof(nodes) ||
 			    sl_hostlist_each(optarg, count_name, &n, err,
-			    sizeof(err)) != 0)
+			    sizeof(err)) != 0 || n == 0)
 				fatalx("--nodes: \"%s\" is not a host list like "
 				    "cloud-[1-100]", optarg);
 			snprintf(nodes, sizeof(nodes), "%s", optarg);

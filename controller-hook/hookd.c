@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -45,6 +46,7 @@ struct upload {
 	char *buf;
 	size_t len;
 	int too_big;
+	char bad[96];			/* headers that make it ambiguous */
 	int waiting;			/* suspended, in the waiters list */
 	int resumed;			/* resumed: answer from pending */
 	struct api_pending pending;
@@ -250,6 +252,51 @@ peer_of(struct MHD_Connection *c, char *out, size_t outsz)
 	inet_ntop(AF_INET, &sin->sin_addr, out, (socklen_t)outsz);
 }
 
+/* The headers that must come once: a second one would have two readers
+ * (here, and a proxy in front) read two different requests. */
+struct header_count {
+	int clen, te, key, time, nonce, sig;
+};
+
+static enum MHD_Result
+count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct header_count *h = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		h->clen++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		h->te++;
+	else if (strcasecmp(key, SIG_HDR_KEY) == 0)
+		h->key++;
+	else if (strcasecmp(key, SIG_HDR_TIME) == 0)
+		h->time++;
+	else if (strcasecmp(key, SIG_HDR_NONCE) == 0)
+		h->nonce++;
+	else if (strcasecmp(key, SIG_HDR_SIG) == 0)
+		h->sig++;
+	return MHD_YES;
+}
+
+static void
+check_headers(struct MHD_Connection *c, char *bad, size_t badsz)
+{
+	struct header_count h;
+
+	memset(&h, 0, sizeof(h));
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &h);
+	if (h.clen > 1)
+		snprintf(bad, badsz, "Content-Length given %d times", h.clen);
+	else if (h.clen > 0 && h.te > 0)
+		snprintf(bad, badsz, "both Content-Length and "
+		    "Transfer-Encoding");
+	else if (h.key > 1 || h.time > 1 || h.nonce > 1 || h.sig > 1)
+		snprintf(bad, badsz, "a signature header given twice");
+}
+
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -269,6 +316,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		if ((up = calloc(1, sizeof(*up))) == NULL)
 			return MHD_NO;
 		*con_cls = up;
+		check_headers(c, up->bad, sizeof(up->bad));
 		clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (clen != NULL && (parse_long(clen, 0, cfg.max_body, &n) != 0))
@@ -310,6 +358,10 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		return ret;
 	}
 	peer_of(c, peer, sizeof(peer));
+	if (up->bad[0] != '\0') {
+		log_warnx("%s %s from %s: 400 %s", method, url, peer, up->bad);
+		return send_error(c, 400, up->bad);
+	}
 	if (up->too_big) {
 		char reason[80];
 

@@ -807,9 +807,9 @@ sl_hostlist_each(const char *expr, int (*fn)(void *arg, const char *name),
 		return errf(err, errlen, "\"%.80s\" is not a host list "
 		    "(node names, ranges like vm-[1-3,7])", expr != NULL ?
 		    expr : "");
-	pthread_mutex_lock(&mu);
+	/* no lock: it is pure parsing, and callers of sl_node_each call it
+	 * from their callback, with the lock held */
 	hl = slurm_hostlist_create(expr);
-	pthread_mutex_unlock(&mu);
 	if (hl == NULL)
 		return errf(err, errlen, "\"%.80s\" is not a host list", expr);
 	while (rc == 0 && (h = slurm_hostlist_shift(hl)) != NULL) {

@@ -46,7 +46,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: vnodectl [-f config] token create [--uses N] [--ttl DURATION]\n"
-	    "           [--user-data [--hook-url URL] [--template FILE]]\n"
+	    "           [--features F,...] [--user-data [--hook-url URL] "
+	    "[--template FILE]]\n"
 	    "       vnodectl [-f config] token list\n"
 	    "       vnodectl [-f config] nodes\n"
 	    "       vnodectl [-f config] retire NODE\n"
@@ -139,6 +140,35 @@ put_user_data(const char *tpl, size_t len, const char *url, const char *token)
 	}
 }
 
+/* "a,b,c": up to 16 features, each as Slurm takes them, no repeats;
+ * written back without blanks into out. */
+static int
+features_arg(const char *v, char *out, size_t outsz)
+{
+	char buf[1200], *t, *save = NULL, list[16][64];
+	size_t used = 0;
+	int n = 0, i;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v);
+	out[0] = '\0';
+	for (t = strtok_r(buf, ", ", &save); t != NULL;
+	    t = strtok_r(NULL, ", ", &save)) {
+		if (!name_feature_valid(t) || n == 16)
+			return -1;
+		for (i = 0; i < n; i++)
+			if (strcmp(list[i], t) == 0)
+				return -1;
+		snprintf(list[n++], sizeof(list[0]), "%s", t);
+		used += (size_t)snprintf(out + used, outsz - used, "%s%s",
+		    used ? "," : "", t);
+		if (used >= outsz)
+			return -1;
+	}
+	return n > 0 ? 0 : -1;
+}
+
 static int
 token_create(struct db *db, const struct hook_config *cfg, int argc,
     char *argv[])
@@ -149,11 +179,12 @@ token_create(struct db *db, const struct hook_config *cfg, int argc,
 		{ "user-data", no_argument, NULL, 'd' },
 		{ "hook-url", required_argument, NULL, 'h' },
 		{ "template", required_argument, NULL, 'T' },
+		{ "features", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct db_token t;
 	char secret[SECRET_LEN + 1], err[256], when[32], url[300] = "";
-	char token[TOKEN_LEN + 1];
+	char token[TOKEN_LEN + 1], features[1100] = "";
 	const char *tplpath = USER_DATA_TEMPLATE;
 	char *tpl = NULL;
 	size_t tpllen = 0;
@@ -187,6 +218,12 @@ token_create(struct db *db, const struct hook_config *cfg, int argc,
 			tplpath = optarg;
 			tplset = 1;
 			break;
+		case 'F':
+			if (features_arg(optarg, features, sizeof(features)) != 0)
+				fatalx("--features: \"%s\" is not a list of up to 16 "
+				    "Slurm features ([A-Za-z0-9_.-], comma-"
+				    "separated)", optarg);
+			break;
 		default:
 			usage();
 		}
@@ -217,6 +254,7 @@ token_create(struct db *db, const struct hook_config *cfg, int argc,
 	    sig_master(SIG_TOKEN, secret, t.master) != 0)
 		fatalx("no random numbers");
 	t.uses = uses;
+	snprintf(t.features, sizeof(t.features), "%s", features);
 	t.created = wall_now();
 	t.expires = t.created + ttl;
 	if (db_token_add(db, &t, err, sizeof(err)) != 0)
@@ -241,14 +279,15 @@ static int
 token_list(struct db *db)
 {
 	struct json_object *arr, *t, *insts;
+	const char *f;
 	char err[256], when[32];
 	size_t i, k, n;
 	long now = wall_now();
 
 	if ((arr = db_token_list(db, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
-	printf("%-16s %5s %5s  %-20s %-8s %s\n", "TOKEN", "USES", "USED",
-	    "EXPIRES", "STATE", "INSTANCES");
+	printf("%-16s %5s %5s  %-20s %-8s %-16s %s\n", "TOKEN", "USES", "USED",
+	    "EXPIRES", "STATE", "FEATURES", "INSTANCES");
 	n = json_object_array_length(arr);
 	for (i = 0; i < n; i++) {
 		long uses, used, expires;
@@ -261,10 +300,12 @@ token_list(struct db *db)
 		expires = (long)json_object_get_int64(json_object_object_get(t,
 		    "expires"));
 		fmt_time(expires, when, sizeof(when));
-		printf("%-16s %5ld %5ld  %-20s %-8s ", json_object_get_string(
-		    json_object_object_get(t, "id")), uses, used, when,
-		    now >= expires ? "expired" : used >= uses ? "spent" :
-		    "valid");
+		f = json_object_get_string(json_object_object_get(t,
+		    "features"));
+		printf("%-16s %5ld %5ld  %-20s %-8s %-16s ",
+		    json_object_get_string(json_object_object_get(t, "id")), uses,
+		    used, when, now >= expires ? "expired" : used >= uses ?
+		    "spent" : "valid", f != NULL && f[0] != '\0' ? f : "-");
 		insts = json_object_object_get(t, "instances");
 		for (k = 0; k < json_object_array_length(insts); k++) {
 			struct json_object *b = json_object_array_get_idx(insts, k);

@@ -7,7 +7,8 @@
 vt_init
 ctl_start
 node_create n1
-tok=$(token 1)
+tok=$(vnodectl token create --uses 1 --ttl 15m --features bigmem 2>/dev/null) ||
+    fail "vnodectl token create --features bigmem"
 D=$T/drive
 mkdir -p "$D/openstack/latest"
 cat >"$D/openstack/latest/meta_data.json" <<JSON

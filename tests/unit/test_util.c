@@ -73,6 +73,13 @@ test_hex(void **state)
 	assert_false(ct_equal("abc", "abd", 3));
 }
 
+#define DUP(doc) do { \
+	assert_null(js_parse(doc, strlen(doc), err, sizeof(err))); \
+	assert_string_equal(err, "not valid here: a key given twice in an " \
+	    "object"); \
+} while (0)
+#define OK1 "{\"a\":{\"a\":1,\"s\":\"\\\"a\\\":,\"},\"l\":[{\"a\":1},{\"a\":2}]}"
+
 static void
 test_json(void **state)
 {
@@ -108,6 +115,15 @@ test_json(void **state)
 	assert_null(js_parse("\"s\"", 3, err, sizeof(err)));
 	assert_null(js_parse("{\"a\":[[[[[[[[[[1]]]]]]]]]]}", 27, err,
 	    sizeof(err)));
+	/* a key given twice, at any depth, even spelled with an escape */
+	DUP("{\"a\":1,\"a\":2}");
+	DUP("{\"x\":{\"b\":1,\"c\":{},\"b\":[2]}}");
+	DUP("{\"l\":[{\"k\":1},{\"k\":1,\"k\":2}]}");
+	DUP("{\"a\":1,\"\\u0061\":2}");
+	/* and not: the same key in different objects, keys in strings */
+	o = js_parse(OK1, strlen(OK1), err, sizeof(err));
+	assert_non_null(o);
+	json_object_put(o);
 }
 
 static void
@@ -121,6 +137,9 @@ test_spawn(void **state)
 	const char *slow[] = { "/bin/sleep", "5", NULL };
 	const char *rel[] = { "sh", NULL };
 	const char *env[] = { "/usr/bin/env", NULL };
+	const char *missing[] = { "/nonexistent/vnode-test", NULL };
+	const char *group[] = { "/bin/sh", "-c", "sleep 30 & sleep 30; wait",
+	    NULL };
 	char out[256], err[512];
 	struct spawn sp;
 
@@ -156,6 +175,19 @@ test_spawn(void **state)
 
 	sp.argv = rel;
 	assert_int_equal(spawn_run(&sp, err, sizeof(err)), -1);
+
+	/* a program that is not there: the child's exec failure, told back
+	 * through its pipe (nothing but async-signal-safe calls after fork) */
+	sp.argv = missing;
+	sp.timeout = 5;
+	assert_int_equal(spawn_run(&sp, err, sizeof(err)), -1);
+	assert_string_equal(err, "/nonexistent/vnode-test: cannot execute: "
+	    "No such file or directory");
+	/* a timeout kills the program's whole process group */
+	sp.argv = group;
+	sp.timeout = 0.5;
+	assert_int_equal(spawn_run(&sp, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "killed after 0.5 s"));
 
 	/* the environment is clean: nothing of ours leaks */
 	setenv("VNODE_SECRET_TEST", "1", 1);

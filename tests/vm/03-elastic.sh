@@ -22,7 +22,7 @@ cp "$VM_IMAGE" "$T/base.qcow2" || fail "copy of the image"
 chmod 644 "$T/base.qcow2"
 nfs_exports
 QD=$T/sb/ctl/var/lib/vnode/qemu
-RESUME_TIMEOUT=400 SUSPEND_TIME=20 PROVIDER=qemu elastic_env 1 "tap_bridges = vtbr"
+RESUME_TIMEOUT=400 SUSPEND_TIME=20 ELASTIC_PROVIDER=qemu elastic_env 1 "tap_bridges = vtbr"
 HOOKD_EXTRA="$HOOKD_EXTRA
 qemu_image = $T/base.qcow2
 qemu_bridge = vtbr
