@@ -749,6 +749,10 @@ config_drive(const struct qemu_st *q, const char *id, const struct qinst *in,
 		goto out;
 	if (run(argv, TOOL_TIMEOUT, deadline, err, errlen) != 0)
 		goto out;
+	if (chmod(iso, 0600) != 0) {
+		errf(err, errlen, "%s: %s", iso, strerror(errno));
+		goto out;
+	}
 	rc = 0;
 out:
 	if (path(p, q, id, LATEST "user_data") == 0 && access(p, F_OK) == 0) {

@@ -74,6 +74,8 @@ netns ctl ip -o link show "$tap" | grep -q "master vtbr" ||
 [ -f "$QD/$inst/disk.qcow2" ] && [ -f "$QD/$inst/config.iso" ] ||
     fail "no overlay or config drive: $(ls -l "$QD/$inst")"
 [ ! -e "$QD/$inst/drive" ] || fail "the config drive's tree (with the token) was left"
+[ "$(stat -c %a "$QD/$inst/config.iso")" = 600 ] ||
+    fail "the config drive (with the token) is mode $(stat -c %a "$QD/$inst/config.iso")"
 say "instance $inst: qemu $pid as slurm, tap $tap on vtbr, $(sed -n 's/^ip=//p' "$QD/$inst/instance")"
 wait_for 400 "job $J RUNNING" job_is "$J" RUNNING
 took=$(echo "$(date +%s.%N) - $t0" | bc)
