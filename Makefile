@@ -12,6 +12,8 @@
 #                   across them, then everything torn down
 #   make bench      the benchmarks (bench/join, bench/admit), real daemons,
 #                   after make criu
+#   make bench-elastic bench/elastic: sbatch -> RUNNING through the qemu
+#                   provider against stock power saving; 10 and 100 local nodes
 #   make bench-ckpt bench/ckpt: checkpoint dump, restore and migration of
 #                   100 MB and 1 GB jobs against the store's raw bandwidth
 #   make install    DESTDIR, PREFIX honoured
@@ -46,7 +48,7 @@ NSS_LIBS  = -lsoftokn3
 COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf ckpt
 AGENT     := main settings isofs metadata timesync http https certpin hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs
 HOOK      := hookd config api admit db slurm reaper events mover provision \
-             provider prov_exec prov_local privd_client tls
+             provider prov_exec prov_local prov_qemu privd_client tls
 CTL       := vnodectl config db slurm timeline ctl_elastic tls
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
@@ -72,14 +74,14 @@ PIC_CFLAGS = $(filter-out -fPIE $(SAN),$(ALL_CFLAGS)) -fPIC
 PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl $(O)/vnode-privd \
              $(O)/vnode-sbinit
 TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage \
-             $(O)/tests/ckpt-dump $(O)/tests/privd-call
+             $(O)/tests/ckpt-dump $(O)/tests/privd-call $(O)/tests/prov-call
 BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate $(O)/bench/ckpt-job
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
              test_http test_events test_timeline test_ckpt test_tls
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
-	fuzz-regress deb image vm bench-vm bench-ckpt criu FORCE
+	fuzz-regress deb image vm bench-vm bench-elastic bench-ckpt criu FORCE
 all: $(PROGS) $(PLUGIN) $(TESTPROGS) $(BENCHPROGS)
 
 # V=1 shows the whole command lines
@@ -153,6 +155,17 @@ $(O)/tests/privd-call: $(O)/tests/system/privd-call.o \
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -ljson-c $(NSS_LIBS)
 $(O)/tests/system/privd-call.o: ALL_CFLAGS += -Icontroller-hook
+
+# one call of hookd.conf's provider, as the hook makes it
+$(O)/tests/prov-call: $(O)/tests/system/prov-call.o \
+    $(O)/controller-hook/config.o $(O)/controller-hook/provider.o \
+    $(O)/controller-hook/prov_exec.o $(O)/controller-hook/prov_local.o \
+    $(O)/controller-hook/prov_qemu.o $(O)/controller-hook/privd_client.o \
+    $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread -ljson-c $(NSS_LIBS)
+$(O)/tests/system/prov-call.o: ALL_CFLAGS += -Icontroller-hook
 
 $(O)/tests/rusage: $(O)/tests/system/rusage.o
 	@mkdir -p $(@D)
@@ -360,6 +373,12 @@ bench-ckpt: all criu
 # boot to IDLE of the image under qemu, against cloud-init's runcmd way
 bench-vm: all deb
 	@VNODE_BIN=$(abspath $(O)) VNODE_DEB=$(abspath $(DEB_DIR)) bench/vm-boot
+
+# sbatch to an empty cloud partition -> RUNNING through the qemu provider,
+# against Slurm's stock power saving booting the cloud-init image; and
+# 10 and 100 nodes resumed at once through the local provider
+bench-elastic: all deb
+	@VNODE_BIN=$(abspath $(O)) VNODE_DEB=$(abspath $(DEB_DIR)) bench/elastic
 
 $(O)/vnode-agent.service: agent/vnode-agent.service.in
 	@mkdir -p $(@D)

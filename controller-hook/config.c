@@ -3,6 +3,7 @@
  * one branch calling a typed, bounded parser; an unknown key or a bad value
  * is an error naming the file and line.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,15 @@ defaults(struct hook_config *c)
 	c->max_instances = 1000;
 	snprintf(c->local_socket, sizeof(c->local_socket),
 	    "/run/vnode/privd.sock");
+	snprintf(c->qemu.state_dir, sizeof(c->qemu.state_dir),
+	    "/var/lib/vnode/qemu");
+	snprintf(c->qemu.program, sizeof(c->qemu.program),
+	    "/usr/bin/qemu-system-x86_64");
+	snprintf(c->qemu.accel, sizeof(c->qemu.accel), "auto");
+	snprintf(c->qemu.tap_prefix, sizeof(c->qemu.tap_prefix), "vn");
+	c->qemu.memory = 1024;
+	c->qemu.cpus = 1;
+	c->qemu.stop_timeout = 180;
 }
 
 /* http:// or https://, a host, an optional port, no path, query or
@@ -139,6 +149,118 @@ set_path(char *dst, size_t dstsz, const char *v)
 		return -1;
 	snprintf(dst, dstsz, "%s", v);
 	return 0;
+}
+
+/* A network interface's name as vnode-privd takes it: [a-z][a-z0-9-],
+ * at most 15. */
+static int
+ifname_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 15 && s[0] >= 'a' && s[0] <= 'z' &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+/* FIRST-LAST/PREFIX, FIRST <= LAST, both in the network of PREFIX. */
+static int
+parse_range(const char *v, struct hook_qemu *q)
+{
+	char buf[64], *dash, *slash;
+	struct in_addr a, b;
+	uint32_t mask;
+	long pl;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v);
+	if ((dash = strchr(buf, '-')) == NULL ||
+	    (slash = strchr(dash, '/')) == NULL)
+		return -1;
+	*dash = *slash = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1 ||
+	    inet_pton(AF_INET, dash + 1, &b) != 1 ||
+	    parse_long(slash + 1, 8, 30, &pl) != 0)
+		return -1;
+	mask = ~0u << (32 - pl);
+	if (ntohl(a.s_addr) > ntohl(b.s_addr) ||
+	    (ntohl(a.s_addr) & mask) != (ntohl(b.s_addr) & mask))
+		return -1;
+	/* (inet_pton took them: at most 15 characters each) */
+	str_copy(q->first, sizeof(q->first), buf);
+	str_copy(q->last, sizeof(q->last), dash + 1);
+	q->prefix = (int)pl;
+	return 0;
+}
+
+/* The qemu_ keys (provider = qemu).  0, or -1 with what set (NULL: no
+ * such key). */
+static int
+qemu_directive(struct hook_qemu *q, const char *key, const char *v,
+    const char **what)
+{
+	if (strcmp(key, "qemu_image") == 0) {
+		*what = "an absolute path without ','";
+		return strchr(v, ',') != NULL ? -1 :
+		    set_path(q->image, sizeof(q->image), v);
+	} else if (strcmp(key, "qemu_bridge") == 0) {
+		*what = "an interface name ([a-z][a-z0-9-], at most 15)";
+		if (!ifname_valid(v))
+			return -1;
+		snprintf(q->bridge, sizeof(q->bridge), "%s", v);
+		return 0;
+	} else if (strcmp(key, "qemu_state_dir") == 0) {
+		/* room for ID/qmp.sock in a unix socket's 107 characters */
+		*what = "an absolute path of at most 32 characters, without ','";
+		return strlen(v) > 32 || strchr(v, ',') != NULL ? -1 :
+		    set_path(q->state_dir, sizeof(q->state_dir), v);
+	} else if (strcmp(key, "qemu_program") == 0) {
+		*what = "an absolute path";
+		return set_path(q->program, sizeof(q->program), v);
+	} else if (strcmp(key, "qemu_accel") == 0) {
+		*what = "auto, kvm or tcg";
+		if (strcmp(v, "auto") != 0 && strcmp(v, "kvm") != 0 &&
+		    strcmp(v, "tcg") != 0)
+			return -1;
+		snprintf(q->accel, sizeof(q->accel), "%s", v);
+		return 0;
+	} else if (strcmp(key, "qemu_memory") == 0) {
+		*what = "MiB from 256 to 1048576";
+		return parse_long(v, 256, 1048576, &q->memory);
+	} else if (strcmp(key, "qemu_cpus") == 0) {
+		*what = "a number from 1 to 256";
+		return parse_long(v, 1, 256, &q->cpus);
+	} else if (strcmp(key, "qemu_addresses") == 0) {
+		*what = "dhcp, or FIRST-LAST/PREFIX in one network, like "
+		    "10.77.0.60-10.77.0.99/24";
+		if (strcmp(v, "dhcp") == 0) {
+			q->first[0] = q->last[0] = '\0';
+			return 0;
+		}
+		return parse_range(v, q);
+	} else if (strcmp(key, "qemu_gateway") == 0) {
+		*what = "an IPv4 address, or none";
+		if (strcmp(v, "none") == 0) {
+			q->gateway[0] = '\0';
+			return 0;
+		}
+		if (!name_ipv4_valid(v))
+			return -1;
+		snprintf(q->gateway, sizeof(q->gateway), "%s", v);
+		return 0;
+	} else if (strcmp(key, "qemu_tap_prefix") == 0) {
+		*what = "2 to 4 lowercase letters (vnode-privd's tap_prefix)";
+		if (strlen(v) < 2 || strlen(v) > 4 ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyz") != strlen(v))
+			return -1;
+		snprintf(q->tap_prefix, sizeof(q->tap_prefix), "%s", v);
+		return 0;
+	} else if (strcmp(key, "qemu_stop_timeout") == 0) {
+		*what = "a duration from 10s to 1h";
+		return parse_duration(v, 10, 3600, &q->stop_timeout);
+	}
+	*what = NULL;
+	return -1;
 }
 
 /* One directive.  Returns 0, or -1 with what (the expected form) set. */
@@ -303,7 +425,8 @@ directive(struct hook_config *c, const char *key, const char *v,
 	} else if (strcmp(key, "exec_program") == 0) {
 		*what = "an absolute path";
 		return set_path(c->exec_program, sizeof(c->exec_program), v);
-	} else if (strcmp(key, "local_socket") == 0) {
+	} else if (strcmp(key, "local_socket") == 0 ||
+	    strcmp(key, "privd_socket") == 0) {
 		*what = "an absolute path";
 		return set_path(c->local_socket, sizeof(c->local_socket), v);
 	}
@@ -356,7 +479,11 @@ one(void *arg, const char *key, const char *val, int lineno, char *err,
 	(void)lineno;
 	if (strncmp(key, "mount.", 6) == 0)
 		return parse_mount(arg, key + 6, val, err, errlen);
-	if (directive(arg, key, val, &what) == 0)
+	if (strncmp(key, "qemu_", 5) == 0) {
+		if (qemu_directive(&((struct hook_config *)arg)->qemu, key, val,
+		    &what) == 0)
+			return 0;
+	} else if (directive(arg, key, val, &what) == 0)
 		return 0;
 	if (what == NULL)
 		return errf(err, errlen, "unknown key \"%s\"", key);
@@ -416,6 +543,15 @@ config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 	}
 	if (strcmp(c->provider, "exec") == 0 && c->exec_program[0] == '\0') {
 		errf(err, errlen, "%s: provider = exec needs exec_program", path);
+		goto out;
+	}
+	if (strcmp(c->provider, "qemu") == 0 && (c->qemu.image[0] == '\0' ||
+	    c->qemu.bridge[0] == '\0')) {
+		errf(err, errlen, "%s: provider = qemu needs %s (%s)", path,
+		    c->qemu.image[0] == '\0' ? "qemu_image" : "qemu_bridge",
+		    c->qemu.image[0] == '\0' ? "the vnode image the instances "
+		    "boot, make image's build/vnode.qcow2" : "the bridge their "
+		    "tap devices go on");
 		goto out;
 	}
 	rc = 0;

@@ -65,7 +65,21 @@ struct hook_config {
 	double sync_interval;		/* seconds between looks at the cloud */
 	long max_instances;		/* at once */
 	char exec_program[PATH_MAX];	/* provider = exec */
-	char local_socket[PATH_MAX];	/* provider = local: vnode-privd */
+	char local_socket[PATH_MAX];	/* vnode-privd (providers local, qemu) */
+	struct hook_qemu {		/* provider = qemu (prov_qemu.c) */
+		char image[PATH_MAX];	/* the base image, qcow2 */
+		char bridge[16];	/* the instances' taps go on it */
+		char state_dir[PATH_MAX]; /* overlays, config drives, pids */
+		char program[PATH_MAX];	/* qemu-system-x86_64 */
+		char accel[8];		/* auto, kvm or tcg */
+		long memory;		/* MiB per instance */
+		long cpus;
+		char first[16], last[16]; /* static addresses; "" DHCP */
+		int prefix;
+		char gateway[16];	/* "" none */
+		char tap_prefix[8];	/* vnode-privd's tap_prefix */
+		long stop_timeout;	/* seconds a graceful delete waits */
+	} qemu;
 };
 
 /* Defaults, then the file; any bad line is an error naming file:line. */

@@ -35,7 +35,7 @@
 #include "util.h"
 
 #define CONFIG_PATH	"/etc/vnode/privd.conf"
-#define CHILDREN	16
+#define CHILDREN	64		/* the hook makes up to 32 at once */
 #define IO_TIMEOUT	10		/* seconds to read a request */
 #define SCRIPT_TIMEOUT	90.0		/* seconds for local-node */
 #define IP_TIMEOUT	10.0
