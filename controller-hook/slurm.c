@@ -1,6 +1,9 @@
 /*
- * slurm.c - see slurm.h.  Written against Slurm 22.05's libslurm.
+ * slurm.c - see slurm.h.  Written against Slurm 22.05's libslurm, and
+ * built against 24.11's as well (make SLURM=24.11); what differs between
+ * them is said once, below the includes.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +17,25 @@
 
 #include "slurm.h"
 #include "util.h"
+
+/*
+ * The libslurm releases vnode is built against differ here, and only here:
+ *
+ * - 23.02 made hostlist_t the structure itself (the calls take a
+ *   hostlist_t *); 22.05's hostlist_t is the pointer.
+ * - 24.11 has no slurm_get_errno(); 22.05's returns errno, so errno it
+ *   is, for both.
+ *
+ * Everything else this file uses (update_node_msg_t with the node line in
+ * extra for slurm_create_node, slurm_load_node_single, slurm_requeue,
+ * job_desc_msg_t's begin_time and req_nodes, the node and job state bits)
+ * is the same in 22.05 and 24.11.
+ */
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(23, 2, 0)
+typedef hostlist_t *sl_hostlist;
+#else
+typedef hostlist_t sl_hostlist;
+#endif
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -39,7 +61,7 @@ sl_fini(void)
 static int
 sl_err(char *err, size_t errlen, const char *what, const char *name)
 {
-	int e = slurm_get_errno();
+	int e = errno;
 
 	return errf(err, errlen, "%s %s: %s", what, name, slurm_strerror(e));
 }
@@ -102,7 +124,7 @@ node_delete(const char *name, char *err, size_t errlen)
 	slurm_init_update_node_msg(&m);
 	m.node_names = (char *)(uintptr_t)name;
 	if (slurm_delete_node(&m) != SLURM_SUCCESS) {
-		if (slurm_get_errno() == ESLURM_INVALID_NODE_NAME)
+		if (errno == ESLURM_INVALID_NODE_NAME)
 			return 0;	/* gone already */
 		return sl_err(err, errlen, "delete node", name);
 	}
@@ -184,7 +206,7 @@ node_status(const char *name, struct sl_status *st, char *err,
 	memset(st, 0, sizeof(*st));
 	if (slurm_load_node_single(&msg, (char *)(uintptr_t)name,
 	    SHOW_ALL | SHOW_FUTURE) != SLURM_SUCCESS) {
-		if (slurm_get_errno() == ESLURM_INVALID_NODE_NAME) {
+		if (errno == ESLURM_INVALID_NODE_NAME) {
 			snprintf(st->state, sizeof(st->state), "ABSENT");
 			return 0;
 		}
@@ -242,7 +264,7 @@ requeue_node_jobs(const char *name,
 {
 	job_info_msg_t *jobs = NULL;
 	job_info_t *j;
-	hostlist_t hl;
+	sl_hostlist hl;
 	uint32_t i, base;
 
 	*requeued = *failed = 0;
@@ -263,7 +285,7 @@ requeue_node_jobs(const char *name,
 			} else {
 				(*failed)++;
 				report(arg, j->job_id,
-				    slurm_strerror(slurm_get_errno()));
+				    slurm_strerror(errno));
 			}
 		}
 		slurm_hostlist_destroy(hl);
@@ -286,7 +308,7 @@ static void
 fill_job(const job_info_t *ji, struct sl_job *j)
 {
 	uint32_t base = ji->job_state & JOB_STATE_BASE;
-	hostlist_t hl;
+	sl_hostlist hl;
 	char *first;
 
 	memset(j, 0, sizeof(*j));
@@ -351,7 +373,7 @@ job_load(unsigned long id, struct sl_job *j, char *err, size_t errlen)
 
 	snprintf(what, sizeof(what), "%lu", id);
 	if (slurm_load_job(&msg, (uint32_t)id, SHOW_ALL) != SLURM_SUCCESS) {
-		if (slurm_get_errno() == ESLURM_INVALID_JOB_ID)
+		if (errno == ESLURM_INVALID_JOB_ID)
 			return 1;
 		return sl_err(err, errlen, "load job", what);
 	}
@@ -400,7 +422,7 @@ node_jobs(const char *name, unsigned long *ids, size_t max, size_t *n,
 {
 	job_info_msg_t *jobs = NULL;
 	job_info_t *j;
-	hostlist_t hl;
+	sl_hostlist hl;
 	uint32_t i, base;
 
 	*n = 0;
@@ -806,7 +828,7 @@ sl_job(unsigned long id, struct sl_job *j, char *err, size_t errlen)
 int
 sl_job_uses(const struct sl_job *j, const char *node)
 {
-	hostlist_t hl;
+	sl_hostlist hl;
 	int found;
 
 	if (j->nodes[0] == '\0' || (hl = slurm_hostlist_create(j->nodes)) ==
