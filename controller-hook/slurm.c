@@ -25,6 +25,15 @@
  *   hostlist_t *); 22.05's hostlist_t is the pointer.
  * - 24.11 has no slurm_get_errno(); 22.05's returns errno, so errno it
  *   is, for both.
+ * - SuspendExcStates (slurm_conf_t's suspend_exc_states) came in 23.02.
+ * - 22.05's gang scheduler (PreemptMode=...,GANG) sizes a table of each
+ *   node's CPUs once, for the nodes slurmctld has when it starts or is
+ *   reconfigured, and slurm_create_node does not make it rebuild it: the
+ *   first job on a created node then reads past its end and slurmctld
+ *   dies (SIGSEGV in sched_agent: select_nodes, gs_job_start,
+ *   add_job_to_cores).  Changing the debug flags rebuilds it (and changes
+ *   nothing when none are given), so after creating nodes, 22.05 is asked
+ *   to.  24.11's gang scheduler reads each node's own record.
  *
  * Everything else this file uses (update_node_msg_t with the node line in
  * extra for slurm_create_node, slurm_load_node_single, slurm_requeue,
@@ -33,9 +42,25 @@
  */
 #if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(23, 2, 0)
 typedef hostlist_t *sl_hostlist;
+#define SUSPEND_EXC_STATES(c)	((c)->suspend_exc_states)
 #else
 typedef hostlist_t sl_hostlist;
+#define SUSPEND_EXC_STATES(c)	((const char *)NULL)
 #endif
+#if SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(24, 11, 0)
+#define GANG_TABLE_AFTER_CREATE	1
+#else
+#define GANG_TABLE_AFTER_CREATE	0
+#endif
+
+/* After nodes were created: see above.  The nodes are made all the same
+ * when this fails; slurmctld then says why in its log. */
+static void
+created(void)
+{
+	if (GANG_TABLE_AFTER_CREATE)
+		(void)slurm_set_debugflags(0, 0);
+}
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -99,6 +124,7 @@ node_create(const struct sl_node *n, char *err, size_t errlen)
 	m.extra = line;
 	if (slurm_create_node(&m) != SLURM_SUCCESS)
 		return sl_err(err, errlen, "create node", n->name);
+	created();
 	return 0;
 }
 
@@ -344,6 +370,64 @@ fill_job(const job_info_t *ji, struct sl_job *j)
 	j->start = (long)ji->start_time;
 }
 
+/* PreemptMode's words, as slurm.conf(5) writes them. */
+static void
+preempt_mode_text(uint16_t m, char *out, size_t outsz)
+{
+	static const struct { uint16_t bit; const char *name; } w[] = {
+		{ PREEMPT_MODE_SUSPEND, "SUSPEND" },
+		{ PREEMPT_MODE_REQUEUE, "REQUEUE" },
+		{ PREEMPT_MODE_CANCEL, "CANCEL" },
+		{ PREEMPT_MODE_GANG, "GANG" },
+		{ PREEMPT_MODE_WITHIN, "WITHIN" },
+	};
+	size_t i, len;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		if (!(m & w[i].bit))
+			continue;
+		len = strlen(out);
+		snprintf(out + len, outsz - len, "%s%s", len > 0 ? "," : "",
+		    w[i].name);
+	}
+	if (out[0] == '\0')
+		snprintf(out, outsz, "OFF");
+}
+
+#define COPY(dst, src) \
+	snprintf((dst), sizeof(dst), "%s", (src) != NULL ? (src) : "")
+
+static int
+conf_load(struct sl_conf *c, char *err, size_t errlen)
+{
+	slurm_conf_t *sc = NULL;
+
+	memset(c, 0, sizeof(*c));
+	if (slurm_load_ctl_conf((time_t)0, &sc) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "load", "slurmctld's configuration");
+	COPY(c->version, sc->version);
+	snprintf(c->lib_version, sizeof(c->lib_version), "%d.%02d.%d",
+	    SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER),
+	    SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
+	    SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER));
+	COPY(c->sched_params, sc->sched_params);
+	COPY(c->slurmctld_params, sc->slurmctld_params);
+	COPY(c->preempt_type, sc->preempt_type);
+	preempt_mode_text(sc->preempt_mode, c->preempt_mode,
+	    sizeof(c->preempt_mode));
+	COPY(c->select_type, sc->select_type);
+	COPY(c->suspend_exc_states, SUSPEND_EXC_STATES(sc));
+	c->has_suspend_exc_states = SLURM_VERSION_NUMBER >=
+	    SLURM_VERSION_NUM(23, 2, 0);
+	/* INFINITE (or NO_VAL) when power saving is off */
+	c->suspend_time = sc->suspend_time == INFINITE ||
+	    sc->suspend_time == NO_VAL ? -1 : (long)sc->suspend_time;
+	c->job_requeue = sc->job_requeue != 0;
+	slurm_free_ctl_conf(sc);
+	return 0;
+}
+
 static int
 jobs_load(struct sl_job **out, size_t *n, char *err, size_t errlen)
 {
@@ -537,6 +621,7 @@ create_group(const struct sl_node *n, const size_t *pick, size_t count,
 		sl_err(err, errlen, "create nodes", names);
 		goto out;
 	}
+	created();
 	rc = 0;
 out:
 	free(names);
@@ -799,6 +884,17 @@ sl_reconfigure(char *err, size_t errlen)
 	pthread_mutex_lock(&mu);
 	if (slurm_reconfigure() != SLURM_SUCCESS)
 		rc = sl_err(err, errlen, "reconfigure", "slurmctld");
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_conf_load(struct sl_conf *c, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = conf_load(c, err, errlen);
 	pthread_mutex_unlock(&mu);
 	return rc;
 }
