@@ -17,6 +17,9 @@
 #                   across them, then everything torn down
 #   make bench      the benchmarks (bench/join, bench/admit), real daemons,
 #                   after make criu
+#   make bench-preempt  bench/preempt: the poster's scenario (a high job
+#                   suspends a backfill job, which moves to a node that
+#                   frees up) on Slurm 22.05 and 24.11
 #   make bench-ckpt bench/ckpt: checkpoint dump, restore and migration of
 #                   100 MB and 1 GB jobs against the store's raw bandwidth
 #   make install    DESTDIR, PREFIX honoured
@@ -101,7 +104,8 @@ UNITS     := test_sig test_names test_settings test_util test_clockwatch \
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
-	fuzz-regress deb image vm bench-vm bench-ckpt criu slurm FORCE
+	fuzz-regress deb image vm bench-vm bench-ckpt bench-preempt criu slurm \
+	FORCE
 all: $(PROGS) $(PLUGIN) $(TESTPROGS) $(BENCHPROGS)
 
 # V=1 shows the whole command lines
@@ -382,6 +386,18 @@ bench: all
 # checkpoint and migration against the store's raw bandwidth (needs criu)
 bench-ckpt: all criu
 	@VNODE_BIN=$(abspath $(O)) bench/ckpt
+
+# the poster's preemption scenario, how fast (bench/preempt): on the
+# system's Slurm 22.05, then on 24.11 (slurm/build), whose closing line
+# compares Slurm's defaults with vnode's recommended settings
+bench-preempt: deps
+	@$(MAKE) --no-print-directory SLURM=22.05 all
+	@ckpt/criu/build --output $(abspath build)/criu/criu
+	@VNODE_BIN=$(abspath build) bench/preempt
+	@$(MAKE) --no-print-directory SLURM=24.11 slurm all
+	@ckpt/criu/build --output $(abspath build-24.11)/criu/criu
+	@VNODE_BIN=$(abspath build-24.11) VNODE_SLURM=$(abspath build-24.11)/slurm \
+	    bench/preempt
 
 # boot to IDLE of the image under qemu, against cloud-init's runcmd way
 bench-vm: all deb
