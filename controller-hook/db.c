@@ -64,6 +64,7 @@ static const char schema[] =
     "  detail TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS events_job ON events(job, id);"
     "CREATE INDEX IF NOT EXISTS events_time ON events(time);"
+    "CREATE INDEX IF NOT EXISTS events_kind ON events(kind, job, id);"
     "CREATE TABLE IF NOT EXISTS releases ("
     "  job INTEGER PRIMARY KEY,"
     "  target TEXT NOT NULL DEFAULT '',"
@@ -926,6 +927,37 @@ db_event_newest(struct db *db, long *id, char *err, size_t errlen)
 	*id = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
+		return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	return 0;
+}
+
+int
+db_store_jobs(struct db *db, void (*fn)(void *arg, long job,
+    const char *node), void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	char node[64];
+	int rc;
+
+	/* a checkpoint or checkpoint-failed event with no forget after it;
+	 * the node of the latest of those */
+	st = prep(db, "SELECT job, (SELECT node FROM events e2 WHERE "
+	    "e2.job = e.job AND e2.kind IN ('checkpoint', 'checkpoint-failed') "
+	    "ORDER BY id DESC LIMIT 1) FROM events e WHERE kind IN "
+	    "('checkpoint', 'checkpoint-failed', 'forget') AND job > 0 "
+	    "GROUP BY job HAVING max(CASE WHEN kind = 'forget' THEN id ELSE 0 "
+	    "END) < max(CASE WHEN kind != 'forget' THEN id ELSE 0 END)", err,
+	    errlen);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(node, sizeof(node), "%s",
+		    (const char *)sqlite3_column_text(st, 1) != NULL ?
+		    (const char *)sqlite3_column_text(st, 1) : "");
+		fn(arg, (long)sqlite3_column_int64(st, 0), node);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
 		return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
 	return 0;
 }

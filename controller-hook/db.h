@@ -40,8 +40,9 @@ struct db_node {
 
 struct db_order {
 	long id;
-	char kind[16];		/* "retire", "checkpoint" */
-	char arg[64];		/* checkpoint: "JOB" or "JOB NODE" */
+	char kind[16];		/* "retire", "checkpoint", "forget" */
+	char arg[64];		/* checkpoint: "JOB" or "JOB NODE"; forget:
+				 * "JOB" */
 };
 
 /* One line of the events table; see ckpt/README.md for the kinds. */
@@ -144,6 +145,11 @@ int db_event_list(struct db *db, double since, long after, long job,
  * 0, 1 when there is none, -1 error. */
 int db_event_last(struct db *db, long job, const char *const *kinds,
     struct db_event *e, char *err, size_t errlen);
+/* fn for each job whose files the checkpoint store may hold: it has a
+ * checkpoint or checkpoint-failed event and no forget event after it;
+ * node is where the latest of those happened. */
+int db_store_jobs(struct db *db, void (*fn)(void *arg, long job,
+    const char *node), void *arg, char *err, size_t errlen);
 /* The id of the newest event, 0 when there is none. */
 int db_event_newest(struct db *db, long *id, char *err, size_t errlen);
 /* 1 when a checkpoint order for job is pending, or delivered (within
