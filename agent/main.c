@@ -297,13 +297,15 @@ step_slurmd(const struct join_result *j)
 	p.memory_mb = j->memory_mb;
 	p.features = j->features;
 	p.dynamic = strcmp(j->mode, "dynamic") == 0;
+	p.cloud = strcmp(j->mode, "cloud") == 0;
 	if (slurmd_start(&p, err, sizeof(err)) != 0)
 		step_fail(EXIT_SLURMD, "slurmd", "%s", err);
 	if (p.why_direct != NULL)
 		log_warnx("slurmd: started directly: %s", p.why_direct);
 	step_ok("slurmd", "started %s %s%s%s%s, configuration from %s",
 	    p.dynamic ? "as dynamic node" : strcmp(j->mode, "pool") == 0 ?
-	    "in pool slot" : "as slurm.conf node", j->node,
+	    "in pool slot" : p.cloud ? "as cloud node" : "as slurm.conf node",
+	    j->node,
 	    p.unit ? " (" : "", p.unit ? p.unit : "", p.unit ? ")" : "",
 	    j->conf_server);
 }

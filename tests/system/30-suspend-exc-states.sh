@@ -23,7 +23,7 @@ for w in suspend resume; do
 done
 touch "$P/calls"
 chown slurm: "$P/calls"
-SLURMCTLD_PARAMS="power_save_interval=1,power_save_min_interval=0"
+SLURMCTLD_PARAMS="enable_configless,power_save_interval=1,power_save_min_interval=0"
 SLURM_EXTRA="SuspendTime=2
 SuspendProgram=$P/suspend
 ResumeProgram=$P/resume
