@@ -19,38 +19,49 @@
 #include "util.h"
 
 /*
- * The libslurm releases vnode is built against differ here, and only here:
+ * The libslurm releases vnode is built against differ here, and only here
+ * (tested: 22.05.8 and 24.11.5; the releases in between from Slurm's
+ * history):
  *
- * - 23.02 made hostlist_t the structure itself (the calls take a
- *   hostlist_t *); 22.05's hostlist_t is the pointer.
- * - 24.11 has no slurm_get_errno(); 22.05's returns errno, so errno it
- *   is, for both.
+ * - 23.11 made hostlist_t the structure itself (the calls take a
+ *   hostlist_t *); before, hostlist_t is the pointer.
+ * - 24.11 has no slurm_get_errno(); the older ones' returns errno, so
+ *   errno it is, for all.
  * - SuspendExcStates (slurm_conf_t's suspend_exc_states) came in 23.02.
- * - 22.05's gang scheduler (PreemptMode=...,GANG) sizes a table of each
- *   node's CPUs once, for the nodes slurmctld has when it starts or is
- *   reconfigured, and slurm_create_node does not make it rebuild it: the
- *   first job on a created node then reads past its end and slurmctld
- *   dies (SIGSEGV in sched_agent: select_nodes, gs_job_start,
+ * - 24.05 made PrologSlurmctld a list (char **, prolog_slurmctld_cnt);
+ *   the first is taken.
+ * - Before 23.11 the gang scheduler (PreemptMode=...,GANG) sizes a table
+ *   of each node's CPUs (gang.c, gs_bits_per_node) for the nodes
+ *   slurmctld has when it starts or is reconfigured, and
+ *   slurm_create_node does not make it rebuild it: the first job on a
+ *   created node then reads past its end and slurmctld dies (22.05.8:
+ *   SIGSEGV in sched_agent, in select_nodes, gs_job_start,
  *   add_job_to_cores).  Changing the debug flags rebuilds it (and changes
- *   nothing when none are given), so after creating nodes, 22.05 is asked
- *   to.  24.11's gang scheduler reads each node's own record.
+ *   nothing when none are given), so after creating nodes those releases
+ *   are asked to.  From 23.11 the gang scheduler reads each node's record.
  *
  * Everything else this file uses (update_node_msg_t with the node line in
  * extra for slurm_create_node, slurm_load_node_single, slurm_requeue,
  * job_desc_msg_t's begin_time and req_nodes, the node and job state bits)
  * is the same in 22.05 and 24.11.
  */
-#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(23, 2, 0)
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(23, 11, 0)
 typedef hostlist_t *sl_hostlist;
-#define SUSPEND_EXC_STATES(c)	((c)->suspend_exc_states)
+#define GANG_TABLE_AFTER_CREATE	0
 #else
 typedef hostlist_t sl_hostlist;
+#define GANG_TABLE_AFTER_CREATE	1
+#endif
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(23, 2, 0)
+#define SUSPEND_EXC_STATES(c)	((c)->suspend_exc_states)
+#else
 #define SUSPEND_EXC_STATES(c)	((const char *)NULL)
 #endif
-#if SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(24, 11, 0)
-#define GANG_TABLE_AFTER_CREATE	1
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(24, 5, 0)
+#define PROLOG_SLURMCTLD(c)	((c)->prolog_slurmctld_cnt > 0 ? \
+				    (c)->prolog_slurmctld[0] : NULL)
 #else
-#define GANG_TABLE_AFTER_CREATE	0
+#define PROLOG_SLURMCTLD(c)	((c)->prolog_slurmctld)
 #endif
 
 /* After nodes were created: see above.  The nodes are made all the same
@@ -425,6 +436,8 @@ conf_load(struct sl_conf *c, char *err, size_t errlen)
 	    sizeof(c->preempt_mode));
 	COPY(c->select_type, sc->select_type);
 	COPY(c->suspend_exc_states, SUSPEND_EXC_STATES(sc));
+	COPY(c->suspend_exc_parts, sc->suspend_exc_parts);
+	COPY(c->suspend_exc_nodes, sc->suspend_exc_nodes);
 	c->has_suspend_exc_states = SLURM_VERSION_NUMBER >=
 	    SLURM_VERSION_NUM(23, 2, 0);
 	/* INFINITE (or NO_VAL) when power saving is off */
@@ -766,7 +779,7 @@ power_conf(struct sl_power_conf *pc, char *err, size_t errlen)
 	copy_conf(pc->resume_fail_program, sizeof(pc->resume_fail_program),
 	    c->resume_fail_program);
 	copy_conf(pc->prolog_slurmctld, sizeof(pc->prolog_slurmctld),
-	    c->prolog_slurmctld);
+	    PROLOG_SLURMCTLD(c));
 	slurm_free_ctl_conf(c);
 	return 0;
 }

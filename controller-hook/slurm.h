@@ -81,6 +81,8 @@ struct sl_conf {
 	char preempt_mode[64];		/* like SUSPEND,GANG; OFF */
 	char select_type[64];
 	char suspend_exc_states[256];	/* SuspendExcStates; "" none */
+	char suspend_exc_parts[256];	/* SuspendExcParts; "" none */
+	char suspend_exc_nodes[256];	/* SuspendExcNodes; "" none */
 	int has_suspend_exc_states;	/* this Slurm knows the key (23.02+) */
 	long suspend_time;		/* SuspendTime, s; -1 power saving off */
 	int job_requeue;		/* JobRequeue */

@@ -202,25 +202,38 @@ check_preemption(struct sc *s)
 static void
 check_power_save(struct sc *s)
 {
-	char v[16];
+	const char *parts = s->c->suspend_exc_parts;
+	const char *nodes = s->c->suspend_exc_nodes;
+	char v[16], exc[600];
 
 	if (s->cfg->mode != ADMIT_DYNAMIC || s->c->suspend_time < 0)
 		return;
-	if (!s->c->has_suspend_exc_states || (s->ctld != 0 && s->ctld < 2302))
+	if (param(s->c->suspend_exc_states, "DYNAMIC_NORM", v, sizeof(v))) {
+		say(s, SC_OK, "SuspendExcStates", "%s: power saving leaves "
+		    "the hook's dynamic nodes alone", s->c->suspend_exc_states);
+	} else if (parts[0] != '\0' || nodes[0] != '\0') {
+		/* which partitions the nodes are in is the site's NodeSet and
+		 * partition lines: not judged here */
+		snprintf(exc, sizeof(exc), "%s%s%s%s%s",
+		    parts[0] != '\0' ? "SuspendExcParts=" : "", parts,
+		    parts[0] != '\0' && nodes[0] != '\0' ? ", " : "",
+		    nodes[0] != '\0' ? "SuspendExcNodes=" : "", nodes);
+		say(s, SC_OK, "power saving", "%s: power saving leaves alone "
+		    "the dynamic nodes these name, and no others", exc);
+	} else if (!s->c->has_suspend_exc_states ||
+	    (s->ctld != 0 && s->ctld < 2302)) {
 		say(s, SC_WARN, "SuspendTime", "%ld: power saving is on, and "
 		    "this Slurm has no SuspendExcStates (23.02 and later): "
 		    "slurmctld powers idle vnode nodes down (SuspendProgram); "
-		    "name them in SuspendExcNodes, or turn it off",
+		    "exclude their partitions (SuspendExcParts), or turn it off",
 		    s->c->suspend_time);
-	else if (param(s->c->suspend_exc_states, "DYNAMIC_NORM", v, sizeof(v)))
-		say(s, SC_OK, "SuspendExcStates", "%s: power saving leaves "
-		    "the hook's dynamic nodes alone", s->c->suspend_exc_states);
-	else
+	} else {
 		say(s, SC_WARN, "SuspendExcStates", "%s: power saving is on "
 		    "(SuspendTime=%ld), and slurmctld powers idle vnode nodes "
 		    "down (SuspendProgram) unless SuspendExcStates has "
 		    "DYNAMIC_NORM", s->c->suspend_exc_states[0] != '\0' ?
 		    s->c->suspend_exc_states : "none", s->c->suspend_time);
+	}
 }
 
 static void

@@ -169,6 +169,14 @@ power_save(void **state)
 	assert_int_equal(run(&c, &h, &s), 1);
 	assert_non_null(strstr(s.text, "warn SuspendTime: 600: power saving "
 	    "is on, and this Slurm has no SuspendExcStates"));
+	/* the vnode partition left out of power saving (elastic vnode's
+	 * setup) */
+	snprintf(c.suspend_exc_parts, sizeof(c.suspend_exc_parts), "vnode");
+	assert_int_equal(run(&c, &h, &s), 0);
+	assert_non_null(strstr(s.text, "ok power saving: "
+	    "SuspendExcParts=vnode: power saving leaves alone the dynamic "
+	    "nodes these name, and no others"));
+	c.suspend_exc_parts[0] = '\0';
 	/* pool slots are declared: not the hook's dynamic nodes */
 	snprintf(h.admit, sizeof(h.admit), "pool");
 	h.mode = ADMIT_POOL;
