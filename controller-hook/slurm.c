@@ -388,66 +388,6 @@ fill_job(const job_info_t *ji, struct sl_job *j)
 	j->start = (long)ji->start_time;
 }
 
-/* PreemptMode's words, as slurm.conf(5) writes them. */
-static void
-preempt_mode_text(uint16_t m, char *out, size_t outsz)
-{
-	static const struct { uint16_t bit; const char *name; } w[] = {
-		{ PREEMPT_MODE_SUSPEND, "SUSPEND" },
-		{ PREEMPT_MODE_REQUEUE, "REQUEUE" },
-		{ PREEMPT_MODE_CANCEL, "CANCEL" },
-		{ PREEMPT_MODE_GANG, "GANG" },
-		{ PREEMPT_MODE_WITHIN, "WITHIN" },
-	};
-	size_t i, len;
-
-	out[0] = '\0';
-	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
-		if (!(m & w[i].bit))
-			continue;
-		len = strlen(out);
-		snprintf(out + len, outsz - len, "%s%s", len > 0 ? "," : "",
-		    w[i].name);
-	}
-	if (out[0] == '\0')
-		snprintf(out, outsz, "OFF");
-}
-
-#define COPY(dst, src) \
-	snprintf((dst), sizeof(dst), "%s", (src) != NULL ? (src) : "")
-
-static int
-conf_load(struct sl_conf *c, char *err, size_t errlen)
-{
-	slurm_conf_t *sc = NULL;
-
-	memset(c, 0, sizeof(*c));
-	if (slurm_load_ctl_conf((time_t)0, &sc) != SLURM_SUCCESS)
-		return sl_err(err, errlen, "load", "slurmctld's configuration");
-	COPY(c->version, sc->version);
-	snprintf(c->lib_version, sizeof(c->lib_version), "%d.%02d.%d",
-	    SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER),
-	    SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
-	    SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER));
-	COPY(c->sched_params, sc->sched_params);
-	COPY(c->slurmctld_params, sc->slurmctld_params);
-	COPY(c->preempt_type, sc->preempt_type);
-	preempt_mode_text(sc->preempt_mode, c->preempt_mode,
-	    sizeof(c->preempt_mode));
-	COPY(c->select_type, sc->select_type);
-	COPY(c->suspend_exc_states, SUSPEND_EXC_STATES(sc));
-	COPY(c->suspend_exc_parts, sc->suspend_exc_parts);
-	COPY(c->suspend_exc_nodes, sc->suspend_exc_nodes);
-	c->has_suspend_exc_states = SLURM_VERSION_NUMBER >=
-	    SLURM_VERSION_NUM(23, 2, 0);
-	/* INFINITE (or NO_VAL) when power saving is off */
-	c->suspend_time = sc->suspend_time == INFINITE ||
-	    sc->suspend_time == NO_VAL ? -1 : (long)sc->suspend_time;
-	c->job_requeue = sc->job_requeue != 0;
-	slurm_free_ctl_conf(sc);
-	return 0;
-}
-
 static int
 jobs_load(struct sl_job **out, size_t *n, char *err, size_t errlen)
 {
@@ -781,6 +721,67 @@ power_conf(struct sl_power_conf *pc, char *err, size_t errlen)
 	copy_conf(pc->prolog_slurmctld, sizeof(pc->prolog_slurmctld),
 	    PROLOG_SLURMCTLD(c));
 	slurm_free_ctl_conf(c);
+	return 0;
+}
+
+/* PreemptMode's words, as slurm.conf(5) writes them. */
+static void
+preempt_mode_text(uint16_t m, char *out, size_t outsz)
+{
+	static const struct { uint16_t bit; const char *name; } w[] = {
+		{ PREEMPT_MODE_SUSPEND, "SUSPEND" },
+		{ PREEMPT_MODE_REQUEUE, "REQUEUE" },
+		{ PREEMPT_MODE_CANCEL, "CANCEL" },
+		{ PREEMPT_MODE_GANG, "GANG" },
+		{ PREEMPT_MODE_WITHIN, "WITHIN" },
+	};
+	size_t i, len;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		if (!(m & w[i].bit))
+			continue;
+		len = strlen(out);
+		snprintf(out + len, outsz - len, "%s%s", len > 0 ? "," : "",
+		    w[i].name);
+	}
+	if (out[0] == '\0')
+		snprintf(out, outsz, "OFF");
+}
+
+static int
+conf_load(struct sl_conf *c, char *err, size_t errlen)
+{
+	slurm_conf_t *sc = NULL;
+
+	memset(c, 0, sizeof(*c));
+	if (slurm_load_ctl_conf((time_t)0, &sc) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "load", "slurmctld's configuration");
+	copy_conf(c->version, sizeof(c->version), sc->version);
+	snprintf(c->lib_version, sizeof(c->lib_version), "%d.%02d.%d",
+	    SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER),
+	    SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
+	    SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER));
+	copy_conf(c->sched_params, sizeof(c->sched_params), sc->sched_params);
+	copy_conf(c->slurmctld_params,
+	    sizeof(c->slurmctld_params), sc->slurmctld_params);
+	copy_conf(c->preempt_type, sizeof(c->preempt_type), sc->preempt_type);
+	preempt_mode_text(sc->preempt_mode, c->preempt_mode,
+	    sizeof(c->preempt_mode));
+	copy_conf(c->select_type, sizeof(c->select_type), sc->select_type);
+	copy_conf(c->suspend_exc_states,
+	    sizeof(c->suspend_exc_states), SUSPEND_EXC_STATES(sc));
+	copy_conf(c->suspend_exc_parts,
+	    sizeof(c->suspend_exc_parts), sc->suspend_exc_parts);
+	copy_conf(c->suspend_exc_nodes,
+	    sizeof(c->suspend_exc_nodes), sc->suspend_exc_nodes);
+	c->has_suspend_exc_states = SLURM_VERSION_NUMBER >=
+	    SLURM_VERSION_NUM(23, 2, 0);
+	/* INFINITE (or NO_VAL) when power saving is off */
+	c->suspend_time = sc->suspend_time == INFINITE ||
+	    sc->suspend_time == NO_VAL ? -1 : (long)sc->suspend_time;
+	c->job_requeue = sc->job_requeue != 0;
+	slurm_free_ctl_conf(sc);
 	return 0;
 }
 
