@@ -28,6 +28,7 @@
 #include "names.h"
 #include "sig.h"
 #include "slurm.h"
+#include "slurmcheck.h"
 #include "timeline.h"
 #include "tls.h"
 #include "util.h"
@@ -57,6 +58,7 @@ usage(void)
 	    "       vnodectl [-f config] events [--job JOB] [--since TIME]\n"
 	    "       vnodectl [-f config] timeline --svg FILE [--job JOB ...] "
 	    "[--since TIME]\n"
+	    "       vnodectl [-f config] check-slurm\n"
 	    "       vnodectl [-f config] resume|suspend|resume-fail HOSTLIST\n"
 	    "       vnodectl [-f config] provision N [--partition P]\n"
 	    "       vnodectl [-f config] deprovision NODE...\n"
@@ -771,6 +773,39 @@ migrate(struct db *db, int argc, char *argv[])
 	fatalx("migrate: job %ld: no restore within %ld s", job, wait);
 }
 
+static void
+check_line(void *arg, enum sc_level level, const char *setting,
+    const char *text)
+{
+	(void)arg;
+	printf("%-4s %s: %s\n", level == SC_OK ? "ok" : "warn", setting,
+	    text);
+}
+
+/* The running slurmctld's settings against what vnode wants; 1 when
+ * something is missing. */
+static int
+check_slurm(const struct hook_config *cfg)
+{
+	struct sl_conf c;
+	char err[512];
+	int n;
+
+	if (sl_init(err, sizeof(err)) != 0)
+		fatalx("slurm: %s", err);
+	if (sl_conf_load(&c, err, sizeof(err)) != 0)
+		fatalx("slurm: %s", err);
+	sl_fini();
+	n = slurmcheck(&c, cfg, check_line, NULL);
+	if (n == 0)
+		printf("check-slurm: configuration OK for vnode (admit = %s%s)\n",
+		    cfg->admit, cfg->nckpt_partitions > 0 ?
+		    ", ckpt_partitions" : "");
+	else
+		printf("check-slurm: %d warning%s\n", n, n == 1 ? "" : "s");
+	return n == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -835,6 +870,7 @@ parsed:
 	    (strcmp(argv[0], "pin") == 0 && argc == 1) ||
 	    (strcmp(argv[0], "retire") == 0 && argc == 2) ||
 	    (strcmp(argv[0], "migrate") == 0 && argc >= 2) ||
+	    (strcmp(argv[0], "check-slurm") == 0 && argc == 1) ||
 	    ((strcmp(argv[0], "resume") == 0 || strcmp(argv[0], "suspend") == 0 ||
 	    strcmp(argv[0], "resume-fail") == 0) && argc == 2) ||
 	    strcmp(argv[0], "provision") == 0 ||
@@ -847,6 +883,9 @@ parsed:
 		fatalx("%s", err);
 	if (strcmp(argv[0], "pin") == 0)
 		return pin_print(&cfg);
+	/* (Slurm only, no registry) */
+	if (strcmp(argv[0], "check-slurm") == 0)
+		return check_slurm(&cfg);
 	become_owner(cfg.database);
 	if (crypto_init(err, sizeof(err)) != 0)
 		fatalx("%s", err);
