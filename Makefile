@@ -43,7 +43,8 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 
 # NSS's software token alone, through PKCS#11 (common/crypto.c says why)
 NSS_LIBS  = -lsoftokn3
-COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf ckpt
+COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf ckpt \
+             wg
 AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs
 HOOK      := hookd config api admit db slurm reaper events mover provision \
              provider prov_exec prov_local privd_client
@@ -75,7 +76,7 @@ TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage \
              $(O)/tests/ckpt-dump $(O)/tests/privd-call
 BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate $(O)/bench/ckpt-job
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
-             test_http test_events test_timeline test_ckpt
+             test_http test_events test_timeline test_ckpt test_wg
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
@@ -188,6 +189,11 @@ $(O)/tests/test_sig: $(O)/tests/unit/test_sig.o $(COMMON_O)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS)
+$(O)/tests/test_wg: $(O)/tests/unit/test_wg.o $(O)/common/wg.o \
+    $(O)/common/util.o
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 $(O)/tests/test_names: $(O)/tests/unit/test_names.o $(O)/common/names.o
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
