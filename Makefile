@@ -45,10 +45,12 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 NSS_LIBS  = -lsoftokn3
 COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf ckpt \
              wg
-AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs
+AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs \
+             overlay
 HOOK      := hookd config api admit db slurm reaper events mover provision \
-             provider prov_exec prov_local privd_client
-CTL       := vnodectl config db slurm timeline ctl_elastic
+             provider prov_exec prov_local privd_client overlay
+CTL       := vnodectl config db slurm timeline ctl_elastic overlay \
+             privd_client
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
 AGENT_O   := $(AGENT:%=$(O)/agent/%.o)
@@ -240,7 +242,7 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
 FUZZERS   := fuzz_agent fuzz_hook fuzz_http
 FUZZ_AGENT_OBJS := settings isofs join hookclient http https state
 FUZZ_HOOK_OBJS  := api admit db config slurm events provision provider \
-    prov_exec prov_local privd_client
+    prov_exec prov_local privd_client overlay
 FUZZ_HTTP_OBJS  := agent/http agent/https common/util
 # the join path must not reach Slurm: fuzz_hook makes each of these abort
 FUZZ_HOOK_TRAPS := sl_init sl_node_create sl_nodes_create sl_nodes_address \

@@ -38,6 +38,12 @@ state_save(const struct node_state *st, char *err, size_t errlen)
 	for (i = 0; i < st->nmounts; i++)
 		json_object_array_add(m, json_object_new_string(st->mounts[i]));
 	json_object_object_add(o, "mounts", m);
+	if (st->overlay_if[0] != '\0') {
+		json_object_object_add(o, "overlay_if",
+		    json_object_new_string(st->overlay_if));
+		json_object_object_add(o, "overlay_pin",
+		    json_object_new_string(st->overlay_pin));
+	}
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
 	rc = af_write(STATE_FILE, text, strlen(text), 0600, 0, 0, err, errlen);
 	explicit_bzero((void *)(uintptr_t)text, strlen(text));
@@ -49,7 +55,7 @@ int
 state_load(struct node_state *st, char *err, size_t errlen)
 {
 	struct json_object *o, *m = NULL;
-	const char *node, *url, *inst, *cred, *what;
+	const char *node, *url, *inst, *cred, *what, *oif = NULL, *pin = NULL;
 	char *buf = NULL, e[256];
 	size_t len = 0, i;
 	int rc = -1;
@@ -69,15 +75,26 @@ state_load(struct node_state *st, char *err, size_t errlen)
 	    js_str(o, "instance", 1, 64, &inst, e, sizeof(e)) != 0 ||
 	    js_str(o, "credential", 1, SECRET_LEN, &cred, e, sizeof(e)) != 0 ||
 	    js_str_array(o, "mounts", 0, STATE_MAX_MOUNTS, 200, &m, e,
+	    sizeof(e)) < 0 ||
+	    js_str(o, "overlay_if", 0, sizeof(st->overlay_if) - 1, &oif, e,
+	    sizeof(e)) < 0 ||
+	    js_str(o, "overlay_pin", 0, sizeof(st->overlay_pin) - 1, &pin, e,
 	    sizeof(e)) < 0)
 		errf(err, errlen, "%s: %s", STATE_FILE, e);
-	else if (!name_node_valid(node) || !secret_valid(cred))
+	else if (!name_node_valid(node) || !secret_valid(cred) ||
+	    (oif != NULL && !name_node_valid(oif)) ||
+	    (pin != NULL && pin[0] != '\0' && strspn(pin, "0123456789./") !=
+	    strlen(pin)))
 		errf(err, errlen, "%s: damaged", STATE_FILE);
 	else {
 		snprintf(st->node, sizeof(st->node), "%s", node);
 		snprintf(st->hook_url, sizeof(st->hook_url), "%s", url);
 		snprintf(st->instance, sizeof(st->instance), "%s", inst);
 		snprintf(st->credential, sizeof(st->credential), "%s", cred);
+		if (oif != NULL)
+			snprintf(st->overlay_if, sizeof(st->overlay_if), "%s", oif);
+		if (pin != NULL)
+			snprintf(st->overlay_pin, sizeof(st->overlay_pin), "%s", pin);
 		rc = 0;
 		for (i = 0; m != NULL && i < json_object_array_length(m); i++) {
 			const char *t = json_object_get_string(
