@@ -41,10 +41,10 @@ enum {
 	ST_CHUNK_END, ST_TRAILER, ST_DONE, ST_FAILED
 };
 
-static volatile int *abort_flag;
+static volatile sig_atomic_t *abort_flag;
 
 void
-http_abort_on(volatile int *flag)
+http_abort_on(volatile sig_atomic_t *flag)
 {
 	abort_flag = flag;
 }

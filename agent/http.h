@@ -11,6 +11,7 @@
 #define VNODE_AGENT_HTTP_H
 
 #include <netdb.h>
+#include <signal.h>
 #include <stddef.h>
 
 #define HTTP_MAX_LINE	4096		/* one status, header or chunk line */
@@ -58,7 +59,7 @@ int http_lookup(const char *host, const char *port, double timeout,
 
 /* Calls end early ("stopped") once *flag is set: a signal handler's flag.
  * NULL: they run to the end. */
-void http_abort_on(volatile int *flag);
+void http_abort_on(volatile sig_atomic_t *flag);
 /* Frees what is left of abandoned name lookups, and libcurl if loaded. */
 void http_fini(void);
 

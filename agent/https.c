@@ -35,7 +35,7 @@ struct collect {
 	size_t max;
 	struct http_header *want;
 	size_t nwant;
-	volatile int *stop;
+	volatile sig_atomic_t *stop;
 	char why[160];			/* why a callback ended the transfer */
 };
 
@@ -188,7 +188,7 @@ on_header(char *line, size_t size, size_t n, void *arg)
 
 int
 https_request(const struct http_request *rq, struct http_response *rs,
-    volatile int *stop, char *err, size_t errlen)
+    volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
 	struct curl_slist *hdrs = NULL, *h;
 	const char *const *hp;

@@ -7,6 +7,7 @@
 #ifndef VNODE_AGENT_HTTPS_H
 #define VNODE_AGENT_HTTPS_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "http.h"
@@ -16,7 +17,7 @@
 /* As http_request(); *stop (when not NULL) ends the call early.  When
  * libcurl cannot be loaded, err names rq->key and what to install. */
 int https_request(const struct http_request *rq, struct http_response *rs,
-    volatile int *stop, char *err, size_t errlen);
+    volatile sig_atomic_t *stop, char *err, size_t errlen);
 void https_fini(void);
 
 #endif

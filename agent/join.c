@@ -15,11 +15,10 @@
 #include "http.h"
 #include "join.h"
 #include "jsonutil.h"
+#include "mungekey.h"
 #include "names.h"
 #include "util.h"
 
-#define MUNGE_KEY_MIN	32
-#define MUNGE_KEY_MAX	1024
 #define BACKOFF_FIRST	0.5
 #define BACKOFF_MAX	10.0
 #define CALL_TIMEOUT	30.0
@@ -395,7 +394,7 @@ backoff(int attempt)
 int
 join_run(const struct settings *s, const struct join_facts *f,
     const struct node_state *prev, void (*note)(const char *msg),
-    volatile int *stop, struct join_result *r, int *refused, char *err,
+    volatile sig_atomic_t *stop, struct join_result *r, int *refused, char *err,
     size_t errlen)
 {
 	struct hook_key key;

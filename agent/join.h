@@ -6,6 +6,7 @@
 #ifndef VNODE_AGENT_JOIN_H
 #define VNODE_AGENT_JOIN_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "settings.h"
@@ -76,7 +77,7 @@ int join_facts_gather(const struct settings *s, struct join_facts *f,
  * tried first, the token after it if the hook refuses the credential. */
 int join_run(const struct settings *s, const struct join_facts *f,
     const struct node_state *prev, void (*note)(const char *msg),
-    volatile int *stop, struct join_result *r, int *refused, char *err,
+    volatile sig_atomic_t *stop, struct join_result *r, int *refused, char *err,
     size_t errlen);
 void join_result_free(struct join_result *r);
 

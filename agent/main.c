@@ -61,7 +61,7 @@ enum exit_code {
 #define LEAVE_MARGIN	15
 
 static double step_start;
-static volatile int stop;	/* SIGTERM or SIGINT, in run */
+static volatile sig_atomic_t stop;	/* SIGTERM or SIGINT, in run */
 static struct step_time times[MAX_STEPS];
 static int ntimes;
 static char overlay_pin[24];	/* a route overlay_up pinned */
@@ -182,6 +182,8 @@ step_settings(struct settings *s, const char *drive, const char *file)
 	step_begin();
 	if (load_settings(s, drive, file, 1, err, sizeof(err)) != 0)
 		step_fail(EXIT_SETTINGS, "settings", "%s", err);
+	if (s->note[0] != '\0')
+		log_warnx("settings: user data %s", s->note);
 	step_ok("settings", "hook %s, instance %s (hook_url from %s)",
 	    s->hook_url, s->instance_id, s->source[K_HOOK_URL]);
 }
@@ -830,6 +832,8 @@ cmd_check(const char *drive, const char *file)
 		return EXIT_SETTINGS;
 	}
 	settings_print(&s, stdout);
+	if (s.note[0] != '\0')
+		printf("note: user data %s\n", s.note);
 	printf("settings OK\n");
 	if (s.ckpt_dir[0] == '\0')
 		return 0;

@@ -364,11 +364,16 @@ offer(struct settings *s, const char *name, const char *v, const char *src,
 
 	if ((k = key_lookup(name)) < 0)
 		return errf(err, errlen, "unknown key \"%s\"", name);
-	/* where to find the metadata cannot come from the metadata */
-	if ((k == K_METADATA_URL || k == K_METADATA_TIMEOUT) &&
+	/* where to find the metadata cannot come from the metadata, and
+	 * what root runs (criu) or writes (ckpt_dir) not from what anyone
+	 * who can set an instance's metadata or user data wrote */
+	if ((k == K_METADATA_URL || k == K_METADATA_TIMEOUT ||
+	    k == K_CRIU || k == K_CKPT_DIR) &&
 	    (strncmp(src, "config drive", 12) == 0 ||
 	    strncmp(src, "metadata service", 16) == 0))
-		return errf(err, errlen, "%s: only in agent.conf", name);
+		return errf(err, errlen, "%s: only in agent.conf (%s)", name,
+		    k == K_CRIU ? "a program root runs" : k == K_CKPT_DIR ?
+		    "a directory root writes" : "where the metadata is");
 	/* Checked even when an earlier source set the key: a bad value is
 	 * an error wherever it is. */
 	tmp = *s;
@@ -522,13 +527,114 @@ yaml_scalar(char *v, char **out)
 	return 0;
 }
 
-/* The "vnode:" mapping of a cloud-config: indented "key: value" lines. */
+/* One "key: value" of the vnode mapping (block or flow), at where. */
+static int
+vnode_pair(struct settings *s, char *key, char *rest, const char *where,
+    int lineno, int *seen, char *err, size_t errlen)
+{
+	char *val, why[600];
+	int k;
+
+	key = str_trim(key);
+	if (yaml_scalar(str_trim(rest), &val) != 0)
+		return errf(err, errlen, "%s: %s: value is not a plain or quoted "
+		    "scalar", where, key);
+	if ((k = key_lookup(key)) >= 0 && seen[k])
+		return errf(err, errlen, "%s: %s given twice (first on line %d)",
+		    where, key, seen[k]);
+	if (offer(s, key, val, where, why, sizeof(why)) != 0)
+		return errf(err, errlen, "%s: %s", where, why);
+	if (k >= 0)
+		seen[k] = lineno;
+	return 0;
+}
+
+/* "vnode: {key: value, key: "value"}" on one line, as cloud-init reads
+ * it (flow style); rest is what follows "vnode:". */
+static int
+vnode_flow(struct settings *s, char *rest, const char *where, int lineno,
+    int *seen, char *err, size_t errlen)
+{
+	char *end, *item, *colon, q;
+
+	rest = str_trim(rest);
+	if (*rest != '{')
+		return errf(err, errlen, "%s: vnode: expected a mapping (indented "
+		    "\"key: value\" lines below it, or {key: value, ...})", where);
+	rest++;
+	/* the closing brace, outside quotes */
+	for (end = rest, q = 0; *end != '\0'; end++) {
+		if (q != 0 && *end == q)
+			q = 0;
+		else if (q == 0 && (*end == '"' || *end == '\''))
+			q = *end;
+		else if (q == 0 && *end == '}')
+			break;
+	}
+	if (*end != '}')
+		return errf(err, errlen, "%s: vnode: {...} must close on its line",
+		    where);
+	*end++ = '\0';
+	end = str_trim(end);
+	if (*end != '\0' && *end != '#')
+		return errf(err, errlen, "%s: vnode: text after the closing brace",
+		    where);
+	while (*rest != '\0') {
+		/* one item: up to a comma outside quotes */
+		for (item = rest, q = 0; *rest != '\0'; rest++) {
+			if (q != 0 && *rest == q)
+				q = 0;
+			else if (q == 0 && (*rest == '"' || *rest == '\''))
+				q = *rest;
+			else if (q == 0 && *rest == ',')
+				break;
+		}
+		if (*rest == ',')
+			*rest++ = '\0';
+		if (*str_trim(item) == '\0')
+			continue;
+		if ((colon = strchr(item, ':')) == NULL)
+			return errf(err, errlen, "%s: vnode: \"%.40s\" is not "
+			    "key: value", where, str_trim(item));
+		*colon = '\0';
+		if (vnode_pair(s, item, colon + 1, where, lineno, seen, err,
+		    errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A top-level line's key, as YAML (and so cloud-init) reads it: a comment
+ * after blanks dropped, blanks before the colon allowed.  *rest is what
+ * follows the colon.  1 when the key is "vnode". */
+static int
+vnode_key(char *t, char **rest)
+{
+	char *p, *colon;
+
+	for (p = t; (p = strchr(p, '#')) != NULL; p++)
+		if (p == t || p[-1] == ' ' || p[-1] == '\t') {
+			*p = '\0';
+			break;
+		}
+	t = str_trim(t);
+	if (strncmp(t, "vnode", 5) != 0)
+		return 0;
+	colon = t + 5 + strspn(t + 5, " \t");
+	if (*colon != ':')
+		return 0;
+	*rest = colon + 1;
+	return 1;
+}
+
+/* The "vnode:" mapping of a cloud-config: indented "key: value" lines,
+ * or one flow mapping. */
 static int
 parse_cloud_config(struct settings *s, char *buf, const char *src, int *used,
     char *err, size_t errlen)
 {
-	char *line, *next, *colon, *key, *val, where[SETTINGS_SRC_LEN], why[600];
-	int lineno = 0, in = 0, k, seen[K_COUNT] = { 0 };
+	char *line, *next, *colon, *key, *rest, where[SETTINGS_SRC_LEN];
+	int lineno = 0, in = 0, seen[K_COUNT] = { 0 };
 
 	*used = 0;
 	for (line = buf; line != NULL; line = next) {
@@ -539,9 +645,17 @@ parse_cloud_config(struct settings *s, char *buf, const char *src, int *used,
 			char *t = str_trim(line);
 
 			if (*t == '\0' || *t == '#')
+				continue;	/* blank or comment: no new key */
+			in = 0;
+			if (!vnode_key(t, &rest))
 				continue;
-			in = strcmp(t, "vnode:") == 0;
-			*used |= in;
+			*used = 1;
+			snprintf(where, sizeof(where), "%s:%d", src, lineno);
+			if (*str_trim(rest) == '\0')
+				in = 1;		/* a block mapping follows */
+			else if (vnode_flow(s, rest, where, lineno, seen, err,
+			    errlen) != 0)
+				return -1;
 			continue;
 		}
 		if (!in)
@@ -559,17 +673,145 @@ parse_cloud_config(struct settings *s, char *buf, const char *src, int *used,
 			return errf(err, errlen, "%s: expected \"key: value\" under "
 			    "vnode:", where);
 		*colon = '\0';
-		key = str_trim(key);
-		if (yaml_scalar(str_trim(colon + 1), &val) != 0)
-			return errf(err, errlen, "%s: %s: value is not a plain or "
-			    "quoted scalar", where, key);
-		if ((k = key_lookup(key)) >= 0 && seen[k])
-			return errf(err, errlen, "%s: %s given twice (first on "
-			    "line %d)", where, key, seen[k]);
-		if (offer(s, key, val, where, why, sizeof(why)) != 0)
-			return errf(err, errlen, "%s: %s", where, why);
-		if (k >= 0)
-			seen[k] = lineno;
+		if (vnode_pair(s, key, colon + 1, where, lineno, seen, err,
+		    errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A MIME header's value (case-insensitive name), up to its end of line,
+ * in out; 0 when found. */
+static int
+mime_header(const char *hdrs, const char *name, char *out, size_t outsz)
+{
+	size_t n = strlen(name);
+	const char *p = hdrs, *e;
+
+	while (*p != '\0') {
+		e = p + strcspn(p, "\n");
+		if ((size_t)(e - p) > n && strncasecmp(p, name, n) == 0 &&
+		    p[n] == ':') {
+			p += n + 1;
+			p += strspn(p, " \t");
+			snprintf(out, outsz, "%.*s", (int)(e - p), p);
+			str_trim(out);
+			out[strcspn(out, "\r")] = '\0';
+			return 0;
+		}
+		p = *e == '\n' ? e + 1 : e;
+	}
+	return -1;
+}
+
+/* One text/cloud-config MIME part's body (plain or base64). */
+static int
+mime_cloud_config(struct settings *s, char *body, const char *enc,
+    const char *where, int *used, char *err, size_t errlen)
+{
+	unsigned char *dec;
+	size_t blen;
+	int rc;
+
+	if (enc[0] == '\0' || strcasecmp(enc, "7bit") == 0 ||
+	    strcasecmp(enc, "8bit") == 0 || strcasecmp(enc, "binary") == 0)
+		return parse_cloud_config(s, body, where, used, err, errlen);
+	if (strcasecmp(enc, "base64") != 0)
+		return errf(err, errlen, "%s: Content-Transfer-Encoding %s is not "
+		    "read here (base64, 7bit, 8bit)", where, enc);
+	if ((dec = malloc(strlen(body) + 1)) == NULL)
+		return errf(err, errlen, "%s: out of memory", where);
+	if (b64_decode(body, dec, &blen) != 0) {
+		free(dec);
+		return errf(err, errlen, "%s: not base64", where);
+	}
+	dec[blen] = '\0';
+	if (memchr(dec, '\0', blen) != NULL)
+		rc = errf(err, errlen, "%s: NUL byte in text", where);
+	else
+		rc = parse_cloud_config(s, (char *)dec, where, used, err, errlen);
+	explicit_bzero(dec, blen);
+	free(dec);
+	return rc;
+}
+
+/* The end of a header block (a blank line), its length in *skip. */
+static char *
+headers_end(char *p, size_t *skip)
+{
+	char *a = strstr(p, "\n\n"), *b = strstr(p, "\r\n\r\n");
+
+	if (a != NULL && (b == NULL || a < b)) {
+		*skip = 2;
+		return a;
+	}
+	*skip = 4;
+	return b;
+}
+
+/*
+ * MIME multipart user data (cloud-init's usual way to ship a cloud-config
+ * beside a script): every text/cloud-config part is read as cloud-init
+ * reads it (plain or base64), the others are cloud-init's business.
+ */
+static int
+parse_mime(struct settings *s, char *buf, const char *src, int *used,
+    char *err, size_t errlen)
+{
+	char ctype[512], delim[210], enc[64], where[SETTINGS_SRC_LEN];
+	char *b, *hend, *part, *end, *body;
+	size_t dl, skip;
+	int n = 0, u;
+
+	*used = 0;
+	if ((hend = headers_end(buf, &skip)) == NULL)
+		return errf(err, errlen, "%s: MIME: no blank line after the "
+		    "headers", src);
+	*hend = '\0';
+	if (mime_header(buf, "Content-Type", ctype, sizeof(ctype)) != 0 ||
+	    strncasecmp(ctype, "multipart/", 10) != 0 ||
+	    (b = strcasestr(ctype, "boundary=")) == NULL)
+		return errf(err, errlen, "%s: MIME: not multipart, or no "
+		    "boundary", src);
+	b += 9;
+	if (*b == '"') {
+		b++;
+		b[strcspn(b, "\"")] = '\0';
+	} else
+		b[strcspn(b, "; \t")] = '\0';
+	if (*b == '\0' || strlen(b) > 70)
+		return errf(err, errlen, "%s: MIME: bad boundary", src);
+	dl = (size_t)snprintf(delim, sizeof(delim), "--%s", b);
+	/* each part: from one delimiter line to the next */
+	for (part = strstr(hend + skip, delim); part != NULL; part = end) {
+		part += dl;
+		if (strncmp(part, "--", 2) == 0 ||
+		    (part = strchr(part, '\n')) == NULL)
+			break;		/* the closing delimiter, or the end */
+		part++;
+		if ((end = strstr(part, delim)) != NULL)
+			*end = '\0';
+		n++;
+		if ((body = headers_end(part, &skip)) == NULL)
+			return errf(err, errlen, "%s: MIME part %d: no blank "
+			    "line after its headers", src, n);
+		*body = '\0';
+		body += skip;
+		enc[0] = '\0';
+		if (mime_header(part, "Content-Type", ctype,
+		    sizeof(ctype)) == 0 &&
+		    strncasecmp(ctype, "text/cloud-config", 17) == 0) {
+			snprintf(where, sizeof(where), "%.280s part %d", src, n);
+			mime_header(part, "Content-Transfer-Encoding", enc,
+			    sizeof(enc));
+			u = 0;
+			if (mime_cloud_config(s, body, enc, where, &u, err,
+			    errlen) != 0)
+				return -1;
+			*used |= u;
+		}
+		if (end != NULL)
+			*end = '-';	/* the delimiter back, for the next look */
 	}
 	return 0;
 }
@@ -579,20 +821,27 @@ settings_parse_user_data(struct settings *s, const char *text, size_t len,
     const char *src, int *used, char *err, size_t errlen)
 {
 	static const char cc[] = "#cloud-config", va[] = "#vnode-agent";
-	char *buf;
+	char *buf, *t;
 	int rc = 0;
 
 	*used = 0;
-	if (len >= sizeof(cc) - 1 && memcmp(text, cc, sizeof(cc) - 1) == 0) {
-		if ((buf = text_copy(text, len, src, err, errlen)) == NULL)
-			return -1;
-		rc = parse_cloud_config(s, buf, src, used, err, errlen);
-		wipe_free(buf, len);
-	} else if (len >= sizeof(va) - 1 &&
-	    memcmp(text, va, sizeof(va) - 1) == 0) {
-		rc = settings_parse_conf(s, text, len, src, err, errlen);
+	if ((buf = text_copy(text, len, src, err, errlen)) == NULL)
+		return -1;
+	/* blank lines before the first line are not the user data's word */
+	t = buf + strspn(buf, " \t\r\n");
+	if (strncmp(t, cc, sizeof(cc) - 1) == 0)
+		rc = parse_cloud_config(s, t, src, used, err, errlen);
+	else if (strncmp(t, va, sizeof(va) - 1) == 0) {
+		rc = settings_parse_conf(s, t, strlen(t), src, err, errlen);
 		*used = rc == 0;
-	}
+	} else if (strncasecmp(t, "Content-Type:", 13) == 0 ||
+	    strncasecmp(t, "MIME-Version:", 13) == 0)
+		rc = parse_mime(s, t, src, used, err, errlen);
+	wipe_free(buf, len);
+	if (rc == 0 && !*used)
+		snprintf(s->note, sizeof(s->note), "%.250s: nothing taken from "
+		    "it (no \"vnode:\" section in a #cloud-config, a MIME part "
+		    "text/cloud-config, or #vnode-agent lines)", src);
 	return rc;
 }
 

@@ -90,6 +90,7 @@ struct settings {
 	enum settings_wireguard overlay_wg;
 	double overlay_timeout;		/* seconds for the tunnel's check */
 	char source[K_COUNT][SETTINGS_SRC_LEN];	/* "" while unset */
+	char note[400];			/* user data that gave nothing */
 };
 
 void settings_init(struct settings *s);
@@ -100,8 +101,10 @@ int settings_parse_conf(struct settings *s, const char *text, size_t len,
 /* OpenStack meta_data.json. */
 int settings_parse_meta(struct settings *s, const char *text, size_t len,
     const char *src, char *err, size_t errlen);
-/* user_data: cloud-config "vnode:" section, "#vnode-agent" agent.conf
- * text, or anything else (ignored: *used is set to 0). */
+/* user_data: cloud-config "vnode:" section (a block or a flow mapping),
+ * "#vnode-agent" agent.conf text, MIME multipart user data whose
+ * text/cloud-config parts are read so, or anything else (ignored: *used
+ * is set to 0 and s->note says so). */
 int settings_parse_user_data(struct settings *s, const char *text, size_t len,
     const char *src, int *used, char *err, size_t errlen);
 #define CONFIG_DRIVE_LABEL "config-2"

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "admit.h"
@@ -636,10 +637,18 @@ run(void *arg)
 		if (stopping)
 			break;
 		if (cfg->batch_window > 0) {
-			/* let the rest of a burst arrive */
-			pthread_mutex_unlock(&mu);
-			sleep_seconds(cfg->batch_window, &stopping);
-			pthread_mutex_lock(&mu);
+			/* let the rest of a burst arrive (admit_stop cuts the
+			 * wait short: the flag is read under the lock) */
+			struct timespec until;
+			double end = wall_time() + cfg->batch_window;
+
+			until.tv_sec = (time_t)end;
+			until.tv_nsec = (long)((end - (double)until.tv_sec) * 1e9);
+			while (!stopping && pthread_cond_timedwait(&cv, &mu,
+			    &until) == 0)
+				;
+			if (stopping)
+				break;
 		}
 		list = queue;
 		queue = NULL;

@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,14 +23,13 @@
 #include "events.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "mungekey.h"
 #include "names.h"
 #include "overlay.h"
 #include "provision.h"
 #include "slurm.h"
 #include "util.h"
 
-#define MUNGE_KEY_MIN	32
-#define MUNGE_KEY_MAX	1024
 #define MAX_FEATURES	16
 
 _Static_assert((CONFIG_MAX_FEATURES + MAX_FEATURES) * (NAME_MAX_LEN + 1) <=
@@ -63,29 +63,72 @@ api_init(struct api *a, const struct hook_config *cfg, struct db *db,
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
+	int fd;
 
 	memset(a, 0, sizeof(*a));
 	a->cfg = cfg;
 	a->db = db;
 	a->now = real_now;
 	a->now_exact = real_now_exact;
-	if (lstat(cfg->munge_key, &st) != 0)
+	/* opened once, never through a link, and checked on what was
+	 * opened: the file read is the file checked */
+	if ((fd = open(cfg->munge_key, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY)) < 0)
 		return errf(err, errlen, "munge key %s: %s", cfg->munge_key,
+		    errno == ELOOP ? "a symbolic link (name the file itself)" :
 		    strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return errf(err, errlen, "munge key %s: not a regular file",
+	if (fstat(fd, &st) != 0) {
+		errf(err, errlen, "munge key %s: %s", cfg->munge_key,
+		    strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errf(err, errlen, "munge key %s: not a regular file",
 		    cfg->munge_key);
-	if (st.st_mode & 077)
-		return errf(err, errlen, "munge key %s: readable by group or "
-		    "others (mode %04o); make it 0400 or 0600", cfg->munge_key,
+		goto fail;
+	}
+	if (st.st_mode & 077) {
+		errf(err, errlen, "munge key %s: readable by group or others "
+		    "(mode %04o); make it 0400 or 0600", cfg->munge_key,
 		    (unsigned)(st.st_mode & 07777));
-	if (st.st_uid != geteuid())
-		return errf(err, errlen, "munge key %s: owned by uid %u, not by "
-		    "uid %u that the hook runs as", cfg->munge_key,
-		    (unsigned)st.st_uid, (unsigned)geteuid());
-	if (read_file(cfg->munge_key, MUNGE_KEY_MAX, &buf, &len, err,
-	    errlen) != 0)
-		return -1;
+		goto fail;
+	}
+	if (st.st_uid != geteuid()) {
+		errf(err, errlen, "munge key %s: owned by uid %u, not by uid %u "
+		    "that the hook runs as", cfg->munge_key, (unsigned)st.st_uid,
+		    (unsigned)geteuid());
+		goto fail;
+	}
+	if (st.st_size > MUNGE_KEY_MAX) {
+		errf(err, errlen, "munge key %s: %lld bytes, more than %d",
+		    cfg->munge_key, (long long)st.st_size, MUNGE_KEY_MAX);
+		goto fail;
+	}
+	if ((buf = malloc(MUNGE_KEY_MAX + 1)) == NULL) {
+		errf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + len, MUNGE_KEY_MAX + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			errf(err, errlen, "munge key %s: %s", cfg->munge_key,
+			    strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > MUNGE_KEY_MAX) {
+			errf(err, errlen, "munge key %s: more than %d bytes",
+			    cfg->munge_key, MUNGE_KEY_MAX);
+			goto fail;
+		}
+	}
+	close(fd);
+	fd = -1;
 	if (len < MUNGE_KEY_MIN) {
 		explicit_bzero(buf, len);
 		free(buf);
@@ -95,6 +138,13 @@ api_init(struct api *a, const struct hook_config *cfg, struct db *db,
 	a->munge_key = (unsigned char *)buf;
 	a->munge_len = len;
 	return 0;
+fail:
+	if (buf != NULL) {
+		explicit_bzero(buf, len);
+		free(buf);
+	}
+	close(fd);
+	return -1;
 }
 
 void

@@ -36,12 +36,15 @@ add_node(void *arg, const struct db_node *n)
 	struct db_node *nn;
 
 	if (p->n == p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 64;
-		if ((nn = realloc(p->nodes, p->cap * sizeof(*nn))) == NULL) {
+		/* the new capacity only once the block has it */
+		size_t cap = p->cap ? 2 * p->cap : 64;
+
+		if ((nn = realloc(p->nodes, cap * sizeof(*nn))) == NULL) {
 			p->failed = 1;
 			return;
 		}
 		p->nodes = nn;
+		p->cap = cap;
 	}
 	p->nodes[p->n] = *n;
 	explicit_bzero(p->nodes[p->n].master, CRYPTO_KEY_LEN);
@@ -57,12 +60,14 @@ add_slurm(void *arg, const char *name, const struct sl_status *st)
 	if (strlen(name) >= sizeof(p->sl[0].name))
 		return;
 	if (p->nsl == p->capsl) {
-		p->capsl = p->capsl ? 2 * p->capsl : 64;
-		if ((nn = realloc(p->sl, p->capsl * sizeof(*nn))) == NULL) {
+		size_t cap = p->capsl ? 2 * p->capsl : 64;
+
+		if ((nn = realloc(p->sl, cap * sizeof(*nn))) == NULL) {
 			p->failed = 1;
 			return;
 		}
 		p->sl = nn;
+		p->capsl = cap;
 	}
 	snprintf(p->sl[p->nsl].name, sizeof(p->sl[0].name), "%s", name);
 	p->sl[p->nsl++].st = *st;

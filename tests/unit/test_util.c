@@ -121,6 +121,9 @@ test_spawn(void **state)
 	const char *slow[] = { "/bin/sleep", "5", NULL };
 	const char *rel[] = { "sh", NULL };
 	const char *env[] = { "/usr/bin/env", NULL };
+	const char *missing[] = { "/nonexistent/vnode-test", NULL };
+	const char *group[] = { "/bin/sh", "-c", "sleep 30 & sleep 30; wait",
+	    NULL };
 	char out[256], err[512];
 	struct spawn sp;
 
@@ -156,6 +159,19 @@ test_spawn(void **state)
 
 	sp.argv = rel;
 	assert_int_equal(spawn_run(&sp, err, sizeof(err)), -1);
+
+	/* a program that is not there: the child's exec failure, told back
+	 * through its pipe (nothing but async-signal-safe calls after fork) */
+	sp.argv = missing;
+	sp.timeout = 5;
+	assert_int_equal(spawn_run(&sp, err, sizeof(err)), -1);
+	assert_string_equal(err, "/nonexistent/vnode-test: cannot execute: "
+	    "No such file or directory");
+	/* a timeout kills the program's whole process group */
+	sp.argv = group;
+	sp.timeout = 0.5;
+	assert_int_equal(spawn_run(&sp, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "killed after 0.5 s"));
 
 	/* the environment is clean: nothing of ours leaks */
 	setenv("VNODE_SECRET_TEST", "1", 1);
