@@ -405,7 +405,7 @@ handshake(const char *ifname, const char *key, char *err, size_t errlen)
 
 int
 overlay_check(const char *ifname, const struct join_overlay *o,
-    double timeout, volatile int *stop, double *took, char *err,
+    double timeout, volatile sig_atomic_t *stop, double *took, char *err,
     size_t errlen)
 {
 	struct sockaddr_in to;

@@ -11,6 +11,7 @@
 #ifndef VNODE_AGENT_OVERLAY_H
 #define VNODE_AGENT_OVERLAY_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "join.h"
@@ -41,7 +42,7 @@ int overlay_up(const char *ifname, enum settings_wireguard wg,
  * shows (wg show latest-handshakes), within timeout seconds (*stop ends
  * it too); *took: how long it took. */
 int overlay_check(const char *ifname, const struct join_overlay *o,
-    double timeout, volatile int *stop, double *took, char *err,
+    double timeout, volatile sig_atomic_t *stop, double *took, char *err,
     size_t errlen);
 
 /* The interface and a pinned route gone; 0 also when they were not there. */
