@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "http.h"
@@ -23,7 +24,9 @@
 #define RUN_TIMEOUT	10.0		/* seconds, one wg or ip */
 #define LOOKUP_TIMEOUT	5.0
 #define MTU		"1420"
-#define POLL		0.05		/* seconds between looks */
+#define POLL_FIRST	0.01		/* seconds between looks, at first */
+#define POLL		0.05		/* after POLL_FAST seconds */
+#define POLL_FAST	0.5
 #define RESEND		0.5		/* seconds between packets */
 
 static const char *
@@ -173,6 +176,23 @@ out:
 
 /* ---- the interface ---- */
 
+/* Could the kernel have WireGuard: loaded or built in, or a module to
+ * load?  (Asking "ip link add" where there is none costs a few ms.) */
+static int
+kernel_may_have_it(void)
+{
+	struct utsname u;
+	char path[300];
+
+	if (access("/sys/module/wireguard", F_OK) == 0)
+		return 1;
+	if (uname(&u) != 0)
+		return 1;
+	snprintf(path, sizeof(path), "/lib/modules/%s/kernel/drivers/net/"
+	    "wireguard", u.release);
+	return access(path, F_OK) == 0;
+}
+
 static int
 make_interface(const char *ifname, enum settings_wireguard wg,
     const char **how, char *err, size_t errlen)
@@ -183,7 +203,9 @@ make_interface(const char *ifname, enum settings_wireguard wg,
 	    "/usr/sbin/wireguard-go"), ifname, NULL };
 	char e[512] = "";
 
-	if (wg != WIREGUARD_GO && run(add, NULL, 0, NULL, 0, e,
+	if (wg == WIREGUARD_AUTO && !kernel_may_have_it())
+		snprintf(e, sizeof(e), "not in this kernel");
+	else if (wg != WIREGUARD_GO && run(add, NULL, 0, NULL, 0, e,
 	    sizeof(e)) == 0) {
 		*how = "kernel";
 		return 0;
@@ -369,7 +391,8 @@ overlay_up(const char *ifname, enum settings_wireguard wg,
 
 		if (run(set, NULL, 0, NULL, 0, err, errlen) != 0 ||
 		    run(replace, NULL, 0, NULL, 0, err, errlen) != 0 ||
-		    other_addresses(ifname, o->address, err, errlen) != 0 ||
+		    (strcmp(*how, "kept") == 0 && other_addresses(ifname,
+		    o->address, err, errlen) != 0) ||
 		    run(up, NULL, 0, NULL, 0, err, errlen) != 0)
 			return -1;
 	}
@@ -455,7 +478,8 @@ overlay_check(const char *ifname, const struct join_overlay *o,
 			    o->controller);
 			break;
 		}
-		sleep_seconds(POLL, stop);
+		sleep_seconds(mono_now() - start < POLL_FAST ? POLL_FIRST : POLL,
+		    stop);
 	}
 	close(fd);
 	return -1;
