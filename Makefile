@@ -50,7 +50,7 @@ AGENT     := main settings isofs metadata timesync http https hookclient join mo
 HOOK      := hookd config api admit db slurm reaper events mover provision \
              provider prov_exec prov_local privd_client overlay
 CTL       := vnodectl config db slurm timeline ctl_elastic overlay \
-             privd_client
+             privd_client ctl_overlay
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
 AGENT_O   := $(AGENT:%=$(O)/agent/%.o)

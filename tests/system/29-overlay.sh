@@ -11,12 +11,16 @@
 # through the controller, the hub).  When a NAT gives its nodes a new
 # public address, they carry on (keepalive, endpoint roaming).  A leave
 # removes the node's peer; the node rejoins at the same address; a node
-# that vanishes is reaped and its peer removed with it.
+# that vanishes is reaped and its peer removed with it.  Login hosts (and
+# bare-metal nodes) on the controller's network run srun on the overlay
+# nodes: one routed through the controller as "vnodectl overlay route"
+# says, one a WireGuard peer itself as "vnodectl overlay host" prints it.
 . "$(dirname "$0")/test.common"
 overlay_skip
 vt_init
 OVERLAY_MODE=allow
-HOOKD_EXTRA="reap_after = 30s"
+HOOKD_EXTRA="reap_after = 30s
+overlay_routes = $VT_SUBNET.0/24"
 overlay_env
 ctl_start
 privd_start
@@ -92,6 +96,63 @@ job_is "$j" COMPLETED || fail "job $j is $(job_field "$j" JobState): $(cat "$T/w
 grep -q "step on $vm1" "$T/work/n2.out" && grep -q "step on $vm2" "$T/work/n2.out" ||
     fail "job $j: $(cat "$T/work/n2.out")"
 say "srun -N2 in a job on $vm1: $(tr '\n' ';' <"$T/work/n2.out")"
+
+# 4b. login hosts on the controller's network: munge with the cluster's
+# key, slurm.conf; no join
+login_host() {
+	local S=$T/sb/$1
+	node_create "$1"
+	install -o munge -g munge -m 0400 "$T/sb/ctl/etc/munge/munge.key" "$S/etc/munge/munge.key"
+	sb "$1" setpriv --reuid=munge --regid=munge --init-groups /usr/sbin/munged ||
+	    fail "munged on $1"
+	cp "$T/sb/ctl/etc/slurm/"*.conf "$S/etc/slurm/"
+}
+srun_from() {
+	local out
+	out=$(sb_user "$1" timeout 90 srun -N2 -w "$vm1,$vm2" -t 1 sh -c 'echo on $SLURMD_NODENAME' 2>&1) ||
+	    fail "srun from $1: $out"
+	echo "$out" | grep -q "on $vm1" && echo "$out" | grep -q "on $vm2" ||
+	    fail "srun from $1: $out"
+}
+# (a) routed through the controller
+vnodectl overlay route --interface vtbr >"$T/route.out" || fail "vnodectl overlay route"
+grep -qx "ip route add $OV_NET.0/24 via $CTL_IP" "$T/route.out" &&
+    grep -qx "sysctl -w net.ipv4.conf.vtbr.forwarding=1" "$T/route.out" &&
+    grep -qx "overlay_routes = $VT_SUBNET.0/24" "$T/route.out" ||
+    fail "vnodectl overlay route: $(cat "$T/route.out")"
+login_host login
+sb login $(grep '^ip route add' "$T/route.out") || fail "the route on login"
+netns ctl $(grep '^sysctl' "$T/route.out") >/dev/null || fail "forwarding on the controller"
+srun_from login
+grep -q "overlay: .* (.*) at $addr1, .*handshake" "$T/n1.agent.log" &&
+    sb n1 ip route show "$CTL_IP/32" | grep -q "via 192.168.1.1" ||
+    fail "n1's way to its endpoint outside the tunnel: $(sb n1 ip route)"
+say "srun -N2 from a login host routed through the controller: ran"
+# (b) a peer of its own
+login_host login2
+k=$(wg genkey)
+echo "$k" | sb login2 sh -c 'umask 077; cat >/run/wg.key'
+vnodectl overlay host login2 "$(echo "$k" | wg pubkey)" >"$T/host.out" ||
+    fail "vnodectl overlay host: $(cat "$T/host.out")"
+conf() { sed -n "s/^$1 = //p" "$T/host.out"; }
+laddr=$(conf Address)
+sb login2 wireguard-go vnode0 >/dev/null 2>&1 || fail "wireguard-go on login2"
+sb login2 wg set vnode0 private-key /run/wg.key peer "$(conf PublicKey)"     endpoint "$(conf Endpoint)" allowed-ips "$(conf AllowedIPs)"     persistent-keepalive "$(conf PersistentKeepalive)" || fail "wg on login2"
+sb login2 sh -c "ip addr add $laddr dev vnode0 && ip link set vnode0 mtu 1420 up &&
+    ip route add $(conf AllowedIPs) dev vnode0" || fail "vnode0 on login2"
+host_peer() { ov_peers | grep -q " $laddr "; }
+wait_for 20 "login2 a peer of the controller" host_peer
+srun_from login2
+vnodectl overlay >"$T/peers.out" || fail "vnodectl overlay: $(cat "$T/peers.out")"
+grep -q "^login2 .*$OV_NET.* host .*active" "$T/peers.out" &&
+    grep -q "^$vm1 .*$addr1 .*node .*active .*$VT_SUBNET.201:" "$T/peers.out" ||
+    fail "vnodectl overlay: $(cat "$T/peers.out")"
+vnodectl overlay host-remove login2 >/dev/null || fail "vnodectl overlay host-remove"
+host_gone() { ! ov_peers | grep -q " $laddr "; }
+wait_for 20 "login2's peer removed" host_gone
+say "srun -N2 from a login host that is a peer ($laddr): ran; removed again"
+sb_stop login
+sb_stop login2
 
 # 5. r2's public address changes: its mapping for n2 is gone, n2's
 # keepalive comes from the new address and the controller follows it
