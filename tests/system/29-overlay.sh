@@ -162,16 +162,24 @@ wait_for 60 "the controller sees n2 at $new" roamed
 reach "$vm2"
 say "n2 behind a new public address $new: reached"
 
-# 6. a leave removes the peer; the node rejoins at the same address
+# 6. a leave removes the peer; the node rejoins at the same address, with
+# a new key
 agent_stop n1 || fail "leave of n1 exited with $?"
 ov_peers | grep -q " $addr1/32 " && fail "n1's peer is still there: $(ov_peers)"
 grep -q "overlay: vnode0 down" "$T/n1.agent.log" || fail "n1's agent did not take vnode0 down"
 sb n1 ip link show vnode0 >/dev/null 2>&1 && fail "vnode0 still on n1"
+# (its key is lost, as on a reinstalled instance: it joins with a new one,
+# which replaces the old peer at the same address)
+oldkey=$(wg pubkey <"$T/sb/n1/var/lib/vnode/overlay.key")
+rm "$T/sb/n1/var/lib/vnode/overlay.key"
 agent_bg n1
 rejoined() { [ "$(grep -c "joined as $vm1 in" "$T/n1.agent.log")" = 2 ]; }
 wait_for 60 "n1 joined again" rejoined
 [ "$(ov_addr "$vm1")" = "$addr1" ] || fail "$vm1 rejoined at $(ov_addr "$vm1"), not $addr1"
 [ "$(ov_peers | grep -c " $addr1/32 ")" = 1 ] || fail "n1's peer after its rejoin: $(ov_peers)"
+newkey=$(wg pubkey <"$T/sb/n1/var/lib/vnode/overlay.key")
+[ "$newkey" != "$oldkey" ] && ov_peers | grep -q "^$newkey $addr1/32 " &&
+    ! ov_peers | grep -q "^$oldkey " || fail "n1's new key is not its peer's: $(ov_peers)"
 reach "$vm1"
 
 # 7. n2 vanishes (every process of it stopped): reaped, and its peer goes
