@@ -67,5 +67,7 @@ main(int argc, char *argv[])
 	fputs(rp->data, stdout);
 	if (rp->len > 0 && rp->data[rp->len - 1] != '\n')
 		putchar('\n');
+	free(rq);
+	free(rp);
 	return 0;
 }
