@@ -34,7 +34,7 @@ WARN      := -Wall -Wextra -Wshadow -Wformat=2 -Wpointer-arith \
              -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings \
              -Wcast-qual -Wundef -Wvla -Wnull-dereference -Werror=implicit
 HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
-PKGS      := nss json-c libcurl libmicrohttpd sqlite3
+PKGS      := nss json-c libcurl libmicrohttpd sqlite3 gnutls
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(HARDEN) -D_GNU_SOURCE -Icommon \
              $(PKG_CFLAGS) $(SAN) -MMD -MP
@@ -45,11 +45,11 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 NSS_LIBS  = -lsoftokn3
 COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf ckpt \
              wg
-AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs \
+AGENT     := main settings isofs metadata timesync http https certpin hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs \
              overlay
 HOOK      := hookd config api admit db slurm reaper events mover provision \
-             provider prov_exec prov_local privd_client overlay
-CTL       := vnodectl config db slurm timeline ctl_elastic overlay \
+             provider prov_exec prov_local privd_client tls overlay
+CTL       := vnodectl config db slurm timeline ctl_elastic tls overlay \
              privd_client ctl_overlay
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
@@ -61,8 +61,8 @@ CTL_O     := $(CTL:%=$(O)/controller-hook/%.o)
 # in libc since glibc 2.34 (before that: make DL_LIBS=-ldl)
 DL_LIBS   ?=
 AGENT_LIBS = -pthread -ljson-c $(NSS_LIBS) $(DL_LIBS)
-HOOK_LIBS  = -lpthread -lmicrohttpd -lsqlite3 -ljson-c -lslurm $(NSS_LIBS)
-CTL_LIBS   = -lpthread -lsqlite3 -ljson-c -lslurm -lm $(NSS_LIBS)
+HOOK_LIBS  = -lpthread -lmicrohttpd -lgnutls -lsqlite3 -ljson-c -lslurm $(NSS_LIBS)
+CTL_LIBS   = -lpthread -lsqlite3 -ljson-c -lslurm -lm -lgnutls $(NSS_LIBS)
 
 # the SPANK plugin, loaded by slurmstepd: its objects built -fPIC apart,
 # and never with the sanitizers (slurmstepd would have to load their
@@ -78,7 +78,7 @@ TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage \
              $(O)/tests/ckpt-dump $(O)/tests/privd-call
 BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate $(O)/bench/ckpt-job
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
-             test_http test_events test_timeline test_ckpt test_wg
+             test_http test_events test_timeline test_ckpt test_tls test_wg
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
@@ -109,6 +109,7 @@ $(O)/controller-hook/ctl_elastic.o: ALL_CFLAGS += -DVNODE_LIBDIR='"$(LIBDIR)"'
 $(O)/tests/unit/test_settings.o: ALL_CFLAGS += -Iagent
 $(O)/tests/unit/test_clockwatch.o: ALL_CFLAGS += -Iagent
 $(O)/tests/unit/test_http.o: ALL_CFLAGS += -Iagent
+$(O)/tests/unit/test_tls.o: ALL_CFLAGS += -Iagent -Icontroller-hook
 $(O)/tests/unit/test_events.o: ALL_CFLAGS += -Icontroller-hook
 $(O)/tests/unit/test_timeline.o: ALL_CFLAGS += -Icontroller-hook
 
@@ -214,10 +215,16 @@ $(O)/tests/test_clockwatch: $(O)/tests/unit/test_clockwatch.o \
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 $(O)/tests/test_http: $(O)/tests/unit/test_http.o $(O)/agent/http.o \
-    $(O)/agent/https.o $(O)/common/util.o
+    $(O)/agent/https.o $(O)/agent/certpin.o $(COMMON_O)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(DL_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS) $(DL_LIBS)
+$(O)/tests/test_tls: $(O)/tests/unit/test_tls.o $(O)/controller-hook/tls.o \
+    $(O)/agent/http.o $(O)/agent/https.o $(O)/agent/certpin.o $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -lmicrohttpd -lgnutls \
+	    -ljson-c $(NSS_LIBS) $(DL_LIBS)
 $(O)/tests/test_events: $(O)/tests/unit/test_events.o \
     $(O)/controller-hook/events.o $(COMMON_O)
 	@mkdir -p $(@D)
@@ -239,11 +246,12 @@ FUZZ_TIME ?= 600
 FUZZ_O    := build-fuzz
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
-FUZZERS   := fuzz_agent fuzz_hook fuzz_http
-FUZZ_AGENT_OBJS := settings isofs join hookclient http https state
+FUZZERS   := fuzz_agent fuzz_hook fuzz_http fuzz_cert
+FUZZ_AGENT_OBJS := settings isofs join hookclient http https certpin state
 FUZZ_HOOK_OBJS  := api admit db config slurm events provision provider \
     prov_exec prov_local privd_client overlay
-FUZZ_HTTP_OBJS  := agent/http agent/https common/util
+FUZZ_HTTP_OBJS  := agent/http agent/https agent/certpin common/util common/crypto
+FUZZ_CERT_OBJS  := agent/certpin common/util common/crypto
 # the join path must not reach Slurm: fuzz_hook makes each of these abort
 FUZZ_HOOK_TRAPS := sl_init sl_node_create sl_nodes_create sl_nodes_address \
     sl_node_future sl_node_delete sl_ping sl_reconfigure sl_node_down \
@@ -265,7 +273,14 @@ $(FUZZ_O)/fuzz_http: tests/fuzz/fuzz_http.c FORCE
 	    $(FUZZ_HTTP_OBJS:%=$(FUZZ_O)/%.o)
 	@echo "  LD      $@"
 	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=gnu11 -D_GNU_SOURCE -Icommon \
-	    -Iagent -o $@ $< $(FUZZ_HTTP_OBJS:%=$(FUZZ_O)/%.o) $(DL_LIBS)
+	    -Iagent -o $@ $< $(FUZZ_HTTP_OBJS:%=$(FUZZ_O)/%.o) $(NSS_LIBS) $(DL_LIBS)
+
+$(FUZZ_O)/fuzz_cert: tests/fuzz/fuzz_cert.c FORCE
+	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
+	    $(FUZZ_CERT_OBJS:%=$(FUZZ_O)/%.o)
+	@echo "  LD      $@"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=gnu11 -D_GNU_SOURCE -Icommon \
+	    -Iagent -o $@ $< $(FUZZ_CERT_OBJS:%=$(FUZZ_O)/%.o) $(NSS_LIBS)
 
 $(FUZZ_O)/fuzz_hook: tests/fuzz/fuzz_hook.c FORCE
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) CC=clang CFLAGS="$(FUZZ_CFLAGS)" \

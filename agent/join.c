@@ -420,7 +420,7 @@ join_run(const struct settings *s, const struct join_facts *f,
 	for (;;) {
 		left = s->join_timeout - (mono_now() - start);
 		attempt++;
-		got = hook_post(s->hook_url, "/v1/join", &key, body,
+		got = hook_post(s->hook_url, s->hook_pin, "/v1/join", &key, body,
 		    left < CALL_TIMEOUT ? (left > 1 ? left : 1) : CALL_TIMEOUT,
 		    &ans, why, sizeof(why));
 		if (got == HOOK_FORGED) {

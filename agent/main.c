@@ -108,7 +108,7 @@ step_fail(int code, const char *step, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_warnx("%s: FAILED after %.3f s: %s", step, mono_now() - step_start,
+	log_errx("%s: FAILED after %.3f s: %s", step, mono_now() - step_start,
 	    msg);
 	exit(code);
 }
@@ -116,7 +116,7 @@ step_fail(int code, const char *step, const char *fmt, ...)
 static void
 note(const char *msg)
 {
-	log_info("%s", msg);
+	log_warnx("%s", msg);
 }
 
 static int file_given;		/* -f: the file must exist */
@@ -217,6 +217,7 @@ joined_state(const struct settings *s, const struct join_result *j,
 	memset(st, 0, sizeof(*st));
 	snprintf(st->node, sizeof(st->node), "%s", j->node);
 	snprintf(st->hook_url, sizeof(st->hook_url), "%s", s->hook_url);
+	snprintf(st->hook_pin, sizeof(st->hook_pin), "%s", s->hook_pin);
 	snprintf(st->instance, sizeof(st->instance), "%s", s->instance_id);
 	snprintf(st->credential, sizeof(st->credential), "%s", j->credential);
 	for (i = 0; i < j->nmounts && i < STATE_MAX_MOUNTS; i++)

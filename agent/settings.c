@@ -25,7 +25,7 @@
 #define MAX_SOURCE	(256 * 1024)	/* largest file we read */
 #define MAX_VALUE	1024
 
-enum ktype { T_URL, T_TOKEN, T_INSTANCE, T_HOST, T_SECONDS, T_FEATURES, T_IPV4,
+enum ktype { T_URL, T_TOKEN, T_PIN, T_INSTANCE, T_HOST, T_SECONDS, T_FEATURES, T_IPV4,
     T_COUNT, T_PATH, T_CHOICE, T_IFNAME };
 
 static const char *const overlay_names[] = { "auto", "yes", "no", NULL };
@@ -42,6 +42,8 @@ static const struct keydef {
 	    "http:// or https:// and a host, with an optional port" },
 	[K_JOIN_TOKEN] = { "join_token", T_TOKEN, 0, 0,
 	    "a join token from vnodectl token create (ID.SECRET)" },
+	[K_HOOK_PIN] = { "hook_pin", T_PIN, 0, 0,
+	    "sha256: and the 64 hex digits vnodectl pin prints, or none" },
 	[K_INSTANCE_ID] = { "instance_id", T_INSTANCE, 0, 0,
 	    "letters, digits and '-', 1 to 64 of them" },
 	[K_HOSTNAME] = { "hostname", T_HOST, 0, 0, "a valid host name" },
@@ -224,6 +226,27 @@ copy(char *dst, size_t dstsz, const char *v)
 	return 0;
 }
 
+/* "sha256:" and 64 hex digits (kept in lower case); "none" or "" (a
+ * template's for a plain http hook): no pin. */
+static int
+pin_set(struct settings *s, const char *v)
+{
+	size_t i;
+
+	if (strcmp(v, "none") == 0 || v[0] == '\0') {
+		s->hook_pin[0] = '\0';
+		return 0;
+	}
+	if (strncmp(v, "sha256:", 7) != 0 || strlen(v) != 7 + 64 ||
+	    !hex_valid(v + 7, 64))
+		return -1;
+	memcpy(s->hook_pin, "sha256:", 7);
+	for (i = 7; i < 7 + 64; i++)
+		s->hook_pin[i] = (char)tolower((unsigned char)v[i]);
+	s->hook_pin[7 + 64] = '\0';
+	return 0;
+}
+
 /* Parse v into key k.  0 or -1. */
 static int
 assign(struct settings *s, enum setting_key k, const char *v)
@@ -248,6 +271,8 @@ assign(struct settings *s, enum setting_key k, const char *v)
 			return -1;
 		explicit_bzero(secret, sizeof(secret));
 		return copy(s->join_token, sizeof(s->join_token), v);
+	case T_PIN:
+		return pin_set(s, v);
 	case T_INSTANCE:
 		return name_instance_valid(v) ? copy(s->instance_id,
 		    sizeof(s->instance_id), v) : -1;
@@ -1022,6 +1047,10 @@ settings_finish(struct settings *s, const char *file, char *err,
 	if (s->source[K_JOIN_TOKEN][0] == '\0')
 		return errf(err, errlen, "join_token is not set (the instance's "
 		    "metadata or user data, or %s)", file);
+	if (s->hook_pin[0] != '\0' && strncmp(s->hook_url, "https://", 8) != 0)
+		return errf(err, errlen, "hook_pin is set (%s), and hook_url is "
+		    "%s (%s): a pinned hook is reached by https only",
+		    s->source[K_HOOK_PIN], s->hook_url, s->source[K_HOOK_URL]);
 	if (s->source[K_TIME_SERVER][0] == '\0') {
 		if (settings_hook_host(s->hook_url, host, sizeof(host)) != 0)
 			return errf(err, errlen, "hook_url: no host");
@@ -1068,6 +1097,10 @@ settings_print(const struct settings *s, FILE *f)
 		case K_JOIN_TOKEN:
 			snprintf(v, sizeof(v), "%.*s.(hidden)", TOKEN_ID_LEN,
 			    s->join_token);
+			break;
+		case K_HOOK_PIN:
+			snprintf(v, sizeof(v), "%s", s->hook_pin[0] ?
+			    s->hook_pin : "none");
 			break;
 		case K_INSTANCE_ID:
 			snprintf(v, sizeof(v), "%s", s->instance_id);

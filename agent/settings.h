@@ -23,6 +23,7 @@
 enum setting_key {
 	K_HOOK_URL,
 	K_JOIN_TOKEN,
+	K_HOOK_PIN,
 	K_INSTANCE_ID,
 	K_HOSTNAME,
 	K_TIME_SERVER,
@@ -65,6 +66,7 @@ enum settings_wireguard {
 struct settings {
 	char hook_url[300];
 	char join_token[TOKEN_LEN + 1];
+	char hook_pin[72];		/* "sha256:" and 64 hex; "": none */
 	char instance_id[65];
 	char hostname[256];
 	char time_server[256];

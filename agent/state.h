@@ -17,6 +17,7 @@
 struct node_state {
 	char node[64];
 	char hook_url[300];
+	char hook_pin[72];		/* "" when none */
 	char instance[65];
 	char credential[SECRET_LEN + 1];
 	char mounts[STATE_MAX_MOUNTS][201];	/* targets, to unmount at leave */

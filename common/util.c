@@ -291,6 +291,32 @@ str_copy(char *dst, size_t dstsz, const char *src)
 	dst[n] = '\0';
 }
 
+void
+b64_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned int v;
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (unsigned int)in[i] << 16 | (unsigned int)in[i + 1] << 8 |
+		    in[i + 2];
+		*out++ = abc[v >> 18];
+		*out++ = abc[(v >> 12) & 63];
+		*out++ = abc[(v >> 6) & 63];
+		*out++ = abc[v & 63];
+	}
+	if (i < len) {
+		v = (unsigned int)in[i] << 16 |
+		    (i + 1 < len ? (unsigned int)in[i + 1] << 8 : 0);
+		*out++ = abc[v >> 18];
+		*out++ = abc[(v >> 12) & 63];
+		*out++ = i + 1 < len ? abc[(v >> 6) & 63] : '=';
+		*out++ = '=';
+	}
+	*out = '\0';
+}
+
 int
 b64_decode(const char *in, unsigned char *out, size_t *outlen)
 {

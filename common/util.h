@@ -42,6 +42,9 @@ void sleep_seconds(double sec, volatile sig_atomic_t *stop);
  * skipped) into out, which has room for 3/4 of strlen(in); *outlen set.
  * -1 on any other character or a bad length. */
 int b64_decode(const char *in, unsigned char *out, size_t *outlen);
+/* Standard base64 with '=' padding into out: 4 * ((len + 2) / 3) + 1
+ * bytes. */
+void b64_encode(const unsigned char *in, size_t len, char *out);
 
 /* src into dst of dstsz bytes, cut to fit, always terminated (a cut
  * that is meant: a reason, a detail). */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -428,6 +429,15 @@ join_fields(struct json_object *o, struct join_req *j,
 		    NAME_MAX_LEN);
 		return -1;
 	}
+	/* Slurm takes NodeHostname as given: loopback, or its own keyword,
+	 * would send it elsewhere */
+	if (strcasecmp(j->hostname, "localhost") == 0 ||
+	    strncasecmp(j->hostname, "localhost.", 10) == 0 ||
+	    strcasecmp(j->hostname, "ALL") == 0) {
+		fail(rs, rq, 400, "body: \"hostname\": %s is not a host name a "
+		    "node can have in Slurm", j->hostname);
+		return -1;
+	}
 	n = arr != NULL ? json_object_array_length(arr) : 0;
 	for (i = 0; i < n; i++) {
 		const char *f = json_object_get_string(
@@ -573,6 +583,43 @@ join_elastic(struct api *a, const struct api_request *rq,
 		in.updated = in.joined;
 		if (db_instance_update(a->db, &in, err, sizeof(err)) != 0) {
 			fail(rs, rq, 500, "%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The features a node claims of its own must be ones its token allows
+ * (vnodectl token create --features): a feature routes jobs, and a
+ * node that claims "gpu" attracts jobs that need one. */
+static int
+token_features(struct api *a, const struct api_request *rq,
+    const char *token, const struct join_req *j, struct api_response *rs)
+{
+	struct db_token t;
+	char allowed[sizeof(t.features) + 2], want[NAME_MAX_LEN + 3];
+	char err[256];
+	int i, rc;
+
+	if (j->nfeatures == 0)
+		return 0;
+	if ((rc = db_token_get(a->db, token, &t, err, sizeof(err))) != 0) {
+		explicit_bzero(&t, sizeof(t));
+		if (rc < 0)
+			fail(rs, rq, 500, "%s", err);
+		else
+			fail(rs, rq, 403, "the features of token %s are not known "
+			    "any more: the node may claim none", token);
+		return -1;
+	}
+	explicit_bzero(t.master, sizeof(t.master));
+	snprintf(allowed, sizeof(allowed), ",%s,", t.features);
+	for (i = 0; i < j->nfeatures; i++) {
+		snprintf(want, sizeof(want), ",%s,", j->features[i]);
+		if (strstr(allowed, want) == NULL) {
+			fail(rs, rq, 403, "feature %s is not one token %s allows "
+			    "(%s)", j->features[i], token, t.features[0] ?
+			    t.features : "none: vnodectl token create --features");
 			return -1;
 		}
 	}
@@ -769,6 +816,26 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	if (!ad->need_slot && !name_node_valid(n.name)) {
 		fail(rs, rq, 500, "policy made an invalid node name");
 		goto rollback;
+	}
+	if (token_features(a, rq, au->kind == SIG_TOKEN ? au->token.id :
+	    n.token, &j, rs) != 0)
+		goto rollback;
+	/* nor another node's name: Slurm would take one for the other */
+	if (strcasecmp(j.hostname, n.name) != 0) {
+		struct db_node other;
+		int orc = db_node_by_name(a->db, j.hostname, &other, err,
+		    sizeof(err));
+
+		explicit_bzero(&other, sizeof(other));
+		if (orc < 0) {
+			fail(rs, rq, 500, "%s", err);
+			goto rollback;
+		}
+		if (orc == 0) {
+			fail(rs, rq, 409, "body: \"hostname\": %s is another "
+			    "node's name", j.hostname);
+			goto rollback;
+		}
 	}
 	/* the node's overlay address and key, decided last; its peer is
 	 * set by the admission (admit.c), with Slurm's part */

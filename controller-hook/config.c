@@ -20,6 +20,7 @@ defaults(struct hook_config *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->listen_host, sizeof(c->listen_host), "*");
 	c->listen_port = 8181;
+	c->tls = 1;
 	snprintf(c->database, sizeof(c->database), "/var/lib/vnode/hookd.db");
 	snprintf(c->munge_key, sizeof(c->munge_key), "/etc/vnode/munge.key");
 	snprintf(c->admit, sizeof(c->admit), "dynamic");
@@ -183,6 +184,18 @@ directive(struct hook_config *c, const char *key, const char *v,
 	if (strcmp(key, "listen") == 0) {
 		*what = "an IPv4 address or * and a port, like 10.0.0.1:8181";
 		return parse_listen(v, c);
+	} else if (strcmp(key, "tls") == 0) {
+		*what = "on or off";
+		if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+			return -1;
+		c->tls = strcmp(v, "on") == 0;
+		return 0;
+	} else if (strcmp(key, "tls_cert") == 0) {
+		*what = "an absolute path";
+		return set_path(c->tls_cert, sizeof(c->tls_cert), v);
+	} else if (strcmp(key, "tls_key") == 0) {
+		*what = "an absolute path";
+		return set_path(c->tls_key, sizeof(c->tls_key), v);
 	} else if (strcmp(key, "database") == 0) {
 		*what = "an absolute path";
 		return set_path(c->database, sizeof(c->database), v);
@@ -431,6 +444,19 @@ config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 		errf(err, errlen, "%s: conf_server is not set", path);
 		goto out;
 	}
+	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
+		errf(err, errlen, "%s: %s is set without %s: give both (the "
+		    "site's certificate and its key), or neither (the hook "
+		    "makes its own)", path, c->tls_cert[0] ? "tls_cert" :
+		    "tls_key", c->tls_cert[0] ? "tls_key" : "tls_cert");
+		goto out;
+	}
+	if (!c->tls && c->tls_cert[0] != '\0') {
+		errf(err, errlen, "%s: tls = off, and tls_cert and tls_key are "
+		    "set: the hook would serve plain http and not use them; "
+		    "remove one or the other", path);
+		goto out;
+	}
 	/* a batch in conf mode costs a slurmctld restart: gather joins for
 	 * a moment first; the other modes take what has come */
 	if (c->batch_window < 0)
@@ -443,8 +469,16 @@ config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 			    "address)", path, c->provider);
 			goto out;
 		}
-		snprintf(c->hook_url, sizeof(c->hook_url), "http://%s:%d",
-		    c->listen_host, c->listen_port);
+		snprintf(c->hook_url, sizeof(c->hook_url), "%s://%s:%d",
+		    c->tls ? "https" : "http", c->listen_host, c->listen_port);
+	}
+	if (c->hook_url[0] != '\0' &&
+	    (strncmp(c->hook_url, "https://", 8) == 0) != c->tls) {
+		errf(err, errlen, "%s: hook_url is %s, and the hook serves %s "
+		    "(tls = %s): instances would not reach it", path,
+		    c->hook_url, c->tls ? "https" : "plain http",
+		    c->tls ? "on" : "off");
+		goto out;
 	}
 	if (strcmp(c->provider, "exec") == 0 && c->exec_program[0] == '\0') {
 		errf(err, errlen, "%s: provider = exec needs exec_program", path);

@@ -26,6 +26,11 @@ struct hook_mount {
 struct hook_config {
 	char listen_host[64];		/* IPv4 address, or "*" */
 	int listen_port;
+	int tls;			/* https (the default), or http */
+	char tls_cert[PATH_MAX];	/* the site's; "": the hook's own */
+	char tls_key[PATH_MAX];
+	char hook_pin[72];		/* not a key: the served certificate's
+					 * pin, set by vnode-hookd (tls.h) */
 	char database[PATH_MAX];
 	char munge_key[PATH_MAX];
 	char conf_server[300];		/* host:port, for slurmd --conf-server */

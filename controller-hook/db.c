@@ -12,9 +12,10 @@
 #include "util.h"
 
 /* PRAGMA user_version: 1 tokens, nodes, nonces, orders; 2 events and
- * releases as well; 3 instances and power; 4 the overlay's addresses */
-#define DB_VERSION	4
-#define DB_VERSION_TEXT	"4"
+ * releases as well; 3 instances and power; 4 a token's features; 5 the
+ * overlay's addresses */
+#define DB_VERSION	5
+#define DB_VERSION_TEXT	"5"
 
 struct db {
 	sqlite3 *h;
@@ -96,7 +97,7 @@ static const char schema[] =
     "  target TEXT NOT NULL DEFAULT '',"
     "  created REAL NOT NULL,"
     "  state TEXT NOT NULL);"
-    /* version 4: the overlay's addresses, each a node's (nodes.id) or a
+    /* version 5: the overlay's addresses, each a node's (nodes.id) or a
      * host's (vnodectl overlay host), with the peer's public key */
     "CREATE TABLE IF NOT EXISTS overlay ("
     "  addr TEXT PRIMARY KEY,"
@@ -157,6 +158,23 @@ db_open(const char *path, struct db **out, char *err, size_t errlen)
 		errf(err, errlen, "%s: %s", path, msg != NULL ? msg : "schema");
 		sqlite3_free(msg);
 		goto fail;
+	}
+	/* version 4: a token's features (a registry made before gains the
+	 * column: its tokens allow none) */
+	{
+		sqlite3_stmt *st = NULL;
+
+		if (sqlite3_prepare_v2(db->h, "SELECT features FROM tokens "
+		    "LIMIT 0", -1, &st, NULL) != SQLITE_OK &&
+		    sqlite3_exec(db->h, "ALTER TABLE tokens ADD COLUMN features "
+		    "TEXT NOT NULL DEFAULT ''", NULL, NULL, &msg) != SQLITE_OK) {
+			errf(err, errlen, "%s: %s", path, msg != NULL ? msg :
+			    "schema");
+			sqlite3_free(msg);
+			sqlite3_finalize(st);
+			goto fail;
+		}
+		sqlite3_finalize(st);
 	}
 	*out = db;
 	return 0;
@@ -261,8 +279,8 @@ db_token_add(struct db *db, const struct db_token *t, char *err, size_t errlen)
 	char mh[65];
 	int rc;
 
-	st = prep(db, "INSERT INTO tokens(id, master, uses, expires, created) "
-	    "VALUES(?, ?, ?, ?, ?)", err, errlen);
+	st = prep(db, "INSERT INTO tokens(id, master, uses, expires, created, "
+	    "features) VALUES(?, ?, ?, ?, ?, ?)", err, errlen);
 	if (st == NULL)
 		return -1;
 	master_hex(t->master, mh);
@@ -271,6 +289,7 @@ db_token_add(struct db *db, const struct db_token *t, char *err, size_t errlen)
 	sqlite3_bind_int64(st, 3, t->uses);
 	sqlite3_bind_int64(st, 4, t->expires);
 	sqlite3_bind_int64(st, 5, t->created);
+	sqlite3_bind_text(st, 6, t->features, -1, SQLITE_TRANSIENT);
 	rc = step_done(db, st, err, errlen);
 	explicit_bzero(mh, sizeof(mh));
 	return rc;
@@ -284,8 +303,8 @@ db_token_get(struct db *db, const char *id, struct db_token *t, char *err,
 	int rc;
 
 	st = prep(db, "SELECT id, master, uses, expires, created, "
-	    "(SELECT count(*) FROM nodes WHERE nodes.token = tokens.id) "
-	    "FROM tokens WHERE id = ?", err, errlen);
+	    "(SELECT count(*) FROM nodes WHERE nodes.token = tokens.id), "
+	    "features FROM tokens WHERE id = ?", err, errlen);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
@@ -301,6 +320,7 @@ db_token_get(struct db *db, const char *id, struct db_token *t, char *err,
 		t->expires = (long)sqlite3_column_int64(st, 3);
 		t->created = (long)sqlite3_column_int64(st, 4);
 		t->used = (long)sqlite3_column_int64(st, 5);
+		copy_col(st, 6, t->features, sizeof(t->features));
 	} else if (rc == SQLITE_DONE)
 		rc = 1;
 	else
@@ -317,8 +337,8 @@ db_token_list(struct db *db, char *err, size_t errlen)
 	int rc;
 
 	st = prep(db, "SELECT id, uses, expires, created, (SELECT count(*) FROM "
-	    "nodes WHERE nodes.token = tokens.id) FROM tokens ORDER BY created",
-	    err, errlen);
+	    "nodes WHERE nodes.token = tokens.id), features FROM tokens ORDER BY "
+	    "created", err, errlen);
 	if (st == NULL)
 		return NULL;
 	inst = prep(db, "SELECT instance, name FROM nodes WHERE token = ? "
@@ -340,6 +360,9 @@ db_token_list(struct db *db, char *err, size_t errlen)
 		    json_object_new_int64(sqlite3_column_int64(st, 2)));
 		json_object_object_add(o, "created",
 		    json_object_new_int64(sqlite3_column_int64(st, 3)));
+		json_object_object_add(o, "features", json_object_new_string(
+		    sqlite3_column_text(st, 5) != NULL ?
+		    (const char *)sqlite3_column_text(st, 5) : ""));
 		ia = json_object_new_array();
 		sqlite3_reset(inst);
 		sqlite3_bind_text(inst, 1,

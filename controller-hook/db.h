@@ -21,6 +21,8 @@ struct db_token {
 	long used;		/* how many have */
 	long expires;		/* unix time */
 	long created;
+	char features[1100];	/* the node features its instances may
+				 * claim, comma-separated; "" none */
 };
 
 struct db_node {

@@ -458,12 +458,16 @@ static int
 user_data(struct prov *pv, const struct db_instance *in, const char *token,
     char *out, size_t outsz)
 {
+	const char *pin = pv->cfg->hook_pin;
 	int n = snprintf(out, outsz,
 	    "#cloud-config\n"
 	    "# made by vnode-hookd for Slurm node %s\n"
 	    "vnode:\n"
 	    "  hook_url: \"%s\"\n"
-	    "  join_token: \"%s\"\n", in->node, pv->cfg->hook_url, token);
+	    "  join_token: \"%s\"\n"
+	    "%s%s%s", in->node, pv->cfg->hook_url, token,
+	    pin[0] != '\0' ? "  hook_pin: \"" : "", pin,
+	    pin[0] != '\0' ? "\"\n" : "");
 
 	return n < 0 || (size_t)n >= outsz ? -1 : 0;
 }

@@ -12,9 +12,11 @@
 # retires it; vnode-privd refuses bad requests and ordinary users.
 # vnodectl slurm-conf prints the lines used, vnodectl instances
 # and /metrics show what happened, and the record has resume, create,
-# join and delete.
+# join and delete.  The hook serves https with its own certificate: the
+# instances' user data carries its pin.
 . "$(dirname "$0")/test.common"
 vt_init
+HOOK_TLS=on
 elastic_env 2
 ctl_start
 privd_start
@@ -55,6 +57,11 @@ vnodectl nodes | grep -Eq "^$node +admitted +$addr .* $inst$" ||
     fail "registry: $(vnodectl nodes)"
 grep -q "join from $addr: admitted $node (instance $inst, token" "$T/hookd.log" ||
     fail "the hook did not admit $inst as $node"
+# over https, the hook's key pinned by the user data it made
+grep -q "settings: hook https://$CTL_IP:$HOOK_PORT," "$T/local/$inst/agent.log" ||
+    fail "$inst did not join over https: $(grep settings: "$T/local/$inst/agent.log")"
+grep -q "\"hook_pin\":\"$HOOK_PIN\"" "$T/local/$inst/root/var/lib/vnode/node.json" ||
+    fail "$inst did not keep the hook's pin"
 
 # 2. Slurm resumes the same node again (after a slurmctld restart it does):
 # no second instance
@@ -131,7 +138,7 @@ for k in power-up create join power-down delete; do
 done
 grep -q "<g class=\"job\" data-job=\"$J\"><rect class=\"bar\"" "$T/svg/elastic.svg" ||
     fail "no bar for job J in the timeline"
-sb ctl curl -sf "http://$CTL_IP:$HOOK_PORT/metrics" >"$T/metrics" || fail "GET /metrics"
+hook_curl /metrics >"$T/metrics" || fail "GET /metrics"
 grep -q '^vnode_instance_events_total{event="created"} 3$' "$T/metrics" ||
     fail "metrics: $(grep vnode_instance "$T/metrics")"
 grep -q '^vnode_provider_call_seconds_count{call="create"} 3$' "$T/metrics" ||

@@ -293,6 +293,47 @@ test_finish(void **state)
 	    "default: host of hook_url");
 }
 
+#define PIN "sha256:" "0123456789abcdef0123456789abcdef" \
+    "0123456789abcdef0123456789abcdef"
+
+/* hook_pin: sha256: and 64 hex digits (upper case taken, kept lower),
+ * none or "" for none; with an http:// hook_url it is refused. */
+static void
+test_pin(void **state)
+{
+	struct settings s;
+	int used;
+
+	(void)state;
+	settings_init(&s);
+	assert_int_equal(conf(&s, "hook_pin = sha256:0123456789ABCDEF"
+	    "0123456789abcdef0123456789abcdef0123456789abcdef\n"), 0);
+	assert_string_equal(s.hook_pin, PIN);
+	settings_init(&s);
+	assert_int_equal(user_data(&s, "#cloud-config\nvnode:\n  hook_pin: "
+	    "\"\"\n  cpus: 1\n", &used), 0);
+	assert_string_equal(s.hook_pin, "");
+	assert_int_equal(conf(&s, "hook_pin = none\n"), 0);
+	assert_int_equal(conf(&s, "hook_pin = sha256:0123\n"), -1);
+	assert_non_null(strstr(err, "hook_pin"));
+	assert_int_equal(conf(&s, "hook_pin = " PIN "0\n"), -1);
+	assert_int_equal(conf(&s, "hook_pin = sha1:" PIN "\n"), -1);
+	assert_int_equal(conf(&s, "hook_pin = sha256:0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef0123456789abcdeg\n"), -1);
+
+	settings_init(&s);
+	assert_int_equal(conf(&s, "hook_url = http://h:8\njoin_token = " TOKEN
+	    "\ninstance_id = i-1\nhostname = n1\nhook_pin = " PIN "\n"), 0);
+	assert_int_equal(settings_finish(&s, "/x/agent.conf", err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "a pinned hook is reached by https only"));
+	settings_init(&s);
+	assert_int_equal(conf(&s, "hook_url = https://h:8\njoin_token = " TOKEN
+	    "\ninstance_id = i-1\nhostname = n1\nhook_pin = " PIN "\n"), 0);
+	assert_int_equal(settings_finish(&s, "/x/agent.conf", err, sizeof(err)),
+	    0);
+}
+
 int
 main(void)
 {
@@ -303,6 +344,7 @@ main(void)
 		cmocka_unit_test(test_user_data),
 		cmocka_unit_test(test_user_data_forms),
 		cmocka_unit_test(test_finish),
+		cmocka_unit_test(test_pin),
 	};
 
 	crypto_init(NULL, 0);
