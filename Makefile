@@ -72,11 +72,14 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 
 # NSS's software token alone, through PKCS#11 (common/crypto.c says why)
 NSS_LIBS  = -lsoftokn3
-COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf ckpt
-AGENT     := main settings isofs metadata timesync http https certpin hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs
+COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf ckpt \
+             wg
+AGENT     := main settings isofs metadata timesync http https certpin hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs \
+             overlay
 HOOK      := hookd config api admit db slurm reaper events mover provision \
-             provider prov_exec prov_local prov_qemu privd_client tls
-CTL       := vnodectl config db slurm slurmcheck timeline ctl_elastic tls
+             provider prov_exec prov_local prov_qemu privd_client tls overlay
+CTL       := vnodectl config db slurm slurmcheck timeline ctl_elastic tls \
+             overlay privd_client ctl_overlay
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
 AGENT_O   := $(AGENT:%=$(O)/agent/%.o)
@@ -105,7 +108,7 @@ TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage \
 BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate $(O)/bench/ckpt-job
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
              test_http test_events test_timeline test_ckpt test_tls \
-             test_slurmcheck
+             test_slurmcheck test_wg
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
@@ -232,6 +235,11 @@ $(O)/tests/test_sig: $(O)/tests/unit/test_sig.o $(COMMON_O)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS)
+$(O)/tests/test_wg: $(O)/tests/unit/test_wg.o $(O)/common/wg.o \
+    $(O)/common/util.o
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
 $(O)/tests/test_names: $(O)/tests/unit/test_names.o $(O)/common/names.o
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
@@ -289,7 +297,7 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
 FUZZERS   := fuzz_agent fuzz_hook fuzz_http fuzz_cert
 FUZZ_AGENT_OBJS := settings isofs join hookclient http https certpin state
 FUZZ_HOOK_OBJS  := api admit db config slurm events provision provider \
-    prov_exec prov_local privd_client
+    prov_exec prov_local privd_client overlay
 FUZZ_HTTP_OBJS  := agent/http agent/https agent/certpin common/util common/crypto
 FUZZ_CERT_OBJS  := agent/certpin common/util common/crypto
 # the join path must not reach Slurm: fuzz_hook makes each of these abort

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "mungekey.h"
 #include "names.h"
+#include "overlay.h"
 #include "provision.h"
 #include "slurm.h"
 #include "util.h"
@@ -381,13 +382,15 @@ struct join_req {
 	int nfeatures;
 	const char *local_addr;		/* the agent's own address, or NULL */
 	const char *address;		/* from the instance's metadata */
+	const char *wg_key;		/* overlay: the node's public key */
+	int wg_required;		/* overlay: the node asks for it */
 };
 
 static int
 join_fields(struct json_object *o, struct join_req *j,
     const struct api_request *rq, struct api_response *rs)
 {
-	struct json_object *arr = NULL;
+	struct json_object *arr = NULL, *ov = NULL;
 	char err[256];
 	size_t i, n;
 
@@ -403,6 +406,15 @@ join_fields(struct json_object *o, struct join_req *j,
 	    sizeof(err)) < 0 ||
 	    js_str(o, "address", 0, 15, &j->address, err, sizeof(err)) < 0) {
 		fail(rs, rq, 400, "body: %s", err);
+		return -1;
+	}
+	if (json_object_object_get_ex(o, "overlay", &ov) && ov != NULL &&
+	    (!json_object_is_type(ov, json_type_object) ||
+	    js_str(ov, "public_key", 1, 64, &j->wg_key, err, sizeof(err)) != 0 ||
+	    js_bool(ov, "required", 0, &j->wg_required, err, sizeof(err)) < 0)) {
+		fail(rs, rq, 400, "body: \"overlay\": %s",
+		    json_object_is_type(ov, json_type_object) ? err :
+		    "not an object");
 		return -1;
 	}
 	if (!name_instance_valid(j->instance)) {
@@ -721,6 +733,36 @@ node_address(struct api *a, const struct api_request *rq,
 	return 0;
 }
 
+/* Does this join go through the overlay (hookd.conf overlay, and what
+ * the node asks)?  1 yes, 0 no, -1 refused with rs filled. */
+static int
+overlay_wanted(const struct api *a, const struct api_request *rq,
+    const struct join_req *j, struct api_response *rs)
+{
+	switch (a->cfg->overlay) {
+	case OVERLAY_OFF:
+		if (!j->wg_required)
+			return 0;
+		fail(rs, rq, 400, "overlay: the node asks for the overlay, and "
+		    "this site has none (overlay = off in hookd.conf)");
+		return -1;
+	case OVERLAY_ALLOW:
+		if (!j->wg_required)
+			return 0;
+		break;
+	default:
+		break;
+	}
+	if (j->wg_key == NULL) {
+		fail(rs, rq, 400, "overlay: no public key in the join: this "
+		    "site's nodes join through the overlay (overlay = on in "
+		    "hookd.conf); the node needs wireguard-tools, and overlay "
+		    "not set to no in its agent.conf");
+		return -1;
+	}
+	return 1;
+}
+
 static void
 do_join(struct api *a, const struct api_request *rq, struct auth *au,
     struct api_response *rs)
@@ -730,8 +772,9 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	struct join_req j;
 	struct db_node n;
 	struct db_instance in;
+	struct overlay_join oj;
 	char err[512];
-	int rejoin = 0, cloud = 0;
+	int rejoin = 0, cloud = 0, overlay, status;
 
 	memset(&n, 0, sizeof(n));
 	if ((body = parse_body(rq, rs)) == NULL ||
@@ -741,7 +784,9 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 		fail(rs, rq, 500, "out of memory");
 		goto rollback;
 	}
-	if (node_address(a, rq, &j, ad->addr, sizeof(ad->addr), rs) != 0)
+	/* through the overlay, Slurm reaches the node at its overlay address */
+	if ((overlay = overlay_wanted(a, rq, &j, rs)) < 0 || (!overlay &&
+	    node_address(a, rq, &j, ad->addr, sizeof(ad->addr), rs) != 0))
 		goto rollback;
 	if (au->kind == SIG_TOKEN) {
 		if (join_by_token(a, rq, au, &j, &n, &rejoin, &cloud, rs) != 0)
@@ -791,6 +836,20 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 			    "node's name", j.hostname);
 			goto rollback;
 		}
+	}
+	/* the node's overlay address and key, decided last; its peer is
+	 * set by the admission (admit.c), with Slurm's part */
+	if (overlay) {
+		if (overlay_join(a->db, a->cfg, n.id, j.wg_key, a->now_exact(),
+		    &oj, &status, err, sizeof(err)) != 0) {
+			fail(rs, rq, status, "%s", err);
+			goto rollback;
+		}
+		ad->overlay = 1;
+		snprintf(ad->addr, sizeof(ad->addr), "%s", oj.addr);
+		memcpy(ad->wg_key, oj.key, sizeof(ad->wg_key));
+		memcpy(ad->wg_old_key, oj.old_key, sizeof(ad->wg_old_key));
+		ad->wg_was_active = oj.was_active;
 	}
 	/* A fresh credential each join; it replaces the old one only once
 	 * the node is in Slurm (api_join_finish), so a join that fails
@@ -860,7 +919,7 @@ void
 api_join_finish(struct api *a, struct api_admission *ad,
     struct api_response *rs)
 {
-	struct json_object *answer = NULL, *farr;
+	struct json_object *answer = NULL, *farr, *ov = NULL;
 	struct api_request rq;
 	struct db_node n;
 	char err[512], *save = NULL, *f, feat[sizeof(ad->features)];
@@ -873,9 +932,10 @@ api_join_finish(struct api *a, struct api_admission *ad,
 	rq.path = "/v1/join";
 	rq.peer = ad->peer;
 	if (ad->error[0] != '\0') {
-		fail(rs, &rq, 503, "slurm: %s", ad->error);
+		fail(rs, &rq, 503, "%s%s", strncmp(ad->error, "overlay: ", 9) ?
+		    "slurm: " : "", ad->error);
 		a->m.joins_failed++;
-		goto out;
+		goto undo;
 	}
 	/* admitted: so the registry says, under the node's final name */
 	if (db_begin(a->db, err, sizeof(err)) != 0 ||
@@ -896,9 +956,17 @@ api_join_finish(struct api *a, struct api_admission *ad,
 	n.has_master = 1;
 	n.updated = a->now();
 	if (db_node_update(a->db, &n, err, sizeof(err)) != 0 ||
+	    (ad->overlay && overlay_joined(a->db, ad->id, a->now_exact(), err,
+	    sizeof(err)) != 0) ||
 	    db_commit(a->db, err, sizeof(err)) != 0) {
 		fail(rs, &rq, 500, "%s", err);
 		goto fail;
+	}
+	if (ad->overlay && (ov = overlay_answer(a->cfg, ad->addr)) == NULL) {
+		/* (the node is admitted: its next join answers it) */
+		fail(rs, &rq, 503, "overlay: vnode-privd's answer is gone");
+		a->m.joins_failed++;
+		goto out;
 	}
 	answer = json_object_new_object();
 	farr = json_object_new_array();
@@ -920,6 +988,10 @@ api_join_finish(struct api *a, struct api_admission *ad,
 	json_object_object_add(answer, "mounts", mounts_json(a->cfg));
 	json_object_object_add(answer, "rejoin",
 	    json_object_new_boolean(ad->rejoin));
+	if (ov != NULL) {
+		json_object_object_add(answer, "overlay", ov);
+		ov = NULL;
+	}
 	if (seal_secrets(a, &ad->keys, ad->nonce, n.name, ad->secret,
 	    answer) != 0) {
 		fail(rs, &rq, 500, "sealing the answer failed");
@@ -941,9 +1013,17 @@ api_join_finish(struct api *a, struct api_admission *ad,
 fail:
 	db_rollback(a->db);
 	a->m.joins_failed++;
+undo:
+	/* nothing half-made on the controller: a peer set for this join
+	 * goes again */
+	if (ad->overlay && overlay_join_undo(a->db, a->cfg, ad->id, ad->wg_key,
+	    ad->wg_was_active, a->now_exact(), err, sizeof(err)) != 0)
+		log_warnx("join of %s: its overlay peer stays until the next "
+		    "sync: %s", ad->name, err);
 out:
 	sign_with(a, &ad->keys, ad->nonce, rs);
 	json_object_put(answer);
+	json_object_put(ov);
 	explicit_bzero(&n, sizeof(n));
 	explicit_bzero(ad, sizeof(*ad));
 	free(ad);
@@ -1340,6 +1420,11 @@ do_leave(struct api *a, const struct api_request *rq, struct auth *au,
 		fail(rs, rq, 500, "%s", err);
 		goto out;
 	}
+	/* its overlay peer goes (the address stays the node's) */
+	if (a->cfg->overlay != OVERLAY_OFF && overlay_node_gone(a->db, a->cfg,
+	    n.id, a->now_exact(), err, sizeof(err)) != 0)
+		log_warnx("leave of %s: its overlay peer stays until the next "
+		    "sync: %s", n.name, err);
 	note(a, n.name, 0, "leave", "left");
 	o = json_object_new_object();
 	json_object_object_add(o, "node", json_object_new_string(n.name));
@@ -1375,7 +1460,7 @@ do_nodes(struct api *a, const struct api_request *rq, struct api_response *rs)
 }
 
 static const char *const phases[API_PHASES] = { "settings", "time", "join",
-    "mounts", "munge", "slurmd", "ready", "total" };
+    "mounts", "munge", "slurmd", "ready", "total", "overlay" };
 static const double bounds[API_BUCKETS] = { 0.01, 0.025, 0.05, 0.1, 0.25,
     0.5, 1, 2.5, 5, 10, 30, 60 };
 

@@ -55,6 +55,41 @@ defaults(struct hook_config *c)
 	c->qemu.memory = 1024;
 	c->qemu.cpus = 1;
 	c->qemu.stop_timeout = 180;
+	c->overlay_max_peers = 1000;
+	c->overlay_keepalive = 25;
+}
+
+/* A host name or IPv4 address, with an optional :port. */
+static int
+parse_endpoint(const char *v, char *dst, size_t dstsz)
+{
+	if ((!name_hostport_valid(v) && !name_host_valid(v) &&
+	    !name_ipv4_valid(v)) || strlen(v) >= dstsz)
+		return -1;
+	snprintf(dst, dstsz, "%s", v);
+	return 0;
+}
+
+/* Networks, comma-separated ("" none). */
+static int
+parse_routes(const char *v, struct hook_config *c)
+{
+	char buf[1024], *tok, *save = NULL;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v);
+	c->noverlay_routes = 0;
+	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (c->noverlay_routes == CONFIG_MAX_ROUTES ||
+		    wg_net_parse_strict(tok,
+		    &c->overlay_routes[c->noverlay_routes]) != 0 ||
+		    c->overlay_routes[c->noverlay_routes].prefix < 8)
+			return -1;
+		c->noverlay_routes++;
+	}
+	return 0;
 }
 
 /* http:// or https://, a host, an optional port, no path, query or
@@ -429,6 +464,37 @@ directive(struct hook_config *c, const char *key, const char *v,
 	    strcmp(key, "privd_socket") == 0) {
 		*what = "an absolute path";
 		return set_path(c->local_socket, sizeof(c->local_socket), v);
+	} else if (strcmp(key, "overlay") == 0) {
+		*what = "off, on or allow";
+		if (strcmp(v, "off") == 0)
+			c->overlay = OVERLAY_OFF;
+		else if (strcmp(v, "on") == 0)
+			c->overlay = OVERLAY_ON;
+		else if (strcmp(v, "allow") == 0)
+			c->overlay = OVERLAY_ALLOW;
+		else
+			return -1;
+		return 0;
+	} else if (strcmp(key, "overlay_endpoint") == 0) {
+		*what = "a host name or IPv4 address, and an optional :port, as "
+		    "the nodes reach the controller's WireGuard";
+		return parse_endpoint(v, c->overlay_endpoint,
+		    sizeof(c->overlay_endpoint));
+	} else if (strcmp(key, "overlay_pool") == 0) {
+		*what = "a network, like 10.99.0.0/16 (length 16 to 30)";
+		return wg_net_parse_strict(v, &c->overlay_pool) != 0 ||
+		    c->overlay_pool.prefix < 16 || c->overlay_pool.prefix > 30 ?
+		    -1 : 0;
+	} else if (strcmp(key, "overlay_max_peers") == 0) {
+		*what = "a number from 1 to 65000";
+		return parse_long(v, 1, 65000, &c->overlay_max_peers);
+	} else if (strcmp(key, "overlay_keepalive") == 0) {
+		*what = "seconds from 0 (none) to 3600";
+		return parse_long(v, 0, 3600, &c->overlay_keepalive);
+	} else if (strcmp(key, "overlay_routes") == 0) {
+		*what = "networks separated by commas, like 10.1.0.0/16, at "
+		    "most 16, each of length 8 or more";
+		return parse_routes(v, c);
 	}
 	*what = NULL;
 	return -1;
@@ -494,7 +560,7 @@ int
 config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 {
 	char *buf = NULL;
-	int rc = -1;
+	int rc = -1, i;
 
 	defaults(c);
 	if (read_file(path, MAX_CONFIG, &buf, NULL, err, errlen) != 0)
@@ -554,6 +620,21 @@ config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 		    "tap devices go on");
 		goto out;
 	}
+	if (c->overlay != OVERLAY_OFF && (c->overlay_endpoint[0] == '\0' ||
+	    c->overlay_pool.prefix == 0)) {
+		errf(err, errlen, "%s: overlay = %s needs overlay_endpoint (how "
+		    "the nodes reach the controller's WireGuard) and overlay_pool "
+		    "(their addresses)", path, c->overlay == OVERLAY_ON ? "on" :
+		    "allow");
+		goto out;
+	}
+	for (i = 0; i < c->noverlay_routes; i++)
+		if (c->overlay != OVERLAY_OFF &&
+		    wg_net_overlap(&c->overlay_routes[i], &c->overlay_pool)) {
+			errf(err, errlen, "%s: overlay_routes: a network overlaps "
+			    "overlay_pool", path);
+			goto out;
+		}
 	rc = 0;
 out:
 	free(buf);

@@ -7,10 +7,13 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "wg.h"
+
 #define CONFIG_PATH "/etc/vnode/hookd.conf"
 #define CONFIG_MAX_FEATURES 16
 #define CONFIG_MAX_MOUNTS 8
 #define CONFIG_MAX_PARTITIONS 16
+#define CONFIG_MAX_ROUTES 16
 
 struct hook_mount {
 	char name[33];			/* mount.NAME */
@@ -65,7 +68,7 @@ struct hook_config {
 	double sync_interval;		/* seconds between looks at the cloud */
 	long max_instances;		/* at once */
 	char exec_program[PATH_MAX];	/* provider = exec */
-	char local_socket[PATH_MAX];	/* vnode-privd (providers local, qemu) */
+	char local_socket[PATH_MAX];	/* vnode-privd (providers local, qemu; overlay) */
 	struct hook_qemu {		/* provider = qemu (prov_qemu.c) */
 		char image[PATH_MAX];	/* the base image, qcow2 */
 		char bridge[16];	/* the instances' taps go on it */
@@ -80,6 +83,16 @@ struct hook_config {
 		char tap_prefix[8];	/* vnode-privd's tap_prefix */
 		long stop_timeout;	/* seconds a graceful delete waits */
 	} qemu;
+	/* the overlay: WireGuard from the nodes to the controller, whose
+	 * interface vnode-privd (local_socket) keeps */
+	enum { OVERLAY_OFF, OVERLAY_ON, OVERLAY_ALLOW } overlay;
+	char overlay_endpoint[300];	/* host[:port] as the nodes reach it */
+	struct wg_net overlay_pool;	/* the nodes' addresses */
+	long overlay_max_peers;
+	long overlay_keepalive;		/* seconds; 0: none */
+	struct wg_net overlay_routes[CONFIG_MAX_ROUTES];	/* through the
+					 * controller: bare-metal, login hosts */
+	int noverlay_routes;
 };
 
 /* Defaults, then the file; any bad line is an error naming file:line. */

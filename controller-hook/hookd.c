@@ -33,6 +33,7 @@
 #include "db.h"
 #include "log.h"
 #include "mover.h"
+#include "overlay.h"
 #include "provision.h"
 #include "reaper.h"
 #include "sig.h"
@@ -209,6 +210,27 @@ static void
 reaped(const char *line)
 {
 	log_info("%s", line);
+}
+
+/* The overlay's interface put right (overlay_sync); a failure is said
+ * once, until it works again. */
+static void
+overlay_tick(struct db *ticker, int *failing)
+{
+	char err[512];
+
+	if (cfg.overlay == OVERLAY_OFF)
+		return;
+	if (overlay_sync(ticker, &cfg, wall_time(), reaped, err,
+	    sizeof(err)) != 0) {
+		if (!*failing)
+			log_warnx("overlay: %s; trying again every %.0f s", err,
+			    REAP_EVERY);
+		*failing = 1;
+	} else if (*failing) {
+		log_info("overlay: vnode-privd answers again");
+		*failing = 0;
+	}
 }
 
 /* Refusals always; status and heartbeats (routine) come all the time, so
@@ -529,7 +551,7 @@ main(int argc, char *argv[])
 	struct hook_tls tls;
 	char err[512];
 	sigset_t set;
-	int ch, check = 0, sig, i, lfd;
+	int ch, check = 0, sig, i, lfd, overlay_failing = 0;
 
 	log_init("vnode-hookd", 0);
 	while ((ch = getopt(argc, argv, "df:n")) != -1) {
@@ -595,8 +617,11 @@ main(int argc, char *argv[])
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
 	log_info("listening on %s:%d (%s), admitting nodes in %s mode as "
-	    "%s<n>", cfg.listen_host, cfg.listen_port, cfg.tls ? "https" :
-	    "plain http: tls = off", cfg.admit, cfg.name_prefix);
+	    "%s<n>%s", cfg.listen_host, cfg.listen_port, cfg.tls ? "https" :
+	    "plain http: tls = off", cfg.admit, cfg.name_prefix,
+	    cfg.overlay == OVERLAY_ON ? ", through the overlay" :
+	    cfg.overlay == OVERLAY_ALLOW ? ", through the overlay when they ask" :
+	    "");
 	if (cfg.tls)
 		log_info("tls: %s, pin %s", tls.cert_path, tls.pin);
 
@@ -615,6 +640,7 @@ main(int argc, char *argv[])
 			if (reaper_pass(ticker, &cfg, wall_now(), reaped, err,
 			    sizeof(err)) != 0)
 				log_warnx("reaper: %s", err);
+			overlay_tick(ticker, &overlay_failing);
 			next_reap = mono_now() + REAP_EVERY;
 		}
 	}

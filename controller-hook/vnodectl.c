@@ -23,6 +23,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "ctl_elastic.h"
+#include "ctl_overlay.h"
 #include "db.h"
 #include "log.h"
 #include "names.h"
@@ -66,6 +67,11 @@ usage(void)
 	    "       vnodectl [-f config] slurm-conf [--nodes LIST] [--cpus N] "
 	    "[--memory MB]\n"
 	    "           [--partition P] [--features F] [--bindir DIR]\n"
+	    "       vnodectl [-f config] overlay [peers]\n"
+	    "       vnodectl [-f config] overlay route [--via ADDRESS] "
+	    "[--interface IF] [--hosts NETWORK]\n"
+	    "       vnodectl [-f config] overlay host NAME PUBLIC-KEY | "
+	    "host-remove NAME\n"
 	    "       vnodectl prolog\n"
 	    "       (as vnode-resume, vnode-suspend, vnode-resume-fail: "
 	    "HOSTLIST; as vnode-prolog)\n");
@@ -877,6 +883,7 @@ parsed:
 	    strcmp(argv[0], "deprovision") == 0 ||
 	    strcmp(argv[0], "instances") == 0 ||
 	    strcmp(argv[0], "slurm-conf") == 0 ||
+	    strcmp(argv[0], "overlay") == 0 ||
 	    strcmp(argv[0], "events") == 0 || strcmp(argv[0], "timeline") == 0))
 		usage();
 	if (config_load(path, &cfg, err, sizeof(err)) != 0)
@@ -918,6 +925,8 @@ parsed:
 		rc = ctl_instances(db, argc, argv);
 	else if (strcmp(argv[0], "slurm-conf") == 0)
 		rc = ctl_slurm_conf(&cfg, argc, argv);
+	else if (strcmp(argv[0], "overlay") == 0)
+		rc = ctl_overlay(db, &cfg, argc, argv);
 	else
 		usage();
 	db_close(db);
