@@ -175,25 +175,74 @@ set_body(struct api_response *rs, struct json_object *o)
 	rs->bodylen = rs->body != NULL ? strlen(rs->body) : 0;
 }
 
-/* An error answer: {"error": reason}, and the log line. */
-static void __attribute__((format(printf, 4, 5)))
-fail(struct api_response *rs, const struct api_request *rq, int status,
-    const char *fmt, ...)
+/* The code an error answer carries when its call gives none: what a
+ * client may act on without reading the English (vnode-hookd(8),
+ * "ERRORS"). */
+const char *
+api_error_code(int status)
+{
+	switch (status) {
+	case 400:
+		return "bad_request";
+	case 401:
+		return "unauthorized";
+	case 403:
+		return "forbidden";
+	case 404:
+		return "not_found";
+	case 409:
+		return "conflict";
+	case 413:
+		return "too_large";
+	case 503:
+		return "unavailable";
+	default:
+		return status >= 500 ? "internal" : "refused";
+	}
+}
+
+static void
+vfail(struct api_response *rs, const struct api_request *rq, int status,
+    const char *code, const char *fmt, va_list ap)
 {
 	struct json_object *o;
 	char reason[400];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
 	rs->status = status;
 	o = json_object_new_object();
 	json_object_object_add(o, "error", json_object_new_string(reason));
+	json_object_object_add(o, "code", json_object_new_string(
+	    code != NULL ? code : api_error_code(status)));
 	set_body(rs, o);
 	json_object_put(o);
 	snprintf(rs->log, sizeof(rs->log), "%s %s from %s: %d %s", rq->method,
 	    rq->path, rq->peer != NULL ? rq->peer : "?", status, reason);
+}
+
+/* An error answer: {"error": reason, "code": the status's code}, and the
+ * log line. */
+static void __attribute__((format(printf, 4, 5)))
+fail(struct api_response *rs, const struct api_request *rq, int status,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(rs, rq, status, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* The same with a code of its own, for what a client acts on. */
+static void __attribute__((format(printf, 5, 6)))
+failc(struct api_response *rs, const struct api_request *rq, int status,
+    const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(rs, rq, status, code, fmt, ap);
+	va_end(ap);
 }
 
 static void
@@ -294,7 +343,7 @@ authenticate(struct api *a, const struct api_request *rq, struct auth *au,
 			return -1;
 		}
 		if (rc > 0) {
-			fail(rs, rq, 401, "unknown token %s", id);
+			failc(rs, rq, 401, "unknown_token", "unknown token %s", id);
 			return -1;
 		}
 		rc = sig_derive(au->token.master, &au->keys);
@@ -314,7 +363,8 @@ authenticate(struct api *a, const struct api_request *rq, struct auth *au,
 			return -1;
 		}
 		if (rc > 0 || !au->node.has_master) {
-			fail(rs, rq, 401, "unknown node credential for %s", name);
+			failc(rs, rq, 401, "unknown_node",
+			    "unknown node credential for %s", name);
 			return -1;
 		}
 		rc = sig_derive(au->node.master, &au->keys);
@@ -329,7 +379,7 @@ authenticate(struct api *a, const struct api_request *rq, struct auth *au,
 	}
 	if (sig_request_check(&au->keys, rq->method, rq->path, rq->key, ts,
 	    rq->nonce, rq->body, rq->bodylen, rq->sig) != 0) {
-		fail(rs, rq, 401, "bad signature");
+		failc(rs, rq, 401, "bad_signature", "bad signature");
 		return -1;
 	}
 	/* From here on the caller holds the key: answers are signed. */
@@ -338,8 +388,9 @@ authenticate(struct api *a, const struct api_request *rq, struct auth *au,
 	now = a->now();
 	skew = ts > now ? ts - now : now - ts;
 	if (skew > a->cfg->clock_skew) {
-		fail(rs, rq, 401, "request time is %ld s %s the controller's "
-		    "clock (allowed: %ld s); is the node's time synchronised?",
+		failc(rs, rq, 401, "clock_skew", "request time is %ld s %s "
+		    "the controller's clock (allowed: %ld s); is the node's "
+		    "time synchronised?",
 		    skew, ts > now ? "ahead of" : "behind", a->cfg->clock_skew);
 		return -1;
 	}
@@ -349,7 +400,7 @@ authenticate(struct api *a, const struct api_request *rq, struct auth *au,
 		return -1;
 	}
 	if (rc > 0) {
-		fail(rs, rq, 401, "replayed request (nonce seen before)");
+		failc(rs, rq, 401, "replayed", "replayed request (nonce seen before)");
 		return -1;
 	}
 	if (db_nonce_purge(a->db, now - 2 * a->cfg->clock_skew - 1, err,
@@ -617,8 +668,8 @@ token_features(struct api *a, const struct api_request *rq,
 	for (i = 0; i < j->nfeatures; i++) {
 		snprintf(want, sizeof(want), ",%s,", j->features[i]);
 		if (strstr(allowed, want) == NULL) {
-			fail(rs, rq, 403, "feature %s is not one token %s allows "
-			    "(%s)", j->features[i], token, t.features[0] ?
+			failc(rs, rq, 403, "feature_not_allowed", "feature %s "
+			    "is not one token %s allows (%s)", j->features[i], token, t.features[0] ?
 			    t.features : "none: vnodectl token create --features");
 			return -1;
 		}
@@ -636,8 +687,8 @@ join_by_token(struct api *a, const struct api_request *rq,
 	int rc;
 
 	if (now >= au->token.expires) {
-		fail(rs, rq, 403, "token %s expired %ld s ago", au->token.id,
-		    now - au->token.expires);
+		failc(rs, rq, 403, "token_expired", "token %s expired %ld s "
+		    "ago", au->token.id, now - au->token.expires);
 		return -1;
 	}
 	if ((rc = join_elastic(a, rq, au, j, n, rejoin, cloud, rs)) <= 0)
@@ -659,8 +710,8 @@ join_by_token(struct api *a, const struct api_request *rq,
 		return 0;
 	}
 	if (au->token.used >= au->token.uses) {
-		fail(rs, rq, 403, "token %s has no uses left (%ld of %ld used)",
-		    au->token.id, au->token.used, au->token.uses);
+		failc(rs, rq, 403, "token_used_up", "token %s has no uses "
+		    "left (%ld of %ld used)", au->token.id, au->token.used, au->token.uses);
 		return -1;
 	}
 	memset(n, 0, sizeof(*n));

@@ -109,6 +109,10 @@ struct api_response {
 	struct api_admission *admission;	/* or for this admission */
 };
 
+/* The code of an error answer of this HTTP status, where the call gives
+ * none of its own ("bad_request", "unauthorized", ...). */
+const char *api_error_code(int status);
+
 /* Reads the munge key the hook hands out; err names what was wrong. */
 int api_init(struct api *a, const struct hook_config *cfg, struct db *db,
     char *err, size_t errlen);

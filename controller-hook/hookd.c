@@ -255,7 +255,8 @@ send_error(struct MHD_Connection *c, int status, const char *reason)
 	char body[256];
 
 	memset(&rs, 0, sizeof(rs));
-	snprintf(body, sizeof(body), "{\"error\":\"%s\"}", reason);
+	snprintf(body, sizeof(body), "{\"error\":\"%s\",\"code\":\"%s\"}",
+	    reason, api_error_code(status));
 	rs.status = status;
 	rs.body = body;
 	rs.bodylen = strlen(body);

@@ -60,7 +60,7 @@ node_post() {
 	STATUS=$(sb "$sbx" curl -s -o "$T/resp" -w '%{http_code}' \
 	    --config "$T/req.h" -H 'Content-Type: application/json' \
 	    --data-binary @"$T/req.body" "$URL$path")
-	REASON=$(sed -n 's/.*"error":"\(.*\)"}/\1/p' "$T/resp" | sed 's/\\"/"/g')
+	answer_read "$T/resp"
 }
 
 # 2. events from a node: stored with the node that sent them

@@ -49,7 +49,7 @@ send() {
 	    now new "$T/req.body" >"$T/req.h" || fail "vnode-sign"
 	STATUS=$(sb n3 curl -s -m 60 -o "$T/resp" -w '%{http_code}' --config "$T/req.h" \
 	    -H 'Content-Type: application/json' --data-binary @"$T/req.body" "$URL")
-	REASON=$(sed -n 's/.*"error":"\(.*\)"}/\1/p' "$T/resp" | sed 's/\\"/"/g')
+	answer_read "$T/resp"
 }
 body() {
 	printf '{"instance":"%s","hostname":"h","cpus":1,"memory_mb":500,"features":[],"overlay":%s}' "$1" "$2"
