@@ -297,7 +297,7 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
 FUZZERS   := fuzz_agent fuzz_hook fuzz_http fuzz_cert
 FUZZ_AGENT_OBJS := settings isofs join hookclient http https certpin state
 FUZZ_HOOK_OBJS  := api admit db config slurm events provision provider \
-    prov_exec prov_local privd_client overlay
+    prov_exec prov_local prov_qemu privd_client overlay
 FUZZ_HTTP_OBJS  := agent/http agent/https agent/certpin common/util common/crypto
 FUZZ_CERT_OBJS  := agent/certpin common/util common/crypto
 # the join path must not reach Slurm: fuzz_hook makes each of these abort
