@@ -388,8 +388,9 @@ $(O)/controller-hook/slurm.o $(O)/pic/ckpt/vnode_ckpt.o: \
     $(SLURM_PREFIX)/include/slurm/slurm.h
 endif
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(O)/vnode-hookd
 	@tests/run-unit $(UNIT_BINS)
+	@tests/conf/run $(O)/vnode-hookd
 
 system: all
 	@VNODE_BIN=$(abspath $(O)) VNODE_SLURM=$(SLURM_PREFIX) tests/system/run

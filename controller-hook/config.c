@@ -640,3 +640,130 @@ out:
 	free(buf);
 	return rc;
 }
+
+/* A duration as parse_duration reads it, in its largest exact unit. */
+static void
+print_duration(FILE *f, const char *key, long v)
+{
+	if (v == 0)
+		fprintf(f, "%s = 0\n", key);
+	else if (v % 86400 == 0)
+		fprintf(f, "%s = %ldd\n", key, v / 86400);
+	else if (v % 3600 == 0)
+		fprintf(f, "%s = %ldh\n", key, v / 3600);
+	else if (v % 60 == 0)
+		fprintf(f, "%s = %ldm\n", key, v / 60);
+	else
+		fprintf(f, "%s = %lds\n", key, v);
+}
+
+/* A string key; "" is printed as a comment that says what it means. */
+static void
+print_str(FILE *f, const char *key, const char *v, const char *unset)
+{
+	if (v[0] != '\0')
+		fprintf(f, "%s = %s\n", key, v);
+	else
+		fprintf(f, "# %s not set: %s\n", key, unset);
+}
+
+static void
+print_list(FILE *f, const char *key, const char (*v)[64], int n)
+{
+	int i;
+
+	fprintf(f, "%s =", key);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%s", i > 0 ? "," : " ", v[i]);
+	fputc('\n', f);
+}
+
+static void
+print_nets(FILE *f, const char *key, const struct wg_net *v, int n)
+{
+	char net[32];
+	int i;
+
+	fprintf(f, "%s =", key);
+	for (i = 0; i < n; i++) {
+		wg_net_format(&v[i], net, sizeof(net));
+		fprintf(f, "%s%s", i > 0 ? "," : " ", net);
+	}
+	fputc('\n', f);
+}
+
+void
+config_print(FILE *f, const struct hook_config *c)
+{
+	static const char *const addr[] = { "source", "reported", "metadata" };
+	static const char *const overlay[] = { "off", "on", "allow" };
+	const struct hook_qemu *q = &c->qemu;
+	char net[32];
+	int i;
+
+	fprintf(f, "listen = %s:%d\n", c->listen_host, c->listen_port);
+	fprintf(f, "tls = %s\n", c->tls ? "on" : "off");
+	print_str(f, "tls_cert", c->tls_cert, "the hook's own certificate, in "
+	    "the database's directory");
+	print_str(f, "tls_key", c->tls_key, "the hook's own key");
+	fprintf(f, "database = %s\n", c->database);
+	fprintf(f, "munge_key = %s\n", c->munge_key);
+	fprintf(f, "conf_server = %s\n", c->conf_server);
+	fprintf(f, "admit = %s\n", c->admit);
+	fprintf(f, "addr = %s\n", addr[c->addr]);
+	fprintf(f, "batch_window = %.10g\n", c->batch_window);
+	fprintf(f, "fragment = %s\n", c->fragment);
+	fprintf(f, "restart = %s\n", c->restart);
+	fprintf(f, "apply = %s\n", c->apply_reconfigure ? "reconfigure" :
+	    "restart");
+	fprintf(f, "name_prefix = %s\n", c->name_prefix);
+	print_list(f, "features", c->features, c->nfeatures);
+	for (i = 0; i < c->nmounts; i++)
+		fprintf(f, "mount.%s = %s %s %s%s%s\n", c->mounts[i].name,
+		    c->mounts[i].source, c->mounts[i].target, c->mounts[i].type,
+		    c->mounts[i].options[0] ? " " : "", c->mounts[i].options);
+	print_duration(f, "clock_skew", c->clock_skew);
+	fprintf(f, "max_body = %ld\n", c->max_body);
+	fprintf(f, "max_connections = %ld\n", c->max_connections);
+	print_duration(f, "reap_after", c->reap_after);
+	fprintf(f, "token_uses = %ld\n", c->default_uses);
+	print_duration(f, "token_ttl", c->default_ttl);
+	print_list(f, "ckpt_partitions", c->ckpt_partitions,
+	    c->nckpt_partitions);
+	fprintf(f, "move_interval = %.10g\n", c->move_interval);
+	fprintf(f, "provider = %s\n", c->provider[0] ? c->provider : "none");
+	print_str(f, "hook_url", c->hook_url, "no provider");
+	fprintf(f, "provider_timeout = %.10g\n", c->provider_timeout);
+	print_duration(f, "provider_backoff", c->provider_backoff);
+	print_duration(f, "join_timeout", c->join_timeout);
+	print_duration(f, "orphan_grace", c->orphan_grace);
+	fprintf(f, "sync_interval = %.10g\n", c->sync_interval);
+	fprintf(f, "max_instances = %ld\n", c->max_instances);
+	print_str(f, "exec_program", c->exec_program, "provider exec unused");
+	fprintf(f, "local_socket = %s\n", c->local_socket);
+	print_str(f, "qemu_image", q->image, "provider qemu unused");
+	print_str(f, "qemu_bridge", q->bridge, "provider qemu unused");
+	fprintf(f, "qemu_state_dir = %s\n", q->state_dir);
+	fprintf(f, "qemu_program = %s\n", q->program);
+	fprintf(f, "qemu_accel = %s\n", q->accel);
+	fprintf(f, "qemu_memory = %ld\n", q->memory);
+	fprintf(f, "qemu_cpus = %ld\n", q->cpus);
+	if (q->first[0] != '\0')
+		fprintf(f, "qemu_addresses = %s-%s/%d\n", q->first, q->last,
+		    q->prefix);
+	else
+		fprintf(f, "qemu_addresses = dhcp\n");
+	fprintf(f, "qemu_gateway = %s\n", q->gateway[0] ? q->gateway : "none");
+	fprintf(f, "qemu_tap_prefix = %s\n", q->tap_prefix);
+	print_duration(f, "qemu_stop_timeout", q->stop_timeout);
+	fprintf(f, "overlay = %s\n", overlay[c->overlay]);
+	print_str(f, "overlay_endpoint", c->overlay_endpoint, "no overlay");
+	if (c->overlay_pool.prefix != 0) {
+		wg_net_format(&c->overlay_pool, net, sizeof(net));
+		fprintf(f, "overlay_pool = %s\n", net);
+	} else
+		fprintf(f, "# overlay_pool not set: no overlay\n");
+	fprintf(f, "overlay_max_peers = %ld\n", c->overlay_max_peers);
+	fprintf(f, "overlay_keepalive = %ld\n", c->overlay_keepalive);
+	print_nets(f, "overlay_routes", c->overlay_routes, c->noverlay_routes);
+}

@@ -6,6 +6,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "wg.h"
 
@@ -98,5 +99,9 @@ struct hook_config {
 /* Defaults, then the file; any bad line is an error naming file:line. */
 int config_load(const char *path, struct hook_config *c, char *err,
     size_t errlen);
+/* Every key with the value c holds, as hookd.conf lines that
+ * config_load reads back to the same values (vnode-hookd -n); keys not
+ * set and without a value are "# KEY not set: what that means". */
+void config_print(FILE *f, const struct hook_config *c);
 
 #endif

@@ -576,7 +576,8 @@ main(int argc, char *argv[])
 	if (config_load(path, &cfg, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (check) {
-		printf("configuration OK\n");
+		config_print(stdout, &cfg);
+		fprintf(stderr, "configuration OK\n");
 		return 0;
 	}
 	if (geteuid() == 0)
