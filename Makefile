@@ -76,7 +76,8 @@ COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf 
              wg
 AGENT     := main settings isofs metadata timesync http https certpin hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs \
              overlay
-HOOK      := hookd config api admit db slurm reaper events mover provision \
+HOOK      := hookd config api api_auth api_join api_node api_heartbeat \
+             api_metrics admit db slurm reaper events mover provision \
              provider prov_exec prov_local prov_qemu privd_client tls overlay
 CTL       := vnodectl config db slurm slurmcheck timeline ctl_elastic tls \
              overlay privd_client ctl_overlay
@@ -296,7 +297,8 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FUZZERS   := fuzz_agent fuzz_hook fuzz_http fuzz_cert
 FUZZ_AGENT_OBJS := settings isofs join hookclient http https certpin state
-FUZZ_HOOK_OBJS  := api admit db config slurm events provision provider \
+FUZZ_HOOK_OBJS  := api api_auth api_join api_node api_heartbeat api_metrics \
+    admit db config slurm events provision provider \
     prov_exec prov_local prov_qemu privd_client overlay
 FUZZ_HTTP_OBJS  := agent/http agent/https agent/certpin common/util common/crypto
 FUZZ_CERT_OBJS  := agent/certpin common/util common/crypto
