@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,5 +347,47 @@ b64_decode(const char *in, unsigned char *out, size_t *outlen)
 	if (pad > 2 || bits >= 6)
 		return -1;
 	*outlen = n;
+	return 0;
+}
+
+int
+array_grow(void *arrp, size_t *cap, size_t n, size_t size, size_t first)
+{
+	void *old, *nb;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap > 0 ? *cap : (first > 0 ? first : 1);
+	while (ncap <= n) {
+		if (ncap > SIZE_MAX / 2)
+			goto nomem;
+		ncap *= 2;
+	}
+	if (size > 0 && ncap > SIZE_MAX / size)
+		goto nomem;
+	memcpy(&old, arrp, sizeof(old));
+	if ((nb = realloc(old, ncap * size)) == NULL)
+		goto nomem;
+	memcpy(arrp, &nb, sizeof(nb));
+	*cap = ncap;
+	return 0;
+nomem:
+	errno = ENOMEM;
+	return -1;
+}
+
+int
+array_grow2(void *arrp, size_t size, void *arrp2, size_t size2, size_t *cap,
+    size_t n, size_t first)
+{
+	size_t c1 = *cap, c2 = *cap;
+
+	/* when only the first grows, it is bigger than *cap says: harmless,
+	 * the next growth reallocates it to the same size */
+	if (array_grow(arrp, &c1, n, size, first) != 0 ||
+	    array_grow(arrp2, &c2, n, size2, first) != 0)
+		return -1;
+	*cap = c1 < c2 ? c1 : c2;
 	return 0;
 }

@@ -50,6 +50,15 @@ void b64_encode(const unsigned char *in, size_t len, char *out);
  * that is meant: a reason, a detail). */
 void str_copy(char *dst, size_t dstsz, const char *src);
 
+/* Room for one more element in the array *arrp points to (a T ** passed
+ * as void *), which holds n elements of size bytes in *cap: when n has
+ * reached *cap, the block grows to twice (to first when empty).  0, or -1
+ * (errno ENOMEM) with *arrp and *cap as they were: the elements stay. */
+int array_grow(void *arrp, size_t *cap, size_t n, size_t size, size_t first);
+/* The same for two arrays side by side, which share n and *cap. */
+int array_grow2(void *arrp, size_t size, void *arrp2, size_t size2,
+    size_t *cap, size_t n, size_t first);
+
 /* Blanks (space, tab, CR) off both ends, in place. */
 char *str_trim(char *s);
 

@@ -46,7 +46,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct api_admission *queue, **queue_tail = &queue;
 static char (*removals)[64];		/* conf mode: lines to drop */
-static size_t nremovals;
+static size_t nremovals, capremovals;
 static int stopping;
 static struct admit_stats stats;
 static struct db *db;			/* the thread's own connection */
@@ -99,20 +99,10 @@ frag_set(struct frag *f, const char *name, const char *line)
 		f->line[i] = dup;
 		return 1;
 	}
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 64;
-		char (*nn)[64] = realloc(f->name, cap * sizeof(*nn));
-		char **nl;
-
-		if (nn != NULL)
-			f->name = nn;
-		nl = nn != NULL ? realloc(f->line, cap * sizeof(*nl)) : NULL;
-		if (nl == NULL) {
-			free(dup);
-			return -1;
-		}
-		f->line = nl;
-		f->cap = cap;
+	if (array_grow2(&f->name, sizeof(*f->name), &f->line,
+	    sizeof(*f->line), &f->cap, f->n, 64) != 0) {
+		free(dup);
+		return -1;
 	}
 	snprintf(f->name[f->n], sizeof(f->name[0]), "%s", name);
 	f->line[f->n++] = dup;
@@ -278,20 +268,10 @@ add_loaded(void *arg, const char *name, const struct sl_status *st)
 {
 	struct loaded *l = arg;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		char (*nn)[64] = realloc(l->name, cap * sizeof(*nn));
-		char (*na)[64];
-
-		if (nn != NULL)
-			l->name = nn;
-		na = nn != NULL ? realloc(l->addr, cap * sizeof(*na)) : NULL;
-		if (na == NULL) {
-			l->failed = 1;
-			return;
-		}
-		l->addr = na;
-		l->cap = cap;
+	if (array_grow2(&l->name, sizeof(*l->name), &l->addr,
+	    sizeof(*l->addr), &l->cap, l->n, 64) != 0) {
+		l->failed = 1;
+		return;
 	}
 	snprintf(l->name[l->n], sizeof(l->name[0]), "%s", name);
 	snprintf(l->addr[l->n++], sizeof(l->addr[0]), "%s", st->addr);
@@ -422,15 +402,8 @@ add_slot(void *arg, const char *name, const struct sl_status *st)
 	if (rc == 0 && (strcmp(held.state, "joining") == 0 ||
 	    strcmp(held.state, "admitted") == 0))
 		return;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		char (*nn)[64] = realloc(s->name, cap * sizeof(*nn));
-
-		if (nn == NULL)
-			return;
-		s->name = nn;
-		s->cap = cap;
-	}
+	if (array_grow(&s->name, &s->cap, s->n, sizeof(*s->name), 64) != 0)
+		return;
 	snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", name);
 }
 
@@ -656,7 +629,7 @@ run(void *arg)
 		gone = removals;
 		ngone = nremovals;
 		removals = NULL;
-		nremovals = 0;
+		nremovals = capremovals = 0;
 		pthread_mutex_unlock(&mu);
 		batch(list, gone, ngone);
 		free(gone);
@@ -777,7 +750,6 @@ int
 admit_remove(const char *name, char *err, size_t errlen)
 {
 	struct sl_status st;
-	char (*nr)[64];
 	size_t i;
 
 	/* a CLOUD node is slurm.conf's (elastic vnode powers it down): it is
@@ -803,12 +775,11 @@ admit_remove(const char *name, char *err, size_t errlen)
 			pthread_mutex_unlock(&mu);
 			return 0;	/* queued already */
 		}
-	if (nremovals == MAX_REMOVALS ||
-	    (nr = realloc(removals, (nremovals + 1) * sizeof(*nr))) == NULL) {
+	if (nremovals == MAX_REMOVALS || array_grow(&removals, &capremovals,
+	    nremovals, sizeof(*removals), 16) != 0) {
 		pthread_mutex_unlock(&mu);
 		return errf(err, errlen, "too many nodes leaving at once");
 	}
-	removals = nr;
 	snprintf(removals[nremovals++], sizeof(removals[0]), "%s", name);
 	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
@@ -831,6 +802,7 @@ admit_stop(void)
 		    "they go at the next start", nremovals, cfg->fragment);
 	free(removals);
 	removals = NULL;
+	capremovals = 0;
 	db_close(db);
 }
 

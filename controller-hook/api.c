@@ -184,6 +184,9 @@ api_error_code(int status)
 	}
 }
 
+static void vfail(struct api_response *, const struct api_request *, int,
+    const char *, const char *, va_list) __attribute__((format(printf, 5, 0)));
+
 static void
 vfail(struct api_response *rs, const struct api_request *rq, int status,
     const char *code, const char *fmt, va_list ap)

@@ -169,15 +169,8 @@ pick_node(void *arg, const char *name, const struct sl_status *st)
 	}
 	if (p->n == p->want)
 		return;
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 16;
-		char (*nn)[64] = realloc(p->names, cap * sizeof(*nn));
-
-		if (nn == NULL)
-			return;
-		p->names = nn;
-		p->cap = cap;
-	}
+	if (array_grow(&p->names, &p->cap, p->n, sizeof(*p->names), 16) != 0)
+		return;
 	snprintf(p->names[p->n++], sizeof(p->names[0]), "%s", name);
 }
 
@@ -417,19 +410,12 @@ static int
 add_name(void *arg, const char *name)
 {
 	struct names *w = arg;
-	char (*nv)[64];
 
 	if (strlen(name) >= sizeof(w->v[0]))
 		return 0;
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? 2 * w->cap : 16;
-
-		if (cap > 100000 || (nv = realloc(w->v, cap * sizeof(*nv))) ==
-		    NULL)
-			return -1;
-		w->v = nv;
-		w->cap = cap;
-	}
+	if (w->n == 100000 ||
+	    array_grow(&w->v, &w->cap, w->n, sizeof(*w->v), 16) != 0)
+		return -1;
 	snprintf(w->v[w->n++], sizeof(w->v[0]), "%s", name);
 	return 0;
 }

@@ -34,14 +34,9 @@ static void
 add_live(void *arg, const struct overlay_peer *p)
 {
 	struct live *l = arg;
-	struct overlay_peer *np;
 
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 64;
-		if ((np = realloc(l->p, l->cap * sizeof(*np))) == NULL)
-			return;
-		l->p = np;
-	}
+	if (array_grow(&l->p, &l->cap, l->n, sizeof(*l->p), 64) != 0)
+		return;
 	l->p[l->n++] = *p;
 }
 

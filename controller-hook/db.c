@@ -913,7 +913,7 @@ db_release_list(struct db *db, struct db_release **out, size_t *n,
     char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
-	struct db_release *r = NULL, *nr;
+	struct db_release *r = NULL;
 	size_t cap = 0;
 	int rc;
 
@@ -924,14 +924,10 @@ db_release_list(struct db *db, struct db_release **out, size_t *n,
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 16;
-			if ((nr = realloc(r, cap * sizeof(*r))) == NULL) {
-				sqlite3_finalize(st);
-				free(r);
-				return errf(err, errlen, "out of memory");
-			}
-			r = nr;
+		if (array_grow(&r, &cap, *n, sizeof(*r), 16) != 0) {
+			sqlite3_finalize(st);
+			free(r);
+			return errf(err, errlen, "out of memory");
 		}
 		memset(&r[*n], 0, sizeof(r[0]));
 		r[*n].job = (long)sqlite3_column_int64(st, 0);

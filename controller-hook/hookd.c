@@ -151,15 +151,8 @@ add_pending(void *arg, const char *node)
 {
 	struct pending_nodes *p = arg;
 
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		char (*nn)[64] = realloc(p->names, cap * sizeof(*nn));
-
-		if (nn == NULL)
-			return;
-		p->names = nn;
-		p->cap = cap;
-	}
+	if (array_grow(&p->names, &p->cap, p->n, sizeof(*p->names), 16) != 0)
+		return;
 	snprintf(p->names[p->n++], sizeof(p->names[0]), "%s", node);
 }
 

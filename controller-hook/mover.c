@@ -97,16 +97,9 @@ static void
 add_reg(void *arg, const struct db_node *n)
 {
 	struct mover *m = arg;
-	char (*nr)[64];
 
-	if (m->nreg == m->capreg) {
-		size_t cap = m->capreg ? 2 * m->capreg : 64;
-
-		if ((nr = realloc(m->reg, cap * sizeof(*nr))) == NULL)
-			return;
-		m->reg = nr;
-		m->capreg = cap;
-	}
+	if (array_grow(&m->reg, &m->capreg, m->nreg, sizeof(*m->reg), 64) != 0)
+		return;
 	snprintf(m->reg[m->nreg++], sizeof(m->reg[0]), "%s", n->name);
 }
 
@@ -139,16 +132,9 @@ tracked(struct mover *m, unsigned long id)
 static struct track *
 track_add(struct mover *m, unsigned long id)
 {
-	struct track *nt;
 
-	if (m->nt == m->capt) {
-		size_t cap = m->capt ? 2 * m->capt : 64;
-
-		if ((nt = realloc(m->t, cap * sizeof(*nt))) == NULL)
-			return NULL;
-		m->t = nt;
-		m->capt = cap;
-	}
+	if (array_grow(&m->t, &m->capt, m->nt, sizeof(*m->t), 64) != 0)
+		return NULL;
 	memset(&m->t[m->nt], 0, sizeof(m->t[0]));
 	m->t[m->nt].id = id;
 	m->t[m->nt].state = SL_JOB_PENDING;
@@ -394,19 +380,13 @@ static void
 add_idle(void *arg, const char *name, const struct sl_status *st)
 {
 	struct idle *id = arg;
-	char (*nn)[64];
 
 	if (strcmp(st->state, "IDLE") != 0 || !st->responding ||
 	    !registered(id->m, name))
 		return;
-	if (id->n == id->cap) {
-		size_t cap = id->cap ? 2 * id->cap : 16;
-
-		if ((nn = realloc(id->names, cap * sizeof(*nn))) == NULL)
-			return;
-		id->names = nn;
-		id->cap = cap;
-	}
+	if (array_grow(&id->names, &id->cap, id->n, sizeof(*id->names),
+	    16) != 0)
+		return;
 	snprintf(id->names[id->n++], sizeof(id->names[0]), "%s", name);
 }
 

@@ -484,15 +484,10 @@ static void
 add_peer(void *arg, const struct overlay_peer *p)
 {
 	struct peers *ps = arg;
-	struct overlay_peer *np;
 
-	if (ps->n == ps->cap) {
-		ps->cap = ps->cap ? 2 * ps->cap : 64;
-		if ((np = realloc(ps->p, ps->cap * sizeof(*np))) == NULL) {
-			ps->failed = 1;
-			return;
-		}
-		ps->p = np;
+	if (array_grow(&ps->p, &ps->cap, ps->n, sizeof(*ps->p), 64) != 0) {
+		ps->failed = 1;
+		return;
 	}
 	ps->p[ps->n++] = *p;
 }
@@ -533,15 +528,10 @@ static void
 add_row(void *arg, const struct db_overlay *o)
 {
 	struct rows *r = arg;
-	struct db_overlay *no;
 
-	if (r->n == r->cap) {
-		r->cap = r->cap ? 2 * r->cap : 64;
-		if ((no = realloc(r->o, r->cap * sizeof(*no))) == NULL) {
-			r->failed = 1;
-			return;
-		}
-		r->o = no;
+	if (array_grow(&r->o, &r->cap, r->n, sizeof(*r->o), 64) != 0) {
+		r->failed = 1;
+		return;
 	}
 	r->o[r->n++] = *o;
 }

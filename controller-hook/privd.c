@@ -728,7 +728,7 @@ static int
 wg_peers(struct wg_peer **out, size_t *n, char *err, size_t errlen)
 {
 	const char *argv[] = { wg_program(), "show", conf.wg_if, "dump", NULL };
-	struct wg_peer *p = NULL, *np;
+	struct wg_peer *p = NULL;
 	char *buf, *line, *save = NULL;
 	size_t cap = 0;
 	int first = 1, rc = -1;
@@ -755,13 +755,9 @@ wg_peers(struct wg_peer **out, size_t *n, char *err, size_t errlen)
 			    conf.wg_if);
 			goto out;
 		}
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 64;
-			if ((np = realloc(p, cap * sizeof(*p))) == NULL) {
-				errf(err, errlen, "out of memory");
-				goto out;
-			}
-			p = np;
+		if (array_grow(&p, &cap, *n, sizeof(*p), 64) != 0) {
+			errf(err, errlen, "out of memory");
+			goto out;
 		}
 		memcpy(p[*n].key, key, WG_KEY_LEN + 1);	/* valid: 44 */
 		snprintf(p[*n].allowed, sizeof(p[0].allowed), "%s", allowed);

@@ -163,7 +163,7 @@ local_list(void *st, struct prov_instance **out, size_t *n, char *err,
     size_t errlen)
 {
 	struct privd_rep *rp;
-	struct prov_instance *v = NULL, *nv;
+	struct prov_instance *v = NULL;
 	char *line, *save = NULL, id[PROV_ID_MAX], node[PROV_NODE_MAX];
 	char state[16];
 	size_t nv_n = 0, cap = 0;
@@ -182,14 +182,10 @@ local_list(void *st, struct prov_instance **out, size_t *n, char *err,
 		    &created) != 4 || !prov_id_valid(id) ||
 		    !name_node_valid(node))
 			continue;
-		if (nv_n == cap) {
-			cap = cap ? 2 * cap : 64;
-			if (cap > LIST_MAX || (nv = realloc(v, cap *
-			    sizeof(*nv))) == NULL) {
-				errf(err, errlen, "out of memory");
-				goto out;
-			}
-			v = nv;
+		if (nv_n == LIST_MAX ||
+		    array_grow(&v, &cap, nv_n, sizeof(*v), 64) != 0) {
+			errf(err, errlen, "out of memory");
+			goto out;
 		}
 		memset(&v[nv_n], 0, sizeof(v[0]));
 		snprintf(v[nv_n].id, sizeof(v[0].id), "%s", id);

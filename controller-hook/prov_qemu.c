@@ -183,7 +183,7 @@ ids(const struct qemu_st *q, char (**out)[PROV_ID_MAX], size_t *n, char *err,
 {
 	DIR *d;
 	struct dirent *e;
-	char (*v)[PROV_ID_MAX] = NULL, (*nv)[PROV_ID_MAX];
+	char (*v)[PROV_ID_MAX] = NULL;
 	size_t cap = 0;
 
 	*out = NULL;
@@ -194,16 +194,12 @@ ids(const struct qemu_st *q, char (**out)[PROV_ID_MAX], size_t *n, char *err,
 	while ((e = readdir(d)) != NULL) {
 		if (!id_ok(e->d_name))
 			continue;
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 16;
-			if (cap > LIST_MAX || (nv = realloc(v, cap *
-			    sizeof(*v))) == NULL) {
-				free(v);
-				closedir(d);
-				return errf(err, errlen, "%s: too many instances",
-				    q->c.state_dir);
-			}
-			v = nv;
+		if (*n == LIST_MAX ||
+		    array_grow(&v, &cap, *n, sizeof(*v), 16) != 0) {
+			free(v);
+			closedir(d);
+			return errf(err, errlen, "%s: too many instances",
+			    q->c.state_dir);
 		}
 		str_copy(v[(*n)++], PROV_ID_MAX, e->d_name);	/* id_ok: fits */
 	}

@@ -584,16 +584,9 @@ static void
 add_live(void *arg, const struct db_instance *in)
 {
 	struct live *l = arg;
-	struct db_instance *ni;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-
-		if ((ni = realloc(l->in, cap * sizeof(*ni))) == NULL)
-			return;
-		l->in = ni;
-		l->cap = cap;
-	}
+	if (array_grow(&l->in, &l->cap, l->n, sizeof(*l->in), 64) != 0)
+		return;
 	l->in[l->n++] = *in;
 }
 

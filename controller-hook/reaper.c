@@ -33,18 +33,10 @@ static void
 add_node(void *arg, const struct db_node *n)
 {
 	struct pass *p = arg;
-	struct db_node *nn;
 
-	if (p->n == p->cap) {
-		/* the new capacity only once the block has it */
-		size_t cap = p->cap ? 2 * p->cap : 64;
-
-		if ((nn = realloc(p->nodes, cap * sizeof(*nn))) == NULL) {
-			p->failed = 1;
-			return;
-		}
-		p->nodes = nn;
-		p->cap = cap;
+	if (array_grow(&p->nodes, &p->cap, p->n, sizeof(*p->nodes), 64) != 0) {
+		p->failed = 1;
+		return;
 	}
 	p->nodes[p->n] = *n;
 	explicit_bzero(p->nodes[p->n].master, CRYPTO_KEY_LEN);
@@ -55,19 +47,12 @@ static void
 add_slurm(void *arg, const char *name, const struct sl_status *st)
 {
 	struct pass *p = arg;
-	struct slurm_node *nn;
 
 	if (strlen(name) >= sizeof(p->sl[0].name))
 		return;
-	if (p->nsl == p->capsl) {
-		size_t cap = p->capsl ? 2 * p->capsl : 64;
-
-		if ((nn = realloc(p->sl, cap * sizeof(*nn))) == NULL) {
-			p->failed = 1;
-			return;
-		}
-		p->sl = nn;
-		p->capsl = cap;
+	if (array_grow(&p->sl, &p->capsl, p->nsl, sizeof(*p->sl), 64) != 0) {
+		p->failed = 1;
+		return;
 	}
 	snprintf(p->sl[p->nsl].name, sizeof(p->sl[0].name), "%s", name);
 	p->sl[p->nsl++].st = *st;

@@ -497,17 +497,11 @@ static void
 add_name(void *arg, const char *name, const struct sl_status *st)
 {
 	struct name_set *ns = arg;
-	char **nn;
 
 	(void)st;
-	if (ns->n == ns->cap) {
-		ns->cap = ns->cap ? ns->cap * 2 : 64;
-		if ((nn = realloc(ns->names, ns->cap * sizeof(*nn))) == NULL) {
-			ns->cap = ns->n;
-			return;
-		}
-		ns->names = nn;
-	}
+	if (array_grow(&ns->names, &ns->cap, ns->n, sizeof(*ns->names),
+	    64) != 0)
+		return;
 	if ((ns->names[ns->n] = strdup(name)) != NULL)
 		ns->n++;
 }

@@ -559,7 +559,6 @@ static int
 collect_one(void *arg, const struct db_event *e)
 {
 	struct collect *c = arg;
-	struct db_event *ne;
 	size_t i;
 
 	if (c->njobs > 0) {
@@ -571,13 +570,9 @@ collect_one(void *arg, const struct db_event *e)
 	}
 	if (c->n == TIMELINE_EVENTS_MAX)
 		return 1;
-	if (c->n == c->cap) {
-		c->cap = c->cap ? 2 * c->cap : 256;
-		if ((ne = realloc(c->ev, c->cap * sizeof(*ne))) == NULL) {
-			c->oom = 1;
-			return 1;
-		}
-		c->ev = ne;
+	if (array_grow(&c->ev, &c->cap, c->n, sizeof(*c->ev), 256) != 0) {
+		c->oom = 1;
+		return 1;
 	}
 	c->ev[c->n++] = *e;
 	return 0;

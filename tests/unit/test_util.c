@@ -2,6 +2,7 @@
  * test_util - bounded parsers, hex, JSON reading, running programs, and
  * atomic file replacement.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -333,6 +334,53 @@ test_log_priority(void **state)
 	unlink(path);
 }
 
+/* array_grow: room for one more each time, the elements kept; refused
+ * growth (a size no block can have) leaves array and capacity alone */
+static void
+test_array_grow(void **state)
+{
+	long *v = NULL, *before;
+	char (*names)[64] = NULL;
+	int *side = NULL;
+	size_t n, cap = 0, cap2 = 0;
+
+	(void)state;
+	for (n = 0; n < 1000; n++) {
+		assert_int_equal(array_grow(&v, &cap, n, sizeof(*v), 16), 0);
+		assert_true(cap > n);
+		v[n] = (long)n * 7;
+	}
+	assert_int_equal(cap, 1024);
+	for (n = 0; n < 1000; n++)
+		assert_int_equal(v[n], (long)n * 7);
+	/* no growth while there is room */
+	before = v;
+	assert_int_equal(array_grow(&v, &cap, 1000, sizeof(*v), 16), 0);
+	assert_ptr_equal(v, before);
+	assert_int_equal(cap, 1024);
+	/* full, and elements too big for any block: refused, nothing lost */
+	errno = 0;
+	assert_int_equal(array_grow(&v, &cap, 1024, SIZE_MAX / 1024, 16), -1);
+	assert_int_equal(errno, ENOMEM);
+	assert_ptr_equal(v, before);
+	assert_int_equal(cap, 1024);
+	assert_int_equal(v[999], 999 * 7);
+	free(v);
+
+	/* two arrays side by side share the count and the capacity */
+	for (n = 0; n < 100; n++) {
+		assert_int_equal(array_grow2(&names, sizeof(*names), &side,
+		    sizeof(*side), &cap2, n, 4), 0);
+		snprintf(names[n], sizeof(names[0]), "vm-%zu", n);
+		side[n] = (int)n;
+	}
+	assert_int_equal(cap2, 128);
+	assert_string_equal(names[99], "vm-99");
+	assert_int_equal(side[99], 99);
+	free(names);
+	free(side);
+}
+
 int
 main(void)
 {
@@ -344,6 +392,7 @@ main(void)
 		cmocka_unit_test(test_sysuser),
 		cmocka_unit_test(test_atomicfile),
 		cmocka_unit_test(test_log_priority),
+		cmocka_unit_test(test_array_grow),
 	};
 
 	crypto_init(NULL, 0);
