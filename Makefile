@@ -44,7 +44,7 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 # NSS's software token alone, through PKCS#11 (common/crypto.c says why)
 NSS_LIBS  = -lsoftokn3
 COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf ckpt
-AGENT     := main step settings isofs metadata timesync http https certpin hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs
+AGENT     := main step leave settings isofs metadata timesync http https certpin hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs
 HOOK      := hookd config api admit db slurm reaper events mover provision \
              provider prov_exec prov_local privd_client tls
 CTL       := vnodectl config db slurm timeline ctl_elastic tls

@@ -27,6 +27,7 @@
 #include "http.h"
 #include "jobs.h"
 #include "join.h"
+#include "leave.h"
 #include "log.h"
 #include "metadata.h"
 #include "mounts.h"
@@ -39,10 +40,6 @@
 #include "step.h"
 #include "timesync.h"
 #include "util.h"
-
-/* what a leave keeps of its budget after the checkpoints: the requeue,
- * the jobs' end, slurmd's stop, the deregistration */
-#define LEAVE_MARGIN	15
 
 static volatile sig_atomic_t stop;	/* SIGTERM or SIGINT, in run */
 
@@ -378,27 +375,6 @@ cmd_join(const char *drive, const char *file)
 	return 0;
 }
 
-/* What this machine still does as the node: slurmd, the mounts, node.json
- * (the hook has forgotten the node already). */
-static void
-local_stop(void)
-{
-	struct node_state st;
-	char err[1024];
-	int i;
-
-	if (slurmd_stop(30, err, sizeof(err)) != 0)
-		log_warnx("slurmd: %s", err);
-	if (state_load(&st, err, sizeof(err)) == 0) {
-		for (i = st.nmounts - 1; i >= 0; i--)
-			if (mount_remove(st.mounts[i], err, sizeof(err)) != 0)
-				log_warnx("unmount: %s", err);
-		explicit_bzero(&st, sizeof(st));
-	}
-	if (state_remove(err, sizeof(err)) != 0)
-		log_warnx("%s", err);
-}
-
 /* The hook says it does not know this node.  That answer cannot be signed
  * (the hook has no key for a node it forgot), so slurmctld, which speaks
  * munge, has the last word: only a node it does not know either stops,
@@ -417,128 +393,9 @@ unknown_node(const struct node_state *st)
 	}
 	log_warnx("the hook and slurmctld no longer know %s (reaped, or "
 	    "removed by hand): stopping slurmd and joining again", st->node);
-	local_stop();
+	leave_local();
 	notify("STOPPING=1\nSTATUS=removed by the hook");
 	return 1;
-}
-
-/* Drain, wait for the jobs to be gone, stop slurmd, deregister. */
-static int
-leave_node(const struct settings *s)
-{
-	struct node_state st;
-	struct node_status ns;
-	struct json_object *ckpts = NULL;
-	struct step step;
-	unsigned long jobs[NODE_MAX_JOBS], failed_jobs[NODE_MAX_JOBS];
-	char err[1024], detail[2048];
-	double start = mono_now();
-	int rc, requeued, failed, i, njobs;
-
-	step_begin(&step, "leave");
-	if ((rc = state_load(&st, err, sizeof(err))) < 0)
-		exit(step_fail(&step, EXIT_LEAVE, "%s", err));
-	if (rc > 0) {
-		log_info("leave: not joined (no %s): nothing to do", STATE_FILE);
-		return 0;
-	}
-	/* With a checkpoint store: drain first (nothing new starts here),
-	 * checkpoint what can be, then requeue it all with the record (the
-	 * step that requeues: "requeue" after checkpoints, else "drain"). */
-	step_begin(&step, "drain");
-	if (s->ckpt_dir[0] != '\0') {
-		if ((rc = node_drain_only(&st, jobs, NODE_MAX_JOBS, &njobs, err,
-		    sizeof(err))) == 0) {
-			if (njobs > NODE_MAX_JOBS)
-				njobs = NODE_MAX_JOBS;
-			step_ok(&step, "%s drained; %d job(s) running", st.node,
-			    njobs);
-			step_begin(&step, "checkpoint");
-			ckpts = jobs_checkpoint_all(s, st.node, jobs, njobs,
-			    s->leave_timeout - (mono_now() - start) - LEAVE_MARGIN);
-			step_ok(&step, "%zu job(s) tried",
-			    json_object_array_length(ckpts));
-			step_begin(&step, "requeue");
-		} else if (rc != NODE_UNKNOWN)
-			log_warnx("drain: %s; requeueing without checkpoints", err);
-	}
-	if (rc != NODE_UNKNOWN)
-		rc = node_drain(&st, ckpts, &ns, &requeued, &failed, failed_jobs,
-		    detail, sizeof(detail), err, sizeof(err));
-	if (rc == NODE_UNKNOWN) {
-		/* reaped, or removed: only this machine's side is left.  The
-		 * hook cannot sign that answer: slurmctld must agree, or the
-		 * jobs here could end unrequeued. */
-		step.name = "drain";
-		if ((rc = slurmd_node_known(st.node, err, sizeof(err))) != 0)
-			exit(step_fail(&step, EXIT_LEAVE, "the hook says it does "
-			    "not know %s, but %s; not stopping slurmd without its "
-			    "jobs requeued", st.node, rc > 0 ? "slurmctld does" :
-			    err));
-		log_warnx("drain: the hook and slurmctld no longer know %s: "
-		    "stopping slurmd here, nothing to deregister", st.node);
-		explicit_bzero(&st, sizeof(st));
-		local_stop();
-		return 0;
-	}
-	if (rc != 0) {
-		/* none requeued: the dumped jobs, held stopped for it, go on */
-		for (i = 0; ckpts != NULL &&
-		    i < (int)json_object_array_length(ckpts); i++)
-			jobs_resume(s, ckpts, (unsigned long)json_object_get_int64(
-			    json_object_object_get(json_object_array_get_idx(
-			    ckpts, i), "job")));
-		exit(step_fail(&step, EXIT_LEAVE, "%s", err));
-	}
-	if (failed > 0)
-		log_warnx("drain: %d job(s) could not be requeued: %s", failed,
-		    detail);
-	/* dumped for a requeue that did not happen: they go on here */
-	for (i = 0; ckpts != NULL && i < failed && i < NODE_MAX_JOBS; i++)
-		jobs_resume(s, ckpts, failed_jobs[i]);
-	step_ok(&step, "%s drained; %s", st.node, requeued + failed ? detail :
-	    "no jobs were running");
-	if (ckpts != NULL)
-		json_object_put(ckpts);
-
-	/* Requeued jobs end on this node first (COMPLETING).  Until they
-	 * have, the node is not removed: it stays drained, and a later leave
-	 * finishes the job. */
-	step_begin(&step, "jobs");
-	while (ns.busy) {
-		if (step_took(&step) > s->leave_timeout)
-			exit(step_fail(&step, EXIT_LEAVE, "still on %s after %g s "
-			    "(%s); the node stays drained in Slurm, slurmd keeps "
-			    "running", st.node, s->leave_timeout, ns.state));
-		sleep_seconds(0.2, NULL);
-		if (node_status(&st, &ns, err, sizeof(err)) != 0)
-			exit(step_fail(&step, EXIT_LEAVE, "%s", err));
-	}
-	step_ok(&step, "none left on %s (%s)", st.node, ns.state);
-
-	step_begin(&step, "slurmd");
-	if (slurmd_stop(30, err, sizeof(err)) != 0)
-		exit(step_fail(&step, EXIT_LEAVE, "%s", err));
-	step_ok(&step, "stopped");
-
-	if (st.nmounts > 0) {
-		step_begin(&step, "unmount");
-		for (i = st.nmounts - 1; i >= 0; i--)
-			if (mount_remove(st.mounts[i], err, sizeof(err)) != 0)
-				log_warnx("unmount: %s", err);
-		step_ok(&step, "%d file system%s", st.nmounts,
-		    st.nmounts == 1 ? "" : "s");
-	}
-
-	step_begin(&step, "deregister");
-	if (node_leave(&st, err, sizeof(err)) != 0)
-		exit(step_fail(&step, EXIT_LEAVE, "%s", err));
-	if (state_remove(err, sizeof(err)) != 0)
-		exit(step_fail(&step, EXIT_LEAVE, "%s", err));
-	step_ok(&step, "%s removed from Slurm and the registry", st.node);
-	log_info("left as %s in %.3f s", st.node, mono_now() - start);
-	explicit_bzero(&st, sizeof(st));
-	return 0;
 }
 
 static int
