@@ -15,6 +15,7 @@
 #include "log.h"
 #include "mounts.h"
 #include "nodeapi.h"
+#include "overlay.h"
 #include "slurmd.h"
 #include "state.h"
 #include "step.h"
@@ -37,6 +38,9 @@ leave_local(void)
 		for (i = st.nmounts - 1; i >= 0; i--)
 			if (mount_remove(st.mounts[i], err, sizeof(err)) != 0)
 				log_warnx("unmount: %s", err);
+		if (st.overlay_if[0] != '\0' && overlay_down(st.overlay_if,
+		    st.overlay_pin, err, sizeof(err)) != 0)
+			log_warnx("overlay: %s", err);
 		explicit_bzero(&st, sizeof(st));
 	}
 	if (state_remove(err, sizeof(err)) != 0)
@@ -218,6 +222,15 @@ leave_joined(const struct settings *s, const struct node_state *st,
 		goto out;
 	}
 	step_ok(&step, "%s removed from Slurm and the registry", st->node);
+	/* the overlay last: the hook has removed its peer */
+	if (st->overlay_if[0] != '\0') {
+		step_begin(&step, "overlay");
+		if (overlay_down(st->overlay_if, st->overlay_pin, err,
+		    sizeof(err)) != 0)
+			log_warnx("overlay: %s", err);
+		else
+			step_ok(&step, "%s down", st->overlay_if);
+	}
 	log_info("left as %s in %.3f s", st->node, mono_now() - start);
 out:
 	free(cp);

@@ -22,6 +22,7 @@ enum exit_code {
 	EXIT_LEAVE = 8,
 	EXIT_MOUNTS = 9,
 	EXIT_CKPT = 10,		/* check: checkpointing set, and it fails */
+	EXIT_OVERLAY = 11,
 };
 
 struct step {
