@@ -74,7 +74,7 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 NSS_LIBS  = -lsoftokn3
 COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf ckpt \
              wg
-AGENT     := main settings isofs metadata timesync http https certpin hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs \
+AGENT     := main step leave settings isofs metadata timesync http https certpin hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs \
              overlay
 HOOK      := hookd config api api_auth api_join api_node api_heartbeat \
              api_metrics admit db slurm reaper events mover provision \

@@ -238,11 +238,10 @@ dump_collect(struct dump *d)
 		snprintf(d->why, sizeof(d->why), "%s", sp + 1);
 }
 
-struct json_object *
+int
 jobs_checkpoint_all(const struct settings *s, const char *node,
-    const unsigned long *jobs, int n, double budget)
+    const unsigned long *jobs, int n, double budget, struct node_ckpt *out)
 {
-	struct json_object *arr, *o;
 	struct ckpt_conf c;
 	struct pollfd pfd;
 	struct dump *d;
@@ -250,22 +249,21 @@ jobs_checkpoint_all(const struct settings *s, const char *node,
 	double deadline, timeout, left;
 	int i, nd = 0, p[2], running;
 
-	arr = json_object_new_array();
 	if (n == 0)
-		return arr;
+		return 0;
 	if (conf_for(s, node, &c, err, sizeof(err)) != 0) {
 		log_warnx("checkpoint: %s: requeueing without checkpoints", err);
-		return arr;
+		return 0;
 	}
 	if ((d = calloc((size_t)n, sizeof(*d))) == NULL) {
 		log_warnx("checkpoint: out of memory; requeueing without");
-		return arr;
+		return 0;
 	}
 	if (budget < 1) {
 		log_warnx("checkpoint: no time left in the stop budget "
 		    "(leave_timeout): requeueing without checkpoints");
 		free(d);
-		return arr;
+		return 0;
 	}
 	timeout = s->ckpt_timeout < budget ? s->ckpt_timeout : budget;
 	deadline = mono_now() + timeout + 2;
@@ -324,46 +322,35 @@ jobs_checkpoint_all(const struct settings *s, const char *node,
 			    "%.0f s", timeout);
 			d[i].image = 0;
 		}
-		o = json_object_new_object();
-		json_object_object_add(o, "job", json_object_new_int64(
-		    (int64_t)d[i].job));
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].job = d[i].job;
 		if (d[i].image > 0) {
-			json_object_object_add(o, "image",
-			    json_object_new_int64(d[i].image));
+			out[i].image = d[i].image;
 			log_info("checkpoint: job %lu: image %ld", d[i].job,
 			    d[i].image);
 		} else {
-			char detail[sizeof(d[i].why)];
-
 			/* the whole reason here, what the hook takes there */
-			snprintf(detail, sizeof(detail), "%s", d[i].why[0] ?
-			    d[i].why : "dump failed");
-			ckpt_detail(detail);
-			json_object_object_add(o, "error",
-			    json_object_new_string(detail));
+			snprintf(out[i].error, sizeof(out[i].error), "%s",
+			    d[i].why[0] ? d[i].why : "dump failed");
+			ckpt_detail(out[i].error);
 			log_warnx("checkpoint: job %lu: %s; requeued without a "
 			    "checkpoint", d[i].job, d[i].why);
 		}
-		json_object_array_add(arr, o);
 	}
 	free(d);
-	return arr;
+	return nd;
 }
 
 void
-jobs_resume(const struct settings *s, struct json_object *checkpoints,
+jobs_resume(const struct settings *s, const struct node_ckpt *cp, int ncp,
     unsigned long job)
 {
-	struct json_object *o;
 	struct ckpt_conf c;
 	char err[512];
-	size_t i;
+	int i;
 
-	for (i = 0; i < json_object_array_length(checkpoints); i++) {
-		o = json_object_array_get_idx(checkpoints, i);
-		if ((unsigned long)json_object_get_int64(json_object_object_get(
-		    o, "job")) != job || !json_object_object_get_ex(o, "image",
-		    NULL))
+	for (i = 0; i < ncp; i++) {
+		if (cp[i].job != job || cp[i].image <= 0)
 			continue;
 		if (conf_for(s, NULL, &c, err, sizeof(err)) != 0)
 			log_warnx("checkpoint: job %lu: %s", job, err);

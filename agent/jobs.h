@@ -8,8 +8,7 @@
 #ifndef VNODE_AGENT_JOBS_H
 #define VNODE_AGENT_JOBS_H
 
-#include <json-c/json.h>
-
+#include "nodeapi.h"
 #include "settings.h"
 #include "state.h"
 
@@ -30,12 +29,13 @@ int jobs_order(const struct settings *s, const struct node_state *st,
  * 0 when removed (or there was nothing). */
 int jobs_forget(const struct settings *s, const char *arg);
 /* At leave: dump each checkpointable job of jobs[] in parallel, within
- * budget seconds.  The drain body's "checkpoints" array: {"job", "image"}
- * or {"job", "error"} for each job tried. */
-struct json_object *jobs_checkpoint_all(const struct settings *s,
-    const char *node, const unsigned long *jobs, int n, double budget);
-/* A dumped job the hook could not requeue: let it go on here. */
-void jobs_resume(const struct settings *s, struct json_object *checkpoints,
-    unsigned long job);
+ * budget seconds.  One entry of out[] (room for n) for each job tried,
+ * dumped (image) or not (error); how many. */
+int jobs_checkpoint_all(const struct settings *s, const char *node,
+    const unsigned long *jobs, int n, double budget, struct node_ckpt *out);
+/* A job the hook could not requeue: if cp[] (ncp of them) has it dumped,
+ * it goes on here. */
+void jobs_resume(const struct settings *s, const struct node_ckpt *cp,
+    int ncp, unsigned long job);
 
 #endif

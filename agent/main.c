@@ -15,7 +15,6 @@
  */
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "http.h"
 #include "jobs.h"
 #include "join.h"
+#include "leave.h"
 #include "log.h"
 #include "metadata.h"
 #include "mounts.h"
@@ -38,32 +38,11 @@
 #include "settings.h"
 #include "slurmd.h"
 #include "state.h"
+#include "step.h"
 #include "timesync.h"
 #include "util.h"
 
-enum exit_code {
-	EXIT_USAGE = 1,
-	EXIT_SETTINGS = 2,
-	EXIT_TIME = 3,
-	EXIT_JOIN = 4,
-	EXIT_MUNGE = 5,
-	EXIT_SLURMD = 6,
-	EXIT_READY = 7,
-	EXIT_LEAVE = 8,
-	EXIT_MOUNTS = 9,
-	EXIT_CKPT = 10,		/* check: checkpointing set, and it fails */
-	EXIT_OVERLAY = 11,
-};
-
-#define MAX_STEPS	9
-/* what a leave keeps of its budget after the checkpoints: the requeue,
- * the jobs' end, slurmd's stop, the deregistration */
-#define LEAVE_MARGIN	15
-
-static double step_start;
 static volatile sig_atomic_t stop;	/* SIGTERM or SIGINT, in run */
-static struct step_time times[MAX_STEPS];
-static int ntimes;
 static char overlay_pin[24];	/* a route overlay_up pinned */
 
 static void __attribute__((noreturn))
@@ -73,44 +52,6 @@ usage(void)
 	    "join | run | leave | check\n"
 	    "       vnode-agent exec-slurmd\n");
 	exit(EXIT_USAGE);
-}
-
-static void
-step_begin(void)
-{
-	step_start = mono_now();
-}
-
-static void __attribute__((format(printf, 2, 3)))
-step_ok(const char *step, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	double took = mono_now() - step_start;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_info("%s: %s (%.3f s)", step, msg, took);
-	if (ntimes < MAX_STEPS) {
-		times[ntimes].name = step;
-		times[ntimes++].secs = took;
-	}
-}
-
-static void __attribute__((format(printf, 3, 4), noreturn))
-step_fail(int code, const char *step, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_errx("%s: FAILED after %.3f s: %s", step, mono_now() - step_start,
-	    msg);
-	exit(code);
 }
 
 static void
@@ -177,32 +118,34 @@ out:
 static void
 step_settings(struct settings *s, const char *drive, const char *file)
 {
+	struct step step;
 	char err[1024];
 
-	step_begin();
+	step_begin(&step, "settings");
 	if (load_settings(s, drive, file, 1, err, sizeof(err)) != 0)
-		step_fail(EXIT_SETTINGS, "settings", "%s", err);
+		exit(step_fail(&step, EXIT_SETTINGS, "%s", err));
 	if (s->note[0] != '\0')
 		log_warnx("settings: user data %s", s->note);
-	step_ok("settings", "hook %s, instance %s (hook_url from %s)",
+	step_ok(&step, "hook %s, instance %s (hook_url from %s)",
 	    s->hook_url, s->instance_id, s->source[K_HOOK_URL]);
 }
 
 static void
 step_time(const struct settings *s)
 {
+	struct step step;
 	char err[1024];
 	double offset = 0;
 
-	step_begin();
+	step_begin(&step, "time");
 	if (time_point(s->time_server, err, sizeof(err)) != 0)
-		step_fail(EXIT_TIME, "time", "cannot point chronyd at %s: %s",
-		    s->time_server, err);
+		exit(step_fail(&step, EXIT_TIME, "cannot point chronyd at %s: %s",
+		    s->time_server, err));
 	if (time_wait(s->time_server, s->time_timeout, s->time_max_offset,
 	    &offset, err, sizeof(err)) != 0)
-		step_fail(EXIT_TIME, "time", "%s; not starting munge or slurmd "
-		    "with an unsynchronised clock", err);
-	step_ok("time", "synchronised with %s, offset %+.6f s", s->time_server,
+		exit(step_fail(&step, EXIT_TIME, "%s; not starting munge or slurmd "
+		    "with an unsynchronised clock", err));
+	step_ok(&step, "synchronised with %s, offset %+.6f s", s->time_server,
 	    offset);
 }
 
@@ -234,22 +177,24 @@ joined_state(const struct settings *s, const struct join_result *j,
 static void
 step_join(const struct settings *s, struct join_result *j)
 {
+	struct step step;
 	struct join_facts f;
 	struct node_state st;
 	char err[1024];
 	int refused, rc;
 
-	step_begin();
+	step_begin(&step, "join");
 	if (join_facts_gather(s, &f, err, sizeof(err)) != 0)
-		step_fail(EXIT_JOIN, "join", "%s", err);
+		exit(step_fail(&step, EXIT_JOIN, "%s", err));
 	/* the overlay: our public key goes with the join (the hook decides,
 	 * unless overlay = yes asks for it) */
 	if (s->overlay != OVERLAY_NO) {
 		if ((rc = overlay_key(f.wg_key, err, sizeof(err))) < 0)
-			step_fail(EXIT_OVERLAY, "join", "overlay key: %s", err);
+			exit(step_fail(&step, EXIT_OVERLAY, "overlay key: %s",
+			    err));
 		if (rc > 0 && s->overlay == OVERLAY_YES)
-			step_fail(EXIT_OVERLAY, "join", "overlay = yes, but "
-			    "WireGuard's tools (wg) are not installed");
+			exit(step_fail(&step, EXIT_OVERLAY, "overlay = yes, but "
+			    "WireGuard's tools (wg) are not installed"));
 		f.wg_required = s->overlay == OVERLAY_YES;
 	}
 	rc = state_load(&st, err, sizeof(err));
@@ -257,17 +202,17 @@ step_join(const struct settings *s, struct join_result *j)
 		log_warnx("join: %s; joining with the token", err);
 	if (join_run(s, &f, rc == 0 ? &st : NULL, note, &stop, j, &refused, err,
 	    sizeof(err)) != 0)
-		step_fail(EXIT_JOIN, "join", "%s", err);
+		exit(step_fail(&step, EXIT_JOIN, "%s", err));
 	if (s->overlay == OVERLAY_YES && !j->overlay.used)
-		step_fail(EXIT_JOIN, "join", "admitted as %s without the overlay "
-		    "that overlay = yes asks for", j->node);
+		exit(step_fail(&step, EXIT_JOIN, "admitted as %s without the "
+		    "overlay that overlay = yes asks for", j->node));
 	explicit_bzero(&st, sizeof(st));
 	joined_state(s, j, &st);
 	if (state_save(&st, err, sizeof(err)) != 0)
-		step_fail(EXIT_JOIN, "join", "admitted as %s, but cannot keep the "
-		    "node's credential: %s", j->node, err);
+		exit(step_fail(&step, EXIT_JOIN, "admitted as %s, but cannot keep the "
+		    "node's credential: %s", j->node, err));
 	explicit_bzero(&st, sizeof(st));
-	step_ok("join", "%s as %s, address %s, features %s (%d attempt%s)",
+	step_ok(&step, "%s as %s, address %s, features %s (%d attempt%s)",
 	    j->rejoin ? "readmitted" : "admitted", j->node, j->addr,
 	    j->features, j->attempts, j->attempts == 1 ? "" : "s");
 }
@@ -278,6 +223,7 @@ step_join(const struct settings *s, struct join_result *j)
 static void
 step_overlay(const struct settings *s, const struct join_result *j)
 {
+	struct step step;
 	struct node_state st;
 	const char *how;
 	char err[1024], e2[512];
@@ -286,7 +232,7 @@ step_overlay(const struct settings *s, const struct join_result *j)
 
 	if (!j->overlay.used)
 		return;
-	step_begin();
+	step_begin(&step, "overlay");
 	rc = overlay_up(s->overlay_if, s->overlay_wg, &j->overlay, &how,
 	    overlay_pin, sizeof(overlay_pin), err, sizeof(err));
 	/* kept either way: a leave takes the interface down */
@@ -294,17 +240,17 @@ step_overlay(const struct settings *s, const struct join_result *j)
 	saved = state_save(&st, e2, sizeof(e2));
 	explicit_bzero(&st, sizeof(st));
 	if (rc != 0)
-		step_fail(EXIT_OVERLAY, "overlay", "%s: %s; not starting munge or "
-		    "slurmd: slurmctld could not reach this node", s->overlay_if,
-		    err);
+		exit(step_fail(&step, EXIT_OVERLAY, "%s: %s; not starting munge "
+		    "or slurmd: slurmctld could not reach this node",
+		    s->overlay_if, err));
 	if (saved != 0)
-		step_fail(EXIT_OVERLAY, "overlay", "%s up, but it cannot be kept "
-		    "in the node's state: %s", s->overlay_if, e2);
+		exit(step_fail(&step, EXIT_OVERLAY, "%s up, but it cannot be "
+		    "kept in the node's state: %s", s->overlay_if, e2));
 	if (overlay_check(s->overlay_if, &j->overlay, s->overlay_timeout,
 	    &stop, &took, err, sizeof(err)) != 0)
-		step_fail(EXIT_OVERLAY, "overlay", "%s; not starting munge or "
-		    "slurmd: slurmctld could not reach this node", err);
-	step_ok("overlay", "%s (%s) at %s, the controller %s at %s, handshake "
+		exit(step_fail(&step, EXIT_OVERLAY, "%s; not starting munge or "
+		    "slurmd: slurmctld could not reach this node", err));
+	step_ok(&step, "%s (%s) at %s, the controller %s at %s, handshake "
 	    "after %.3f s", s->overlay_if, how, j->overlay.address,
 	    j->overlay.controller, j->overlay.endpoint, took);
 }
@@ -312,47 +258,50 @@ step_overlay(const struct settings *s, const struct join_result *j)
 static void
 step_mounts(const struct join_result *j)
 {
+	struct step step;
 	char err[1024];
 	int done;
 
 	if (j->nmounts == 0)
 		return;
-	step_begin();
+	step_begin(&step, "mounts");
 	if (mounts_apply(j->mounts, j->nmounts, &done, err, sizeof(err)) != 0)
-		step_fail(EXIT_MOUNTS, "mounts", "%s; not starting munge or "
-		    "slurmd without the shared file systems", err);
-	step_ok("mounts", "%d file system%s: %d mounted now, %d already",
+		exit(step_fail(&step, EXIT_MOUNTS, "%s; not starting munge or "
+		    "slurmd without the shared file systems", err));
+	step_ok(&step, "%d file system%s: %d mounted now, %d already",
 	    j->nmounts, j->nmounts == 1 ? "" : "s", done, j->nmounts - done);
 }
 
 static void
 step_munge(struct join_result *j)
 {
+	struct step step;
 	static const char *const what[] = { "key unchanged", "key installed",
 	    "a different key was there and is replaced" };
 	const char *how = "";
 	char err[1024];
 	int changed = 0;
 
-	step_begin();
+	step_begin(&step, "munge");
 	if (munge_key_install(j->munge_key, j->munge_len, &changed, err,
 	    sizeof(err)) != 0)
-		step_fail(EXIT_MUNGE, "munge", "%s", err);
+		exit(step_fail(&step, EXIT_MUNGE, "%s", err));
 	if (munge_start(changed != 0, &how, err, sizeof(err)) != 0)
-		step_fail(EXIT_MUNGE, "munge", "munged: %s", err);
+		exit(step_fail(&step, EXIT_MUNGE, "munged: %s", err));
 	if (munge_check(err, sizeof(err)) != 0)
-		step_fail(EXIT_MUNGE, "munge", "munged does not work: %s", err);
-	step_ok("munge", "%s, munged %s, credential round-trip OK",
+		exit(step_fail(&step, EXIT_MUNGE, "munged does not work: %s", err));
+	step_ok(&step, "%s, munged %s, credential round-trip OK",
 	    what[changed], how);
 }
 
 static void
 step_slurmd(const struct join_result *j)
 {
+	struct step step;
 	struct slurmd_params p;
 	char err[1024];
 
-	step_begin();
+	step_begin(&step, "slurmd");
 	p.node = j->node;
 	p.conf_server = j->conf_server;
 	p.cpus = j->cpus;
@@ -361,10 +310,10 @@ step_slurmd(const struct join_result *j)
 	p.dynamic = strcmp(j->mode, "dynamic") == 0;
 	p.cloud = strcmp(j->mode, "cloud") == 0;
 	if (slurmd_start(&p, err, sizeof(err)) != 0)
-		step_fail(EXIT_SLURMD, "slurmd", "%s", err);
+		exit(step_fail(&step, EXIT_SLURMD, "%s", err));
 	if (p.why_direct != NULL)
 		log_warnx("slurmd: started directly: %s", p.why_direct);
-	step_ok("slurmd", "started %s %s%s%s%s, configuration from %s",
+	step_ok(&step, "started %s %s%s%s%s, configuration from %s",
 	    p.dynamic ? "as dynamic node" : strcmp(j->mode, "pool") == 0 ?
 	    "in pool slot" : p.cloud ? "as cloud node" : "as slurm.conf node",
 	    j->node,
@@ -376,35 +325,36 @@ step_slurmd(const struct join_result *j)
 static int
 step_ready(const struct settings *s, const struct join_result *j)
 {
+	struct step step;
 	struct node_state st;
 	struct node_status ns;
 	char err[1024] = "no answer yet";
 	double wait = 0.05;
 
-	step_begin();
+	step_begin(&step, "ready");
 	joined_state(s, j, &st);
 	memset(&ns, 0, sizeof(ns));
 	for (;;) {
 		if (node_status(&st, &ns, err, sizeof(err)) == 0 && ns.usable)
 			break;
 		if (!slurmd_running())
-			step_fail(EXIT_READY, "ready", "slurmd exited before %s "
-			    "became usable; see its log (SlurmdLogFile)", j->node);
+			exit(step_fail(&step, EXIT_READY, "slurmd exited before %s "
+			    "became usable; see its log (SlurmdLogFile)", j->node));
 		if (stop) {
 			log_warnx("ready: stopped before %s was usable", j->node);
 			explicit_bzero(&st, sizeof(st));
 			return 0;
 		}
-		if (mono_now() - step_start > s->ready_timeout)
-			step_fail(EXIT_READY, "ready", "%s not usable in Slurm "
+		if (step_took(&step) > s->ready_timeout)
+			exit(step_fail(&step, EXIT_READY, "%s not usable in Slurm "
 			    "after %g s (last state: %s)", j->node,
-			    s->ready_timeout, ns.state[0] ? ns.state : err);
+			    s->ready_timeout, ns.state[0] ? ns.state : err));
 		sleep_seconds(wait, &stop);
 		if ((wait *= 1.5) > 1.0)
 			wait = 1.0;
 	}
 	explicit_bzero(&st, sizeof(st));
-	step_ok("ready", "%s is %s in Slurm", j->node, ns.state);
+	step_ok(&step, "%s is %s in Slurm", j->node, ns.state);
 	return 1;
 }
 
@@ -468,43 +418,22 @@ cmd_join(const char *drive, const char *file)
 	struct settings s;
 	struct node_state st;
 	struct node_order order;
+	struct step_time t[STEP_MAX_TIMES];
 	char err[512], *body;
 	double total;
+	int n;
 
 	total = join_steps(&s, drive, file, &st);
+	n = step_times(t, STEP_MAX_TIMES);
 	/* the steps' times for the hook's metrics (orders wait for a
 	 * heartbeat of "run"); not worth failing for */
-	if ((body = node_heartbeat_body(0, times, ntimes, total, 0, 0)) ==
+	if ((body = node_heartbeat_body(0, t, n, total, 0, 0)) ==
 	    NULL || node_heartbeat(&st, body, 0, &order, err, sizeof(err)) != 0)
 		log_warnx("heartbeat: step times not reported: %s",
 		    body == NULL ? "out of memory" : err);
 	free(body);
 	explicit_bzero(&st, sizeof(st));
 	return 0;
-}
-
-/* What this machine still does as the node: slurmd, the mounts, node.json
- * (the hook has forgotten the node already). */
-static void
-local_stop(void)
-{
-	struct node_state st;
-	char err[1024];
-	int i;
-
-	if (slurmd_stop(30, err, sizeof(err)) != 0)
-		log_warnx("slurmd: %s", err);
-	if (state_load(&st, err, sizeof(err)) == 0) {
-		for (i = st.nmounts - 1; i >= 0; i--)
-			if (mount_remove(st.mounts[i], err, sizeof(err)) != 0)
-				log_warnx("unmount: %s", err);
-		if (st.overlay_if[0] != '\0' && overlay_down(st.overlay_if,
-		    st.overlay_pin, err, sizeof(err)) != 0)
-			log_warnx("overlay: %s", err);
-		explicit_bzero(&st, sizeof(st));
-	}
-	if (state_remove(err, sizeof(err)) != 0)
-		log_warnx("%s", err);
 }
 
 /* The hook says it does not know this node.  That answer cannot be signed
@@ -525,140 +454,9 @@ unknown_node(const struct node_state *st)
 	}
 	log_warnx("the hook and slurmctld no longer know %s (reaped, or "
 	    "removed by hand): stopping slurmd and joining again", st->node);
-	local_stop();
+	leave_local();
 	notify("STOPPING=1\nSTATUS=removed by the hook");
 	return 1;
-}
-
-/* The step that requeues: "requeue" after checkpoints, else "drain". */
-static const char *
-checkpointed_step(struct json_object *ckpts)
-{
-	return ckpts != NULL ? "requeue" : "drain";
-}
-
-/* Drain, wait for the jobs to be gone, stop slurmd, deregister. */
-static int
-leave_node(const struct settings *s)
-{
-	struct node_state st;
-	struct node_status ns;
-	struct json_object *ckpts = NULL;
-	unsigned long jobs[NODE_MAX_JOBS], failed_jobs[NODE_MAX_JOBS];
-	char err[1024], detail[2048];
-	double start = mono_now();
-	int rc, requeued, failed, i, njobs;
-
-	step_begin();
-	if ((rc = state_load(&st, err, sizeof(err))) < 0)
-		step_fail(EXIT_LEAVE, "leave", "%s", err);
-	if (rc > 0) {
-		log_info("leave: not joined (no %s): nothing to do", STATE_FILE);
-		return 0;
-	}
-	/* With a checkpoint store: drain first (nothing new starts here),
-	 * checkpoint what can be, then requeue it all with the record. */
-	if (s->ckpt_dir[0] != '\0') {
-		if ((rc = node_drain_only(&st, jobs, NODE_MAX_JOBS, &njobs, err,
-		    sizeof(err))) == 0) {
-			if (njobs > NODE_MAX_JOBS)
-				njobs = NODE_MAX_JOBS;
-			step_ok("drain", "%s drained; %d job(s) running", st.node,
-			    njobs);
-			step_begin();
-			ckpts = jobs_checkpoint_all(s, st.node, jobs, njobs,
-			    s->leave_timeout - (mono_now() - start) - LEAVE_MARGIN);
-			step_ok("checkpoint", "%zu job(s) tried",
-			    json_object_array_length(ckpts));
-			step_begin();
-		} else if (rc != NODE_UNKNOWN)
-			log_warnx("drain: %s; requeueing without checkpoints", err);
-	}
-	if (rc != NODE_UNKNOWN)
-		rc = node_drain(&st, ckpts, &ns, &requeued, &failed, failed_jobs,
-		    detail, sizeof(detail), err, sizeof(err));
-	if (rc == NODE_UNKNOWN) {
-		/* reaped, or removed: only this machine's side is left.  The
-		 * hook cannot sign that answer: slurmctld must agree, or the
-		 * jobs here could end unrequeued. */
-		if ((rc = slurmd_node_known(st.node, err, sizeof(err))) != 0)
-			step_fail(EXIT_LEAVE, "drain", "the hook says it does not "
-			    "know %s, but %s; not stopping slurmd without its "
-			    "jobs requeued", st.node, rc > 0 ? "slurmctld does" :
-			    err);
-		log_warnx("drain: the hook and slurmctld no longer know %s: "
-		    "stopping slurmd here, nothing to deregister", st.node);
-		explicit_bzero(&st, sizeof(st));
-		local_stop();
-		return 0;
-	}
-	if (rc != 0) {
-		/* none requeued: the dumped jobs, held stopped for it, go on */
-		for (i = 0; ckpts != NULL &&
-		    i < (int)json_object_array_length(ckpts); i++)
-			jobs_resume(s, ckpts, (unsigned long)json_object_get_int64(
-			    json_object_object_get(json_object_array_get_idx(
-			    ckpts, i), "job")));
-		step_fail(EXIT_LEAVE, checkpointed_step(ckpts), "%s", err);
-	}
-	if (failed > 0)
-		log_warnx("drain: %d job(s) could not be requeued: %s", failed,
-		    detail);
-	/* dumped for a requeue that did not happen: they go on here */
-	for (i = 0; ckpts != NULL && i < failed && i < NODE_MAX_JOBS; i++)
-		jobs_resume(s, ckpts, failed_jobs[i]);
-	step_ok(checkpointed_step(ckpts), "%s drained; %s", st.node,
-	    requeued + failed ? detail : "no jobs were running");
-	if (ckpts != NULL)
-		json_object_put(ckpts);
-
-	/* Requeued jobs end on this node first (COMPLETING).  Until they
-	 * have, the node is not removed: it stays drained, and a later leave
-	 * finishes the job. */
-	step_begin();
-	while (ns.busy) {
-		if (mono_now() - step_start > s->leave_timeout)
-			step_fail(EXIT_LEAVE, "jobs", "still on %s after %g s (%s); "
-			    "the node stays drained in Slurm, slurmd keeps running",
-			    st.node, s->leave_timeout, ns.state);
-		sleep_seconds(0.2, NULL);
-		if (node_status(&st, &ns, err, sizeof(err)) != 0)
-			step_fail(EXIT_LEAVE, "jobs", "%s", err);
-	}
-	step_ok("jobs", "none left on %s (%s)", st.node, ns.state);
-
-	step_begin();
-	if (slurmd_stop(30, err, sizeof(err)) != 0)
-		step_fail(EXIT_LEAVE, "slurmd", "%s", err);
-	step_ok("slurmd", "stopped");
-
-	if (st.nmounts > 0) {
-		step_begin();
-		for (i = st.nmounts - 1; i >= 0; i--)
-			if (mount_remove(st.mounts[i], err, sizeof(err)) != 0)
-				log_warnx("unmount: %s", err);
-		step_ok("unmount", "%d file system%s", st.nmounts,
-		    st.nmounts == 1 ? "" : "s");
-	}
-
-	step_begin();
-	if (node_leave(&st, err, sizeof(err)) != 0)
-		step_fail(EXIT_LEAVE, "deregister", "%s", err);
-	if (state_remove(err, sizeof(err)) != 0)
-		step_fail(EXIT_LEAVE, "deregister", "%s", err);
-	step_ok("deregister", "%s removed from Slurm and the registry", st.node);
-	/* the overlay last: the hook has removed its peer */
-	if (st.overlay_if[0] != '\0') {
-		step_begin();
-		if (overlay_down(st.overlay_if, st.overlay_pin, err,
-		    sizeof(err)) != 0)
-			log_warnx("overlay: %s", err);
-		else
-			step_ok("overlay", "%s down", st.overlay_if);
-	}
-	log_info("left as %s in %.3f s", st.node, mono_now() - start);
-	explicit_bzero(&st, sizeof(st));
-	return 0;
 }
 
 static int
@@ -701,11 +499,13 @@ heartbeats(const struct settings *s, struct node_state *st, double total)
 {
 	struct clockwatch cw;
 	struct node_order order;
+	struct step_time t[STEP_MAX_TIMES];
 	char err[1024], *body;
 	double backoff = 1, suspended;
 	long resumed = 0;
-	int failing = 0, stepped, first = 1, rc;
+	int failing = 0, stepped, first = 1, rc, n;
 
+	n = step_times(t, STEP_MAX_TIMES);
 	clockwatch_init(&cw);
 	while (!stop) {
 		suspended = clockwatch_check(&cw, &stepped);
@@ -716,7 +516,7 @@ heartbeats(const struct settings *s, struct node_state *st, double total)
 		}
 		resumed += (long)suspended;
 		if ((body = node_heartbeat_body(s->heartbeat_wait, first ?
-		    times : NULL, ntimes, total, resumed, 1)) == NULL)
+		    t : NULL, n, total, resumed, 1)) == NULL)
 			fatalx("out of memory");
 		if ((rc = node_heartbeat(st, body, s->heartbeat_wait, &order,
 		    err, sizeof(err))) != 0) {
@@ -767,14 +567,15 @@ heartbeats(const struct settings *s, struct node_state *st, double total)
 static void
 step_ckpt(const struct settings *s)
 {
+	struct step step;
 	char line[1024];
 	int rc;
 
-	step_begin();
+	step_begin(&step, "checkpoint");
 	if ((rc = jobs_selftest(s, line, sizeof(line))) < 0)
 		return;
 	if (rc > 0)
-		log_info("checkpoint: %s (%.3f s)", line, mono_now() - step_start);
+		log_info("checkpoint: %s (%.3f s)", line, step_took(&step));
 	else
 		log_warnx("checkpoint: %s", line);
 }

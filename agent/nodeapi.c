@@ -1,6 +1,7 @@
 /*
  * nodeapi.c - see nodeapi.h.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,23 +106,91 @@ body_text(struct json_object *o)
 	return text;
 }
 
-int
-node_drain(const struct node_state *st, struct json_object *checkpoints,
-    struct node_status *ns, int *requeued, int *failed,
-    unsigned long *failed_jobs, char *detail, size_t detailsz, char *err,
+/* One id of the hook's job lists: a positive integer. */
+static int
+job_id(struct json_object *v, unsigned long *job)
+{
+	int64_t n;
+
+	if (!json_object_is_type(v, json_type_int) ||
+	    (n = json_object_get_int64(v)) <= 0)
+		return -1;
+	*job = (unsigned long)n;
+	return 0;
+}
+
+/* "failed": [{"job": J, "error": "why"}, ...] and "requeued": [J, ...],
+ * into d->jobs[] in that order: the jobs not requeued are the ones that
+ * must not be missed (a dumped one goes on here), so they come first. */
+static int
+read_requeued(struct json_object *o, struct node_drained *d, char *err,
     size_t errlen)
 {
-	struct json_object *o, *req, *fl, *f, *b;
-	char *body;
-	size_t i, len;
-	int rc = -1;
+	struct json_object *req, *fl, *f, *v;
+	struct node_requeued *r, over;
+	const char *why;
+	char e[256];
+	size_t i;
 
-	*requeued = *failed = 0;
-	detail[0] = '\0';
+	if (!json_object_object_get_ex(o, "requeued", &req) ||
+	    !json_object_is_type(req, json_type_array) ||
+	    !json_object_object_get_ex(o, "failed", &fl) ||
+	    !json_object_is_type(fl, json_type_array))
+		return errf(err, errlen, "drain answer: no job lists");
+	for (i = 0; i < json_object_array_length(fl); i++, d->failed++) {
+		r = d->njobs < NODE_MAX_JOBS ? &d->jobs[d->njobs] : &over;
+		f = json_object_array_get_idx(fl, i);
+		if (!json_object_is_type(f, json_type_object) ||
+		    !json_object_object_get_ex(f, "job", &v) ||
+		    job_id(v, &r->job) != 0)
+			return errf(err, errlen, "drain answer: failed[%zu]: no "
+			    "job id", i);
+		if (js_str(f, "error", 1, 4096, &why, e, sizeof(e)) != 0)
+			return errf(err, errlen, "drain answer: failed[%zu]: %s",
+			    i, e);
+		snprintf(r->error, sizeof(r->error), "%s", why[0] != '\0' ?
+		    why : "no reason given");
+		if (d->njobs < NODE_MAX_JOBS)
+			d->njobs++;
+	}
+	for (i = 0; i < json_object_array_length(req); i++, d->requeued++) {
+		r = d->njobs < NODE_MAX_JOBS ? &d->jobs[d->njobs] : &over;
+		if (job_id(json_object_array_get_idx(req, i), &r->job) != 0)
+			return errf(err, errlen, "drain answer: requeued[%zu] is "
+			    "not a job id", i);
+		r->error[0] = '\0';
+		if (d->njobs < NODE_MAX_JOBS)
+			d->njobs++;
+	}
+	return 0;
+}
+
+int
+node_drain(const struct node_state *st, const struct node_ckpt *cp,
+    int ncp, struct node_drained *d, char *err, size_t errlen)
+{
+	struct json_object *o, *b, *arr, *c;
+	char *body;
+	int i, rc;
+
+	memset(d, 0, sizeof(*d));
 	b = json_object_new_object();
-	if (checkpoints != NULL)
-		json_object_object_add(b, "checkpoints",
-		    json_object_get(checkpoints));
+	if (ncp >= 0) {
+		arr = json_object_new_array();
+		for (i = 0; i < ncp; i++) {
+			c = json_object_new_object();
+			json_object_object_add(c, "job", json_object_new_int64(
+			    (int64_t)cp[i].job));
+			if (cp[i].image > 0)
+				json_object_object_add(c, "image",
+				    json_object_new_int64(cp[i].image));
+			else
+				json_object_object_add(c, "error",
+				    json_object_new_string(cp[i].error));
+			json_object_array_add(arr, c);
+		}
+		json_object_object_add(b, "checkpoints", arr);
+	}
 	if ((body = body_text(b)) == NULL)
 		return errf(err, errlen, "out of memory");
 	rc = call_body(st, "/v1/drain", body, CALL_TIMEOUT, &o, err, errlen);
@@ -129,37 +198,9 @@ node_drain(const struct node_state *st, struct json_object *checkpoints,
 	if (rc != 0)
 		return rc;
 	rc = -1;
-	if (read_status(o, ns, err, errlen) != 0)
-		goto out;
-	if (!json_object_object_get_ex(o, "requeued", &req) ||
-	    !json_object_is_type(req, json_type_array) ||
-	    !json_object_object_get_ex(o, "failed", &fl) ||
-	    !json_object_is_type(fl, json_type_array)) {
-		errf(err, errlen, "drain answer: no job lists");
-		goto out;
-	}
-	for (i = 0; i < json_object_array_length(req); i++) {
-		len = strlen(detail);
-		snprintf(detail + len, detailsz - len, "%sjob %lld requeued",
-		    len ? ", " : "", (long long)json_object_get_int64(
-		    json_object_array_get_idx(req, i)));
-		(*requeued)++;
-	}
-	for (i = 0; i < json_object_array_length(fl); i++) {
-		f = json_object_array_get_idx(fl, i);
-		len = strlen(detail);
-		snprintf(detail + len, detailsz - len, "%sjob %lld NOT requeued "
-		    "(%.100s)", len ? ", " : "", (long long)json_object_get_int64(
-		    json_object_object_get(f, "job")), json_object_get_string(
-		    json_object_object_get(f, "error")));
-		if (failed_jobs != NULL && *failed < NODE_MAX_JOBS)
-			failed_jobs[*failed] = (unsigned long)
-			    json_object_get_int64(json_object_object_get(f,
-			    "job"));
-		(*failed)++;
-	}
-	rc = 0;
-out:
+	if (read_status(o, &d->status, err, errlen) == 0 &&
+	    read_requeued(o, d, err, errlen) == 0)
+		rc = 0;
 	json_object_put(o);
 	return rc;
 }

@@ -8,8 +8,6 @@
 
 #include <stddef.h>
 
-#include <json-c/json.h>
-
 #include "state.h"
 
 struct node_status {
@@ -22,18 +20,40 @@ struct node_status {
 
 int node_status(const struct node_state *st, struct node_status *ns,
     char *err, size_t errlen);
-/* Drain the node and requeue its jobs; *detail lists them for the log.
- * checkpoints: NULL, or a JSON array of {"job": J, "image": n} and
- * {"job": J, "error": "why"} for the hook's record.  The jobs not requeued
- * go to failed_jobs (NODE_MAX_JOBS of them at most; it may be NULL).
- * NODE_UNKNOWN when the hook no longer knows the node. */
-int node_drain(const struct node_state *st, struct json_object *checkpoints,
-    struct node_status *ns, int *requeued, int *failed,
-    unsigned long *failed_jobs, char *detail, size_t detailsz, char *err,
-    size_t errlen);
+/* A job's checkpoint at leave, as the drain tells the hook: image > 0
+ * when it was dumped (and is held stopped for the requeue), else error
+ * says why not. */
+struct node_ckpt {
+	unsigned long job;
+	long image;
+	char error[300];
+};
+
+/* What the hook did with a job at the drain: requeued (error ""), or
+ * not, and why. */
+struct node_requeued {
+	unsigned long job;
+	char error[128];
+};
+
+#define NODE_MAX_JOBS 256
+struct node_drained {
+	struct node_status status;	/* the node's after the requeue */
+	/* those not requeued first, then those requeued */
+	struct node_requeued jobs[NODE_MAX_JOBS];
+	int njobs;			/* in jobs[] */
+	int requeued;			/* all the hook listed, each way */
+	int failed;
+};
+
+/* Drain the node and requeue its jobs.  cp: the checkpoints tried
+ * (ncp of them), for the hook's record; ncp < 0: none were tried (the
+ * body has no "checkpoints").  NODE_UNKNOWN when the hook no longer
+ * knows the node. */
+int node_drain(const struct node_state *st, const struct node_ckpt *cp,
+    int ncp, struct node_drained *d, char *err, size_t errlen);
 /* Drain only: no new jobs start here; the jobs on the node in jobs[]
  * (at most max; *njobs may say more were there). */
-#define NODE_MAX_JOBS 256
 int node_drain_only(const struct node_state *st, unsigned long *jobs,
     int max, int *njobs, char *err, size_t errlen);
 /* After a checkpoint (image > 0) or none (image 0, why says so): the hook
