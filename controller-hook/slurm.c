@@ -73,11 +73,32 @@ created(void)
 		(void)slurm_set_debugflags(0, 0);
 }
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * libslurm is not to be called from two threads at once, and the hook
+ * calls it from its HTTP thread, its admission thread, the reaper, the
+ * mover and the provisioner: every call below holds mu, from its first
+ * line (SL_LOCK) to its return.  mu is recursive: a call may make
+ * another, and sl_node_each's callback may call in again.
+ */
+static pthread_mutex_t mu = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 
-static int node_status(const char *name, struct sl_status *st, char *err,
-    size_t errlen);
-static int node_resume(const char *name, char *err, size_t errlen);
+static pthread_mutex_t *
+sl_lock(void)
+{
+	pthread_mutex_lock(&mu);
+	return &mu;
+}
+
+static void
+sl_unlock(pthread_mutex_t **m)
+{
+	pthread_mutex_unlock(*m);
+}
+
+#define SL_LOCK() \
+	pthread_mutex_t *sl_held_ __attribute__((cleanup(sl_unlock))) = \
+	    sl_lock()
+
 
 int
 sl_init(char *err, size_t errlen)
@@ -102,9 +123,10 @@ sl_err(char *err, size_t errlen, const char *what, const char *name)
 	return errf(err, errlen, "%s %s: %s", what, name, slurm_strerror(e));
 }
 
-static int
-node_create(const struct sl_node *n, char *err, size_t errlen)
+int
+sl_node_create(const struct sl_node *n, char *err, size_t errlen)
 {
+	SL_LOCK();
 	update_node_msg_t m;
 	struct sl_status st;
 	char line[SL_LINE_MAX];
@@ -112,7 +134,7 @@ node_create(const struct sl_node *n, char *err, size_t errlen)
 
 	/* slurmctld answers success to creating a node that exists (and only
 	 * logs it), so look first: a rejoin updates the address instead. */
-	if (node_status(n->name, &st, err, errlen) != 0)
+	if (sl_node_status(n->name, &st, err, errlen) != 0)
 		return -1;
 	slurm_init_update_node_msg(&m);
 	if (st.exists) {
@@ -124,7 +146,7 @@ node_create(const struct sl_node *n, char *err, size_t errlen)
 		/* drained by an earlier leave that did not finish: the node
 		 * is back, so it takes work again */
 		if (st.drained_by_vnode || st.reaped_by_vnode)
-			return node_resume(n->name, err, errlen);
+			return sl_node_resume(n->name, err, errlen);
 		return 0;
 	}
 	len = snprintf(line, sizeof(line), "NodeName=%s NodeAddr=%s "
@@ -139,9 +161,10 @@ node_create(const struct sl_node *n, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-node_down(const char *name, const char *reason, char *err, size_t errlen)
+int
+sl_node_down(const char *name, const char *reason, char *err, size_t errlen)
 {
+	SL_LOCK();
 	update_node_msg_t m;
 
 	slurm_init_update_node_msg(&m);
@@ -153,9 +176,10 @@ node_down(const char *name, const char *reason, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-node_delete(const char *name, char *err, size_t errlen)
+int
+sl_node_delete(const char *name, char *err, size_t errlen)
 {
+	SL_LOCK();
 	update_node_msg_t m;
 
 	slurm_init_update_node_msg(&m);
@@ -168,9 +192,10 @@ node_delete(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-node_drain(const char *name, const char *reason, char *err, size_t errlen)
+int
+sl_node_drain(const char *name, const char *reason, char *err, size_t errlen)
 {
+	SL_LOCK();
 	update_node_msg_t m;
 
 	slurm_init_update_node_msg(&m);
@@ -240,10 +265,11 @@ fill_status(const node_info_t *ni, struct sl_status *st)
 	    NODE_STATE_FAIL | NODE_STATE_POWERED_DOWN));
 }
 
-static int
-node_status(const char *name, struct sl_status *st, char *err,
+int
+sl_node_status(const char *name, struct sl_status *st, char *err,
     size_t errlen)
 {
+	SL_LOCK();
 	node_info_msg_t *msg = NULL;
 	uint32_t i;
 
@@ -266,10 +292,11 @@ node_status(const char *name, struct sl_status *st, char *err,
 	return 0;
 }
 
-static int
-node_each(void (*fn)(void *arg, const char *name, const struct sl_status *st),
+int
+sl_node_each(void (*fn)(void *arg, const char *name, const struct sl_status *st),
     void *arg, char *err, size_t errlen)
 {
+	SL_LOCK();
 	node_info_msg_t *msg = NULL;
 	struct sl_status st;
 	uint32_t i;
@@ -288,9 +315,10 @@ node_each(void (*fn)(void *arg, const char *name, const struct sl_status *st),
 	return 0;
 }
 
-static int
-node_resume(const char *name, char *err, size_t errlen)
+int
+sl_node_resume(const char *name, char *err, size_t errlen)
 {
+	SL_LOCK();
 	update_node_msg_t m;
 
 	slurm_init_update_node_msg(&m);
@@ -301,11 +329,12 @@ node_resume(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-requeue_node_jobs(const char *name,
+int
+sl_requeue_node_jobs(const char *name,
     void (*report)(void *arg, unsigned long jobid, const char *error),
     void *arg, int *requeued, int *failed, char *err, size_t errlen)
 {
+	SL_LOCK();
 	job_info_msg_t *jobs = NULL;
 	job_info_t *j;
 	sl_hostlist hl;
@@ -388,9 +417,10 @@ fill_job(const job_info_t *ji, struct sl_job *j)
 	j->start = (long)ji->start_time;
 }
 
-static int
-jobs_load(struct sl_job **out, size_t *n, char *err, size_t errlen)
+int
+sl_jobs(struct sl_job **out, size_t *n, char *err, size_t errlen)
 {
+	SL_LOCK();
 	job_info_msg_t *msg = NULL;
 	uint32_t i;
 
@@ -409,9 +439,10 @@ jobs_load(struct sl_job **out, size_t *n, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-job_load(unsigned long id, struct sl_job *j, char *err, size_t errlen)
+int
+sl_job(unsigned long id, struct sl_job *j, char *err, size_t errlen)
 {
+	SL_LOCK();
 	job_info_msg_t *msg = NULL;
 	char what[32];
 
@@ -430,9 +461,10 @@ job_load(unsigned long id, struct sl_job *j, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-job_requeue(unsigned long id, char *err, size_t errlen)
+int
+sl_job_requeue(unsigned long id, char *err, size_t errlen)
 {
+	SL_LOCK();
 	char what[32];
 
 	snprintf(what, sizeof(what), "%lu", id);
@@ -441,10 +473,11 @@ job_requeue(unsigned long id, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-job_release(unsigned long id, int start_now, const char *nodes, char *err,
+int
+sl_job_release(unsigned long id, int start_now, const char *nodes, char *err,
     size_t errlen)
 {
+	SL_LOCK();
 	job_desc_msg_t d;
 	char what[32];
 
@@ -460,10 +493,11 @@ job_release(unsigned long id, int start_now, const char *nodes, char *err,
 	return 0;
 }
 
-static int
-node_jobs(const char *name, unsigned long *ids, size_t max, size_t *n,
+int
+sl_node_jobs(const char *name, unsigned long *ids, size_t max, size_t *n,
     char *err, size_t errlen)
 {
+	SL_LOCK();
 	job_info_msg_t *jobs = NULL;
 	job_info_t *j;
 	sl_hostlist hl;
@@ -585,9 +619,10 @@ out:
 	return rc;
 }
 
-static size_t
-nodes_create(const struct sl_node *n, size_t count, char (*err)[256])
+size_t
+sl_nodes_create(const struct sl_node *n, size_t count, char (*err)[256])
 {
+	SL_LOCK();
 	struct name_set have = { NULL, 0, 0 };
 	size_t i, k, ngroup, failed = 0, *pick = NULL;
 	char *done = NULL, e[256];
@@ -596,7 +631,7 @@ nodes_create(const struct sl_node *n, size_t count, char (*err)[256])
 		err[i][0] = '\0';
 	if ((pick = calloc(count, sizeof(*pick))) == NULL ||
 	    (done = calloc(count, 1)) == NULL ||
-	    node_each(add_name, &have, e, sizeof(e)) != 0) {
+	    sl_node_each(add_name, &have, e, sizeof(e)) != 0) {
 		if (pick == NULL || done == NULL)
 			snprintf(e, sizeof(e), "out of memory");
 		for (i = 0; i < count; i++)
@@ -609,7 +644,7 @@ nodes_create(const struct sl_node *n, size_t count, char (*err)[256])
 		if (!in_set(&have, n[i].name))
 			continue;
 		done[i] = 1;
-		if (node_create(&n[i], err[i], sizeof(err[i])) != 0)
+		if (sl_node_create(&n[i], err[i], sizeof(err[i])) != 0)
 			failed++;
 	}
 	/* the new ones, a node line per shape; each on its own when the
@@ -625,7 +660,7 @@ nodes_create(const struct sl_node *n, size_t count, char (*err)[256])
 		if (create_group(n, pick, ngroup, e, sizeof(e)) == 0)
 			continue;
 		for (k = 0; k < ngroup; k++)
-			if (node_create(&n[pick[k]], err[pick[k]],
+			if (sl_node_create(&n[pick[k]], err[pick[k]],
 			    sizeof(err[0])) != 0)
 				failed++;
 	}
@@ -638,10 +673,11 @@ out:
 	return failed;
 }
 
-static int
-nodes_address(const struct sl_node *n, size_t count, char *err,
+int
+sl_nodes_address(const struct sl_node *n, size_t count, char *err,
     size_t errlen)
 {
+	SL_LOCK();
 	char *names, *addrs, *hosts;
 	update_node_msg_t m;
 	size_t *pick, i;
@@ -675,9 +711,10 @@ out:
 	return rc;
 }
 
-static int
-node_future(const char *name, char *err, size_t errlen)
+int
+sl_node_future(const char *name, char *err, size_t errlen)
 {
+	SL_LOCK();
 	update_node_msg_t m;
 
 	slurm_init_update_node_msg(&m);
@@ -694,9 +731,10 @@ copy_conf(char *dst, size_t dstsz, const char *v)
 	snprintf(dst, dstsz, "%s", v != NULL ? v : "");
 }
 
-static int
-power_conf(struct sl_power_conf *pc, char *err, size_t errlen)
+int
+sl_power_conf(struct sl_power_conf *pc, char *err, size_t errlen)
 {
+	SL_LOCK();
 	slurm_conf_t *c = NULL;
 
 	memset(pc, 0, sizeof(*pc));
@@ -743,9 +781,10 @@ preempt_mode_text(uint16_t m, char *out, size_t outsz)
 		snprintf(out, outsz, "OFF");
 }
 
-static int
-conf_load(struct sl_conf *c, char *err, size_t errlen)
+int
+sl_conf_load(struct sl_conf *c, char *err, size_t errlen)
 {
+	SL_LOCK();
 	slurm_conf_t *sc = NULL;
 
 	memset(c, 0, sizeof(*c));
@@ -779,10 +818,11 @@ conf_load(struct sl_conf *c, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-node_power_down(const char *name, int force, const char *reason, char *err,
+int
+sl_node_power_down(const char *name, int force, const char *reason, char *err,
     size_t errlen)
 {
+	SL_LOCK();
 	update_node_msg_t m;
 
 	slurm_init_update_node_msg(&m);
@@ -797,9 +837,10 @@ node_power_down(const char *name, int force, const char *reason, char *err,
 	return 0;
 }
 
-static int
-node_power_up(const char *name, char *err, size_t errlen)
+int
+sl_node_power_up(const char *name, char *err, size_t errlen)
 {
+	SL_LOCK();
 	update_node_msg_t m;
 
 	slurm_init_update_node_msg(&m);
@@ -810,10 +851,11 @@ node_power_up(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-partition_nodes(const char *part, char *out, size_t outsz, char *err,
+int
+sl_partition_nodes(const char *part, char *out, size_t outsz, char *err,
     size_t errlen)
 {
+	SL_LOCK();
 	partition_info_msg_t *msg = NULL;
 	uint32_t i;
 	int rc = 1;
@@ -832,9 +874,10 @@ partition_nodes(const char *part, char *out, size_t outsz, char *err,
 	return rc;
 }
 
-static int
-node_undrain(const char *name, char *err, size_t errlen)
+int
+sl_node_undrain(const char *name, char *err, size_t errlen)
 {
+	SL_LOCK();
 	update_node_msg_t m;
 
 	slurm_init_update_node_msg(&m);
@@ -845,69 +888,7 @@ node_undrain(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * The public calls, one at a time: the hook calls Slurm from its HTTP
- * thread and from its reaper.
- */
-
-int
-sl_power_conf(struct sl_power_conf *pc, char *err, size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = power_conf(pc, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_node_power_down(const char *name, int force, const char *reason,
-    char *err, size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = node_power_down(name, force, reason, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_node_power_up(const char *name, char *err, size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = node_power_up(name, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_partition_nodes(const char *part, char *out, size_t outsz, char *err,
-    size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = partition_nodes(part, out, outsz, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_node_undrain(const char *name, char *err, size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = node_undrain(name, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-/* No request to Slurm: libslurm's host list parser alone. */
+/* No request to Slurm below: libslurm's host list parser alone. */
 int
 sl_hostlist_each(const char *expr, int (*fn)(void *arg, const char *name),
     void *arg, char *err, size_t errlen)
@@ -922,8 +903,7 @@ sl_hostlist_each(const char *expr, int (*fn)(void *arg, const char *name),
 		return errf(err, errlen, "\"%.80s\" is not a host list "
 		    "(node names, ranges like vm-[1-3,7])", expr != NULL ?
 		    expr : "");
-	/* no lock: it is pure parsing, and callers of sl_node_each call it
-	 * from their callback, with the lock held */
+	/* no lock: pure parsing, no request */
 	hl = slurm_hostlist_create(expr);
 	if (hl == NULL)
 		return errf(err, errlen, "\"%.80s\" is not a host list", expr);
@@ -932,188 +912,6 @@ sl_hostlist_each(const char *expr, int (*fn)(void *arg, const char *name),
 		free(h);
 	}
 	slurm_hostlist_destroy(hl);
-	return rc;
-}
-
-int
-sl_node_create(const struct sl_node *n, char *err, size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = node_create(n, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_node_delete(const char *name, char *err, size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = node_delete(name, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_node_drain(const char *name, const char *reason, char *err, size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = node_drain(name, reason, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_node_status(const char *name, struct sl_status *st, char *err,
-    size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = node_status(name, st, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_requeue_node_jobs(const char *name,
-    void (*report)(void *arg, unsigned long jobid, const char *error),
-    void *arg, int *requeued, int *failed, char *err, size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = requeue_node_jobs(name, report, arg, requeued, failed, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_node_down(const char *name, const char *reason, char *err, size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = node_down(name, reason, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_node_each(void (*fn)(void *arg, const char *name,
-    const struct sl_status *st), void *arg, char *err, size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = node_each(fn, arg, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_node_resume(const char *name, char *err, size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = node_resume(name, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-size_t
-sl_nodes_create(const struct sl_node *n, size_t count, char (*err)[256])
-{
-	size_t failed;
-
-	pthread_mutex_lock(&mu);
-	failed = nodes_create(n, count, err);
-	pthread_mutex_unlock(&mu);
-	return failed;
-}
-
-int
-sl_nodes_address(const struct sl_node *n, size_t count, char *err,
-    size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = nodes_address(n, count, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_node_future(const char *name, char *err, size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = node_future(name, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_ping(void)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = slurm_ping(0) == SLURM_SUCCESS ? 0 : -1;
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_reconfigure(char *err, size_t errlen)
-{
-	int rc = 0;
-
-	pthread_mutex_lock(&mu);
-	if (slurm_reconfigure() != SLURM_SUCCESS)
-		rc = sl_err(err, errlen, "reconfigure", "slurmctld");
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_conf_load(struct sl_conf *c, char *err, size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = conf_load(c, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_jobs(struct sl_job **out, size_t *n, char *err, size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = jobs_load(out, n, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_job(unsigned long id, struct sl_job *j, char *err, size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = job_load(id, j, err, errlen);
-	pthread_mutex_unlock(&mu);
 	return rc;
 }
 
@@ -1132,36 +930,19 @@ sl_job_uses(const struct sl_job *j, const char *node)
 }
 
 int
-sl_job_requeue(unsigned long id, char *err, size_t errlen)
+sl_ping(void)
 {
-	int rc;
+	SL_LOCK();
 
-	pthread_mutex_lock(&mu);
-	rc = job_requeue(id, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
+	return slurm_ping(0) == SLURM_SUCCESS ? 0 : -1;
 }
 
 int
-sl_job_release(unsigned long id, int start_now, const char *nodes,
-    char *err, size_t errlen)
+sl_reconfigure(char *err, size_t errlen)
 {
-	int rc;
+	SL_LOCK();
 
-	pthread_mutex_lock(&mu);
-	rc = job_release(id, start_now, nodes, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
-}
-
-int
-sl_node_jobs(const char *name, unsigned long *ids, size_t max, size_t *n,
-    char *err, size_t errlen)
-{
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = node_jobs(name, ids, max, n, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
+	if (slurm_reconfigure() != SLURM_SUCCESS)
+		return sl_err(err, errlen, "reconfigure", "slurmctld");
+	return 0;
 }
