@@ -1,9 +1,13 @@
 /*
- * config.c - hookd.conf: "key = value" lines, '#' comments.  Each key is
- * one branch calling a typed, bounded parser; an unknown key or a bad value
- * is an error naming the file and line.
+ * config.c - hookd.conf: "key = value" lines, '#' comments.  Every key is
+ * one row of one table (keys[], below): its name, its type and bounds or
+ * its own parser, where in struct hook_config it goes, and what it must
+ * be.  Reading a line and printing a key (vnode-hookd -n) both go by the
+ * row, so the two cannot drift apart; an unknown key or a bad value is an
+ * error naming the file and line.
  */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,17 +63,6 @@ defaults(struct hook_config *c)
 	c->overlay_keepalive = 25;
 }
 
-/* A host name or IPv4 address, with an optional :port. */
-static int
-parse_endpoint(const char *v, char *dst, size_t dstsz)
-{
-	if ((!name_hostport_valid(v) && !name_host_valid(v) &&
-	    !name_ipv4_valid(v)) || strlen(v) >= dstsz)
-		return -1;
-	snprintf(dst, dstsz, "%s", v);
-	return 0;
-}
-
 /* Networks, comma-separated ("" none). */
 static int
 parse_routes(const char *v, struct hook_config *c)
@@ -89,31 +82,6 @@ parse_routes(const char *v, struct hook_config *c)
 			return -1;
 		c->noverlay_routes++;
 	}
-	return 0;
-}
-
-/* http:// or https://, a host, an optional port, no path, query or
- * anything a cloud-config would have to quote */
-static int
-parse_url(const char *v, char *dst, size_t dstsz)
-{
-	const char *h;
-	size_t i;
-
-	if (strncmp(v, "http://", 7) == 0)
-		h = v + 7;
-	else if (strncmp(v, "https://", 8) == 0)
-		h = v + 8;
-	else
-		return -1;
-	if (!name_hostport_valid(h) && !name_host_valid(h))
-		return -1;
-	for (i = 0; v[i] != '\0'; i++)
-		if (v[i] <= ' ' || v[i] > '~' || strchr("\"'\\#{}[]", v[i]))
-			return -1;
-	if (strlen(v) >= dstsz)
-		return -1;
-	snprintf(dst, dstsz, "%s", v);
 	return 0;
 }
 
@@ -177,15 +145,6 @@ parse_partitions(const char *v, struct hook_config *c)
 	return 0;
 }
 
-static int
-set_path(char *dst, size_t dstsz, const char *v)
-{
-	if (v[0] != '/' || strlen(v) >= dstsz)
-		return -1;
-	snprintf(dst, dstsz, "%s", v);
-	return 0;
-}
-
 /* A network interface's name as vnode-privd takes it: [a-z][a-z0-9-],
  * at most 15. */
 static int
@@ -228,278 +187,6 @@ parse_range(const char *v, struct hook_qemu *q)
 	return 0;
 }
 
-/* The qemu_ keys (provider = qemu).  0, or -1 with what set (NULL: no
- * such key). */
-static int
-qemu_directive(struct hook_qemu *q, const char *key, const char *v,
-    const char **what)
-{
-	if (strcmp(key, "qemu_image") == 0) {
-		*what = "an absolute path without ','";
-		return strchr(v, ',') != NULL ? -1 :
-		    set_path(q->image, sizeof(q->image), v);
-	} else if (strcmp(key, "qemu_bridge") == 0) {
-		*what = "an interface name ([a-z][a-z0-9-], at most 15)";
-		if (!ifname_valid(v))
-			return -1;
-		snprintf(q->bridge, sizeof(q->bridge), "%s", v);
-		return 0;
-	} else if (strcmp(key, "qemu_state_dir") == 0) {
-		/* room for ID/qmp.sock in a unix socket's 107 characters */
-		*what = "an absolute path of at most 32 characters, without ','";
-		return strlen(v) > 32 || strchr(v, ',') != NULL ? -1 :
-		    set_path(q->state_dir, sizeof(q->state_dir), v);
-	} else if (strcmp(key, "qemu_program") == 0) {
-		*what = "an absolute path";
-		return set_path(q->program, sizeof(q->program), v);
-	} else if (strcmp(key, "qemu_accel") == 0) {
-		*what = "auto, kvm or tcg";
-		if (strcmp(v, "auto") != 0 && strcmp(v, "kvm") != 0 &&
-		    strcmp(v, "tcg") != 0)
-			return -1;
-		snprintf(q->accel, sizeof(q->accel), "%s", v);
-		return 0;
-	} else if (strcmp(key, "qemu_memory") == 0) {
-		*what = "MiB from 256 to 1048576";
-		return parse_long(v, 256, 1048576, &q->memory);
-	} else if (strcmp(key, "qemu_cpus") == 0) {
-		*what = "a number from 1 to 256";
-		return parse_long(v, 1, 256, &q->cpus);
-	} else if (strcmp(key, "qemu_addresses") == 0) {
-		*what = "dhcp, or FIRST-LAST/PREFIX in one network, like "
-		    "10.77.0.60-10.77.0.99/24";
-		if (strcmp(v, "dhcp") == 0) {
-			q->first[0] = q->last[0] = '\0';
-			return 0;
-		}
-		return parse_range(v, q);
-	} else if (strcmp(key, "qemu_gateway") == 0) {
-		*what = "an IPv4 address, or none";
-		if (strcmp(v, "none") == 0) {
-			q->gateway[0] = '\0';
-			return 0;
-		}
-		if (!name_ipv4_valid(v))
-			return -1;
-		snprintf(q->gateway, sizeof(q->gateway), "%s", v);
-		return 0;
-	} else if (strcmp(key, "qemu_tap_prefix") == 0) {
-		*what = "2 to 4 lowercase letters (vnode-privd's tap_prefix)";
-		if (strlen(v) < 2 || strlen(v) > 4 ||
-		    strspn(v, "abcdefghijklmnopqrstuvwxyz") != strlen(v))
-			return -1;
-		snprintf(q->tap_prefix, sizeof(q->tap_prefix), "%s", v);
-		return 0;
-	} else if (strcmp(key, "qemu_stop_timeout") == 0) {
-		*what = "a duration from 10s to 1h";
-		return parse_duration(v, 10, 3600, &q->stop_timeout);
-	}
-	*what = NULL;
-	return -1;
-}
-
-/* One directive.  Returns 0, or -1 with what (the expected form) set. */
-static int
-directive(struct hook_config *c, const char *key, const char *v,
-    const char **what)
-{
-	if (strcmp(key, "listen") == 0) {
-		*what = "an IPv4 address or * and a port, like 10.0.0.1:8181";
-		return parse_listen(v, c);
-	} else if (strcmp(key, "tls") == 0) {
-		*what = "on or off";
-		if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
-			return -1;
-		c->tls = strcmp(v, "on") == 0;
-		return 0;
-	} else if (strcmp(key, "tls_cert") == 0) {
-		*what = "an absolute path";
-		return set_path(c->tls_cert, sizeof(c->tls_cert), v);
-	} else if (strcmp(key, "tls_key") == 0) {
-		*what = "an absolute path";
-		return set_path(c->tls_key, sizeof(c->tls_key), v);
-	} else if (strcmp(key, "database") == 0) {
-		*what = "an absolute path";
-		return set_path(c->database, sizeof(c->database), v);
-	} else if (strcmp(key, "munge_key") == 0) {
-		*what = "an absolute path";
-		return set_path(c->munge_key, sizeof(c->munge_key), v);
-	} else if (strcmp(key, "conf_server") == 0) {
-		*what = "host:port of slurmctld, like ctl.example.org:6817";
-		if (!name_hostport_valid(v) || strlen(v) >= sizeof(c->conf_server))
-			return -1;
-		snprintf(c->conf_server, sizeof(c->conf_server), "%s", v);
-		return 0;
-	} else if (strcmp(key, "admit") == 0) {
-		*what = "dynamic, pool or conf";
-		if (strcmp(v, "dynamic") == 0)
-			c->mode = ADMIT_DYNAMIC;
-		else if (strcmp(v, "pool") == 0)
-			c->mode = ADMIT_POOL;
-		else if (strcmp(v, "conf") == 0)
-			c->mode = ADMIT_CONF;
-		else
-			return -1;
-		snprintf(c->admit, sizeof(c->admit), "%s", v);
-		return 0;
-	} else if (strcmp(key, "addr") == 0) {
-		*what = "source, reported or metadata";
-		if (strcmp(v, "source") == 0)
-			c->addr = ADDR_SOURCE;
-		else if (strcmp(v, "reported") == 0)
-			c->addr = ADDR_REPORTED;
-		else if (strcmp(v, "metadata") == 0)
-			c->addr = ADDR_METADATA;
-		else
-			return -1;
-		return 0;
-	} else if (strcmp(key, "batch_window") == 0) {
-		*what = "seconds from 0 to 10, like 0.5";
-		return parse_seconds(v, 0, 10, &c->batch_window);
-	} else if (strcmp(key, "fragment") == 0) {
-		*what = "an absolute path";
-		return set_path(c->fragment, sizeof(c->fragment), v);
-	} else if (strcmp(key, "restart") == 0) {
-		*what = "a command (an absolute path and its arguments)";
-		if (v[0] != '/' || strlen(v) >= sizeof(c->restart))
-			return -1;
-		snprintf(c->restart, sizeof(c->restart), "%s", v);
-		return 0;
-	} else if (strcmp(key, "apply") == 0) {
-		*what = "restart or reconfigure";
-		if (strcmp(v, "restart") == 0)
-			c->apply_reconfigure = 0;
-		else if (strcmp(v, "reconfigure") == 0)
-			c->apply_reconfigure = 1;
-		else
-			return -1;
-		return 0;
-	} else if (strcmp(key, "name_prefix") == 0) {
-		*what = "lowercase letters, digits and '-', starting with a letter, "
-		    "at most 32 characters";
-		if (!name_prefix_valid(v))
-			return -1;
-		snprintf(c->name_prefix, sizeof(c->name_prefix), "%s", v);
-		return 0;
-	} else if (strcmp(key, "features") == 0) {
-		*what = "a comma-separated list of 1 to 16 Slurm features "
-		    "([A-Za-z0-9_.-])";
-		return parse_features(v, c);
-	} else if (strcmp(key, "clock_skew") == 0) {
-		*what = "a duration from 5s to 1h";
-		return parse_duration(v, 5, 3600, &c->clock_skew);
-	} else if (strcmp(key, "max_body") == 0) {
-		*what = "a size in bytes from 1024 to 1048576";
-		return parse_long(v, 1024, 1048576, &c->max_body);
-	} else if (strcmp(key, "reap_after") == 0) {
-		/* longer than a heartbeat may wait at the hook */
-		*what = "a duration from 30s to 7d, or 0 (never)";
-		if (strcmp(v, "0") == 0) {
-			c->reap_after = 0;
-			return 0;
-		}
-		return parse_duration(v, 30, 7 * 86400, &c->reap_after);
-	} else if (strcmp(key, "ckpt_partitions") == 0) {
-		*what = "a comma-separated list of up to 16 partition names "
-		    "([A-Za-z0-9_.-]), or nothing (the mover off)";
-		return parse_partitions(v, c);
-	} else if (strcmp(key, "move_interval") == 0) {
-		*what = "seconds from 0.1 to 60, like 1";
-		return parse_seconds(v, 0.1, 60, &c->move_interval);
-	} else if (strcmp(key, "max_connections") == 0) {
-		*what = "a number from 16 to 1000000";
-		return parse_long(v, 16, 1000000, &c->max_connections);
-	} else if (strcmp(key, "token_uses") == 0) {
-		*what = "a number from 1 to 100000";
-		return parse_long(v, 1, 100000, &c->default_uses);
-	} else if (strcmp(key, "token_ttl") == 0) {
-		*what = "a duration from 1s to 30d";
-		return parse_duration(v, 1, 30 * 86400, &c->default_ttl);
-	} else if (strcmp(key, "provider") == 0) {
-		*what = "none, local, exec, qemu or openstack";
-		if (strcmp(v, "none") == 0) {
-			c->provider[0] = '\0';
-			return 0;
-		}
-		if (strcmp(v, "local") != 0 && strcmp(v, "exec") != 0 &&
-		    strcmp(v, "qemu") != 0 && strcmp(v, "openstack") != 0)
-			return -1;
-		snprintf(c->provider, sizeof(c->provider), "%s", v);
-		return 0;
-	} else if (strcmp(key, "hook_url") == 0) {
-		*what = "http:// or https:// and a host[:port], like "
-		    "http://10.0.0.1:8181";
-		return parse_url(v, c->hook_url, sizeof(c->hook_url));
-	} else if (strcmp(key, "provider_timeout") == 0) {
-		*what = "seconds from 1 to 120";
-		return parse_seconds(v, 1, 120, &c->provider_timeout);
-	} else if (strcmp(key, "provider_backoff") == 0) {
-		*what = "a duration from 0s to 1h";
-		if (strcmp(v, "0") == 0) {
-			c->provider_backoff = 0;
-			return 0;
-		}
-		return parse_duration(v, 0, 3600, &c->provider_backoff);
-	} else if (strcmp(key, "join_timeout") == 0) {
-		*what = "a duration from 10s to 2h, or 0 (Slurm's ResumeTimeout "
-		    "less 5 s)";
-		if (strcmp(v, "0") == 0) {
-			c->join_timeout = 0;
-			return 0;
-		}
-		return parse_duration(v, 10, 7200, &c->join_timeout);
-	} else if (strcmp(key, "orphan_grace") == 0) {
-		*what = "a duration from 10s to 7d";
-		return parse_duration(v, 10, 7 * 86400, &c->orphan_grace);
-	} else if (strcmp(key, "sync_interval") == 0) {
-		*what = "seconds from 1 to 600";
-		return parse_seconds(v, 1, 600, &c->sync_interval);
-	} else if (strcmp(key, "max_instances") == 0) {
-		*what = "a number from 1 to 100000";
-		return parse_long(v, 1, 100000, &c->max_instances);
-	} else if (strcmp(key, "exec_program") == 0) {
-		*what = "an absolute path";
-		return set_path(c->exec_program, sizeof(c->exec_program), v);
-	} else if (strcmp(key, "local_socket") == 0 ||
-	    strcmp(key, "privd_socket") == 0) {
-		*what = "an absolute path";
-		return set_path(c->local_socket, sizeof(c->local_socket), v);
-	} else if (strcmp(key, "overlay") == 0) {
-		*what = "off, on or allow";
-		if (strcmp(v, "off") == 0)
-			c->overlay = OVERLAY_OFF;
-		else if (strcmp(v, "on") == 0)
-			c->overlay = OVERLAY_ON;
-		else if (strcmp(v, "allow") == 0)
-			c->overlay = OVERLAY_ALLOW;
-		else
-			return -1;
-		return 0;
-	} else if (strcmp(key, "overlay_endpoint") == 0) {
-		*what = "a host name or IPv4 address, and an optional :port, as "
-		    "the nodes reach the controller's WireGuard";
-		return parse_endpoint(v, c->overlay_endpoint,
-		    sizeof(c->overlay_endpoint));
-	} else if (strcmp(key, "overlay_pool") == 0) {
-		*what = "a network, like 10.99.0.0/16 (length 16 to 30)";
-		return wg_net_parse_strict(v, &c->overlay_pool) != 0 ||
-		    c->overlay_pool.prefix < 16 || c->overlay_pool.prefix > 30 ?
-		    -1 : 0;
-	} else if (strcmp(key, "overlay_max_peers") == 0) {
-		*what = "a number from 1 to 65000";
-		return parse_long(v, 1, 65000, &c->overlay_max_peers);
-	} else if (strcmp(key, "overlay_keepalive") == 0) {
-		*what = "seconds from 0 (none) to 3600";
-		return parse_long(v, 0, 3600, &c->overlay_keepalive);
-	} else if (strcmp(key, "overlay_routes") == 0) {
-		*what = "networks separated by commas, like 10.1.0.0/16, at "
-		    "most 16, each of length 8 or more";
-		return parse_routes(v, c);
-	}
-	*what = NULL;
-	return -1;
-}
-
 /* mount.NAME = SOURCE TARGET TYPE [OPTIONS] */
 static int
 parse_mount(struct hook_config *c, const char *name, const char *v,
@@ -536,24 +223,453 @@ parse_mount(struct hook_config *c, const char *name, const char *v,
 	return 0;
 }
 
+/* ---- the keys ---- */
+
+enum ctype {
+	C_STR,		/* a string that valid() accepts */
+	C_PATH,		/* an absolute path */
+	C_LONG,		/* a whole number from min to max */
+	C_DUR,		/* a duration (30s, 10m, 1h, 7d) from min to max s */
+	C_SECS,		/* seconds, with a fraction, from min to max */
+	C_ENUM,		/* one of names[], kept as its index (an int) */
+	C_CUSTOM	/* parse() and print() of its own */
+};
+
+#define F_ZERO		0x1	/* C_DUR: "0" is a value of its own */
+#define F_NOCOMMA	0x2	/* C_PATH: no ',' (qemu's -drive lists) */
+#define F_ALIAS		0x4	/* another name of the row before: read,
+				 * never printed */
+#define F_PRINTONLY	0x8	/* printed here, read elsewhere (mount.) */
+
+struct ckey {
+	const char *name;
+	enum ctype type;
+	size_t off, size;	/* where in struct hook_config, how big */
+	double min, max;	/* C_LONG, C_DUR, C_SECS; C_PATH: max length
+				 * (0: the field's) */
+	int flags;
+	const char *none;	/* C_STR, C_PATH: the word that means "" */
+	int (*valid)(const char *v);			/* C_STR */
+	const char *const *names;			/* C_ENUM */
+	int (*parse)(struct hook_config *c, const char *v);	/* C_CUSTOM */
+	void (*print)(FILE *f, const struct hook_config *c);	/* C_CUSTOM */
+	const char *what;	/* what a value must be, for the error */
+	const char *unset;	/* printed for "" where there is no none */
+};
+
+#define FIELD(f)	.off = offsetof(struct hook_config, f), \
+			.size = sizeof(((struct hook_config *)0)->f)
+
+_Static_assert(sizeof(((struct hook_config *)0)->mode) == sizeof(int) &&
+    sizeof(((struct hook_config *)0)->addr) == sizeof(int) &&
+    sizeof(((struct hook_config *)0)->overlay) == sizeof(int),
+    "C_ENUM fields are kept as int");
+
+static int
+hostport_ok(const char *v)
+{
+	return name_hostport_valid(v);
+}
+
+static int
+command_ok(const char *v)
+{
+	return v[0] == '/';
+}
+
+static int
+prefix_ok(const char *v)
+{
+	return name_prefix_valid(v);
+}
+
+static int
+provider_ok(const char *v)
+{
+	return strcmp(v, "local") == 0 || strcmp(v, "exec") == 0 ||
+	    strcmp(v, "qemu") == 0 || strcmp(v, "openstack") == 0;
+}
+
+/* http:// or https://, a host, an optional port, no path, query or
+ * anything a cloud-config would have to quote */
+static int
+url_ok(const char *v)
+{
+	const char *h;
+	size_t i;
+
+	if (strncmp(v, "http://", 7) == 0)
+		h = v + 7;
+	else if (strncmp(v, "https://", 8) == 0)
+		h = v + 8;
+	else
+		return 0;
+	if (!name_hostport_valid(h) && !name_host_valid(h))
+		return 0;
+	for (i = 0; v[i] != '\0'; i++)
+		if (v[i] <= ' ' || v[i] > '~' || strchr("\"'\\#{}[]", v[i]))
+			return 0;
+	return 1;
+}
+
+/* A host name or IPv4 address, with an optional :port. */
+static int
+endpoint_ok(const char *v)
+{
+	return name_hostport_valid(v) || name_host_valid(v) ||
+	    name_ipv4_valid(v);
+}
+
+static int
+ipv4_ok(const char *v)
+{
+	return name_ipv4_valid(v);
+}
+
+static int
+accel_ok(const char *v)
+{
+	return strcmp(v, "auto") == 0 || strcmp(v, "kvm") == 0 ||
+	    strcmp(v, "tcg") == 0;
+}
+
+static int
+tap_prefix_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	return n >= 2 && n <= 4 && strspn(v, "abcdefghijklmnopqrstuvwxyz") == n;
+}
+
+static int
+p_listen(struct hook_config *c, const char *v)
+{
+	return parse_listen(v, c);
+}
+
+static void
+w_listen(FILE *f, const struct hook_config *c)
+{
+	fprintf(f, "listen = %s:%d\n", c->listen_host, c->listen_port);
+}
+
+static int
+p_features(struct hook_config *c, const char *v)
+{
+	return parse_features(v, c);
+}
+
+static void
+print_list(FILE *f, const char *key, const char (*v)[64], int n)
+{
+	int i;
+
+	fprintf(f, "%s =", key);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%s", i > 0 ? "," : " ", v[i]);
+	fputc('\n', f);
+}
+
+static void
+w_features(FILE *f, const struct hook_config *c)
+{
+	print_list(f, "features", c->features, c->nfeatures);
+}
+
+static void
+w_mounts(FILE *f, const struct hook_config *c)
+{
+	const struct hook_mount *m;
+	int i;
+
+	for (i = 0; i < c->nmounts; i++) {
+		m = &c->mounts[i];
+		fprintf(f, "mount.%s = %s %s %s%s%s\n", m->name, m->source,
+		    m->target, m->type, m->options[0] ? " " : "", m->options);
+	}
+}
+
+static int
+p_partitions(struct hook_config *c, const char *v)
+{
+	return parse_partitions(v, c);
+}
+
+static void
+w_partitions(FILE *f, const struct hook_config *c)
+{
+	print_list(f, "ckpt_partitions", c->ckpt_partitions,
+	    c->nckpt_partitions);
+}
+
+static int
+p_addresses(struct hook_config *c, const char *v)
+{
+	if (strcmp(v, "dhcp") == 0) {
+		c->qemu.first[0] = c->qemu.last[0] = '\0';
+		return 0;
+	}
+	return parse_range(v, &c->qemu);
+}
+
+static void
+w_addresses(FILE *f, const struct hook_config *c)
+{
+	if (c->qemu.first[0] != '\0')
+		fprintf(f, "qemu_addresses = %s-%s/%d\n", c->qemu.first,
+		    c->qemu.last, c->qemu.prefix);
+	else
+		fprintf(f, "qemu_addresses = dhcp\n");
+}
+
+static int
+p_pool(struct hook_config *c, const char *v)
+{
+	return wg_net_parse_strict(v, &c->overlay_pool) != 0 ||
+	    c->overlay_pool.prefix < 16 || c->overlay_pool.prefix > 30 ? -1 : 0;
+}
+
+static void
+w_pool(FILE *f, const struct hook_config *c)
+{
+	char net[32];
+
+	if (c->overlay_pool.prefix == 0) {
+		fprintf(f, "# overlay_pool not set: no overlay\n");
+		return;
+	}
+	wg_net_format(&c->overlay_pool, net, sizeof(net));
+	fprintf(f, "overlay_pool = %s\n", net);
+}
+
+static int
+p_routes(struct hook_config *c, const char *v)
+{
+	return parse_routes(v, c);
+}
+
+static void
+w_routes(FILE *f, const struct hook_config *c)
+{
+	char net[32];
+	int i;
+
+	fprintf(f, "overlay_routes =");
+	for (i = 0; i < c->noverlay_routes; i++) {
+		wg_net_format(&c->overlay_routes[i], net, sizeof(net));
+		fprintf(f, "%s%s", i > 0 ? "," : " ", net);
+	}
+	fputc('\n', f);
+}
+
+static const char *const onoff[] = { "off", "on", NULL };
+static const char *const admit_names[] = { "dynamic", "pool", "conf", NULL };
+static const char *const addr_names[] = { "source", "reported", "metadata",
+    NULL };
+static const char *const apply_names[] = { "restart", "reconfigure", NULL };
+static const char *const overlay_names[] = { "off", "on", "allow", NULL };
+
+#define PATH	"an absolute path"
+
+static const struct ckey keys[] = {
+	{ .name = "listen", .type = C_CUSTOM, .parse = p_listen,
+	  .print = w_listen,
+	  .what = "an IPv4 address or * and a port, like 10.0.0.1:8181" },
+	{ .name = "tls", .type = C_ENUM, FIELD(tls), .names = onoff,
+	  .what = "on or off" },
+	{ .name = "tls_cert", .type = C_PATH, FIELD(tls_cert), .what = PATH,
+	  .unset = "the hook's own certificate, in the database's directory" },
+	{ .name = "tls_key", .type = C_PATH, FIELD(tls_key), .what = PATH,
+	  .unset = "the hook's own key" },
+	{ .name = "database", .type = C_PATH, FIELD(database), .what = PATH },
+	{ .name = "munge_key", .type = C_PATH, FIELD(munge_key), .what = PATH },
+	{ .name = "conf_server", .type = C_STR, FIELD(conf_server),
+	  .valid = hostport_ok, .unset = "required",
+	  .what = "host:port of slurmctld, like ctl.example.org:6817" },
+	{ .name = "admit", .type = C_ENUM, FIELD(mode), .names = admit_names,
+	  .what = "dynamic, pool or conf" },
+	{ .name = "addr", .type = C_ENUM, FIELD(addr), .names = addr_names,
+	  .what = "source, reported or metadata" },
+	{ .name = "batch_window", .type = C_SECS, FIELD(batch_window),
+	  .min = 0, .max = 10, .what = "seconds from 0 to 10, like 0.5" },
+	{ .name = "fragment", .type = C_PATH, FIELD(fragment), .what = PATH },
+	{ .name = "restart", .type = C_STR, FIELD(restart), .valid = command_ok,
+	  .what = "a command (an absolute path and its arguments)" },
+	{ .name = "apply", .type = C_ENUM, FIELD(apply_reconfigure),
+	  .names = apply_names, .what = "restart or reconfigure" },
+	{ .name = "name_prefix", .type = C_STR, FIELD(name_prefix),
+	  .valid = prefix_ok, .what = "lowercase letters, digits and '-', "
+	  "starting with a letter, at most 32 characters" },
+	{ .name = "features", .type = C_CUSTOM, .parse = p_features,
+	  .print = w_features, .what = "a comma-separated list of 1 to 16 "
+	  "Slurm features ([A-Za-z0-9_.-])" },
+	{ .name = "mount.", .type = C_CUSTOM, .flags = F_PRINTONLY,
+	  .print = w_mounts },
+	{ .name = "clock_skew", .type = C_DUR, FIELD(clock_skew), .min = 5,
+	  .max = 3600, .what = "a duration from 5s to 1h" },
+	{ .name = "max_body", .type = C_LONG, FIELD(max_body), .min = 1024,
+	  .max = 1048576, .what = "a size in bytes from 1024 to 1048576" },
+	{ .name = "max_connections", .type = C_LONG, FIELD(max_connections),
+	  .min = 16, .max = 1000000, .what = "a number from 16 to 1000000" },
+	/* longer than a heartbeat may wait at the hook */
+	{ .name = "reap_after", .type = C_DUR, FIELD(reap_after), .min = 30,
+	  .max = 7 * 86400, .flags = F_ZERO,
+	  .what = "a duration from 30s to 7d, or 0 (never)" },
+	{ .name = "token_uses", .type = C_LONG, FIELD(default_uses), .min = 1,
+	  .max = 100000, .what = "a number from 1 to 100000" },
+	{ .name = "token_ttl", .type = C_DUR, FIELD(default_ttl), .min = 1,
+	  .max = 30 * 86400, .what = "a duration from 1s to 30d" },
+	{ .name = "ckpt_partitions", .type = C_CUSTOM, .parse = p_partitions,
+	  .print = w_partitions, .what = "a comma-separated list of up to 16 "
+	  "partition names ([A-Za-z0-9_.-]), or nothing (the mover off)" },
+	{ .name = "move_interval", .type = C_SECS, FIELD(move_interval),
+	  .min = 0.1, .max = 60, .what = "seconds from 0.1 to 60, like 1" },
+	{ .name = "provider", .type = C_STR, FIELD(provider), .none = "none",
+	  .valid = provider_ok,
+	  .what = "none, local, exec, qemu or openstack" },
+	{ .name = "hook_url", .type = C_STR, FIELD(hook_url), .valid = url_ok,
+	  .unset = "no provider", .what = "http:// or https:// and a "
+	  "host[:port], like http://10.0.0.1:8181" },
+	{ .name = "provider_timeout", .type = C_SECS, FIELD(provider_timeout),
+	  .min = 1, .max = 120, .what = "seconds from 1 to 120" },
+	{ .name = "provider_backoff", .type = C_DUR, FIELD(provider_backoff),
+	  .min = 0, .max = 3600, .flags = F_ZERO,
+	  .what = "a duration from 0s to 1h" },
+	{ .name = "join_timeout", .type = C_DUR, FIELD(join_timeout),
+	  .min = 10, .max = 7200, .flags = F_ZERO, .what = "a duration from "
+	  "10s to 2h, or 0 (Slurm's ResumeTimeout less 5 s)" },
+	{ .name = "orphan_grace", .type = C_DUR, FIELD(orphan_grace),
+	  .min = 10, .max = 7 * 86400, .what = "a duration from 10s to 7d" },
+	{ .name = "sync_interval", .type = C_SECS, FIELD(sync_interval),
+	  .min = 1, .max = 600, .what = "seconds from 1 to 600" },
+	{ .name = "max_instances", .type = C_LONG, FIELD(max_instances),
+	  .min = 1, .max = 100000, .what = "a number from 1 to 100000" },
+	{ .name = "exec_program", .type = C_PATH, FIELD(exec_program),
+	  .what = PATH, .unset = "provider exec unused" },
+	{ .name = "local_socket", .type = C_PATH, FIELD(local_socket),
+	  .what = PATH },
+	{ .name = "privd_socket", .type = C_PATH, FIELD(local_socket),
+	  .flags = F_ALIAS, .what = PATH },
+	{ .name = "qemu_image", .type = C_PATH, FIELD(qemu.image),
+	  .flags = F_NOCOMMA, .what = "an absolute path without ','",
+	  .unset = "provider qemu unused" },
+	{ .name = "qemu_bridge", .type = C_STR, FIELD(qemu.bridge),
+	  .valid = ifname_valid, .unset = "provider qemu unused",
+	  .what = "an interface name ([a-z][a-z0-9-], at most 15)" },
+	/* room for ID/qmp.sock in a unix socket's 107 characters */
+	{ .name = "qemu_state_dir", .type = C_PATH, FIELD(qemu.state_dir),
+	  .max = 32, .flags = F_NOCOMMA,
+	  .what = "an absolute path of at most 32 characters, without ','" },
+	{ .name = "qemu_program", .type = C_PATH, FIELD(qemu.program),
+	  .what = PATH },
+	{ .name = "qemu_accel", .type = C_STR, FIELD(qemu.accel),
+	  .valid = accel_ok, .what = "auto, kvm or tcg" },
+	{ .name = "qemu_memory", .type = C_LONG, FIELD(qemu.memory),
+	  .min = 256, .max = 1048576, .what = "MiB from 256 to 1048576" },
+	{ .name = "qemu_cpus", .type = C_LONG, FIELD(qemu.cpus), .min = 1,
+	  .max = 256, .what = "a number from 1 to 256" },
+	{ .name = "qemu_addresses", .type = C_CUSTOM, .parse = p_addresses,
+	  .print = w_addresses, .what = "dhcp, or FIRST-LAST/PREFIX in one "
+	  "network, like 10.77.0.60-10.77.0.99/24" },
+	{ .name = "qemu_gateway", .type = C_STR, FIELD(qemu.gateway),
+	  .none = "none", .valid = ipv4_ok,
+	  .what = "an IPv4 address, or none" },
+	{ .name = "qemu_tap_prefix", .type = C_STR, FIELD(qemu.tap_prefix),
+	  .valid = tap_prefix_ok,
+	  .what = "2 to 4 lowercase letters (vnode-privd's tap_prefix)" },
+	{ .name = "qemu_stop_timeout", .type = C_DUR, FIELD(qemu.stop_timeout),
+	  .min = 10, .max = 3600, .what = "a duration from 10s to 1h" },
+	{ .name = "overlay", .type = C_ENUM, FIELD(overlay),
+	  .names = overlay_names, .what = "off, on or allow" },
+	{ .name = "overlay_endpoint", .type = C_STR, FIELD(overlay_endpoint),
+	  .valid = endpoint_ok, .unset = "no overlay", .what = "a host name "
+	  "or IPv4 address, and an optional :port, as the nodes reach the "
+	  "controller's WireGuard" },
+	{ .name = "overlay_pool", .type = C_CUSTOM, .parse = p_pool,
+	  .print = w_pool,
+	  .what = "a network, like 10.99.0.0/16 (length 16 to 30)" },
+	{ .name = "overlay_max_peers", .type = C_LONG, FIELD(overlay_max_peers),
+	  .min = 1, .max = 65000, .what = "a number from 1 to 65000" },
+	{ .name = "overlay_keepalive", .type = C_LONG, FIELD(overlay_keepalive),
+	  .min = 0, .max = 3600, .what = "seconds from 0 (none) to 3600" },
+	{ .name = "overlay_routes", .type = C_CUSTOM, .parse = p_routes,
+	  .print = w_routes, .what = "networks separated by commas, like "
+	  "10.1.0.0/16, at most 16, each of length 8 or more" },
+};
+
+/* v into c as row k says.  0, or -1. */
+static int
+assign(struct hook_config *c, const struct ckey *k, const char *v)
+{
+	char *field = (char *)c + k->off;
+	double d;
+	long n;
+	int i;
+
+	switch (k->type) {
+	case C_STR:
+	case C_PATH:
+		if (k->none != NULL && strcmp(v, k->none) == 0) {
+			field[0] = '\0';
+			return 0;
+		}
+		if (strlen(v) >= k->size || (k->max > 0 && strlen(v) > k->max))
+			return -1;
+		if (k->type == C_STR ? !k->valid(v) : (v[0] != '/' ||
+		    ((k->flags & F_NOCOMMA) && strchr(v, ',') != NULL)))
+			return -1;
+		memcpy(field, v, strlen(v) + 1);
+		return 0;
+	case C_LONG:
+		if (parse_long(v, (long)k->min, (long)k->max, &n) != 0)
+			return -1;
+		memcpy(field, &n, sizeof(n));
+		return 0;
+	case C_DUR:
+		if ((k->flags & F_ZERO) && strcmp(v, "0") == 0)
+			n = 0;
+		else if (parse_duration(v, (long)k->min, (long)k->max, &n) != 0)
+			return -1;
+		memcpy(field, &n, sizeof(n));
+		return 0;
+	case C_SECS:
+		if (parse_seconds(v, k->min, k->max, &d) != 0)
+			return -1;
+		memcpy(field, &d, sizeof(d));
+		return 0;
+	case C_ENUM:
+		for (i = 0; k->names[i] != NULL; i++)
+			if (strcmp(v, k->names[i]) == 0) {
+				memcpy(field, &i, sizeof(i));
+				return 0;
+			}
+		return -1;
+	case C_CUSTOM:
+		return k->parse(c, v);
+	}
+	return -1;
+}
+
+/* One key = value line (kv_parse's callback). */
 static int
 one(void *arg, const char *key, const char *val, int lineno, char *err,
     size_t errlen)
 {
-	const char *what;
+	size_t i;
 
 	(void)lineno;
 	if (strncmp(key, "mount.", 6) == 0)
 		return parse_mount(arg, key + 6, val, err, errlen);
-	if (strncmp(key, "qemu_", 5) == 0) {
-		if (qemu_directive(&((struct hook_config *)arg)->qemu, key, val,
-		    &what) == 0)
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if ((keys[i].flags & F_PRINTONLY) ||
+		    strcmp(key, keys[i].name) != 0)
+			continue;
+		if (assign(arg, &keys[i], val) == 0)
 			return 0;
-	} else if (directive(arg, key, val, &what) == 0)
-		return 0;
-	if (what == NULL)
-		return errf(err, errlen, "unknown key \"%s\"", key);
-	return errf(err, errlen, "%s: \"%s\" is not %s", key, val, what);
+		return errf(err, errlen, "%s: \"%s\" is not %s", key, val,
+		    keys[i].what);
+	}
+	return errf(err, errlen, "unknown key \"%s\"", key);
 }
 
 int
@@ -567,6 +683,7 @@ config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 		return -1;
 	if (kv_parse(buf, path, one, c, err, errlen) != 0)
 		goto out;
+	snprintf(c->admit, sizeof(c->admit), "%s", admit_names[c->mode]);
 	if (c->conf_server[0] == '\0') {
 		errf(err, errlen, "%s: conf_server is not set", path);
 		goto out;
@@ -657,113 +774,51 @@ print_duration(FILE *f, const char *key, long v)
 		fprintf(f, "%s = %lds\n", key, v);
 }
 
-/* A string key; "" is printed as a comment that says what it means. */
-static void
-print_str(FILE *f, const char *key, const char *v, const char *unset)
-{
-	if (v[0] != '\0')
-		fprintf(f, "%s = %s\n", key, v);
-	else
-		fprintf(f, "# %s not set: %s\n", key, unset);
-}
-
-static void
-print_list(FILE *f, const char *key, const char (*v)[64], int n)
-{
-	int i;
-
-	fprintf(f, "%s =", key);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%s%s", i > 0 ? "," : " ", v[i]);
-	fputc('\n', f);
-}
-
-static void
-print_nets(FILE *f, const char *key, const struct wg_net *v, int n)
-{
-	char net[32];
-	int i;
-
-	fprintf(f, "%s =", key);
-	for (i = 0; i < n; i++) {
-		wg_net_format(&v[i], net, sizeof(net));
-		fprintf(f, "%s%s", i > 0 ? "," : " ", net);
-	}
-	fputc('\n', f);
-}
-
 void
 config_print(FILE *f, const struct hook_config *c)
 {
-	static const char *const addr[] = { "source", "reported", "metadata" };
-	static const char *const overlay[] = { "off", "on", "allow" };
-	const struct hook_qemu *q = &c->qemu;
-	char net[32];
-	int i;
+	const struct ckey *k;
+	const char *field;
+	double d;
+	long n;
+	size_t i;
+	int e;
 
-	fprintf(f, "listen = %s:%d\n", c->listen_host, c->listen_port);
-	fprintf(f, "tls = %s\n", c->tls ? "on" : "off");
-	print_str(f, "tls_cert", c->tls_cert, "the hook's own certificate, in "
-	    "the database's directory");
-	print_str(f, "tls_key", c->tls_key, "the hook's own key");
-	fprintf(f, "database = %s\n", c->database);
-	fprintf(f, "munge_key = %s\n", c->munge_key);
-	fprintf(f, "conf_server = %s\n", c->conf_server);
-	fprintf(f, "admit = %s\n", c->admit);
-	fprintf(f, "addr = %s\n", addr[c->addr]);
-	fprintf(f, "batch_window = %.10g\n", c->batch_window);
-	fprintf(f, "fragment = %s\n", c->fragment);
-	fprintf(f, "restart = %s\n", c->restart);
-	fprintf(f, "apply = %s\n", c->apply_reconfigure ? "reconfigure" :
-	    "restart");
-	fprintf(f, "name_prefix = %s\n", c->name_prefix);
-	print_list(f, "features", c->features, c->nfeatures);
-	for (i = 0; i < c->nmounts; i++)
-		fprintf(f, "mount.%s = %s %s %s%s%s\n", c->mounts[i].name,
-		    c->mounts[i].source, c->mounts[i].target, c->mounts[i].type,
-		    c->mounts[i].options[0] ? " " : "", c->mounts[i].options);
-	print_duration(f, "clock_skew", c->clock_skew);
-	fprintf(f, "max_body = %ld\n", c->max_body);
-	fprintf(f, "max_connections = %ld\n", c->max_connections);
-	print_duration(f, "reap_after", c->reap_after);
-	fprintf(f, "token_uses = %ld\n", c->default_uses);
-	print_duration(f, "token_ttl", c->default_ttl);
-	print_list(f, "ckpt_partitions", c->ckpt_partitions,
-	    c->nckpt_partitions);
-	fprintf(f, "move_interval = %.10g\n", c->move_interval);
-	fprintf(f, "provider = %s\n", c->provider[0] ? c->provider : "none");
-	print_str(f, "hook_url", c->hook_url, "no provider");
-	fprintf(f, "provider_timeout = %.10g\n", c->provider_timeout);
-	print_duration(f, "provider_backoff", c->provider_backoff);
-	print_duration(f, "join_timeout", c->join_timeout);
-	print_duration(f, "orphan_grace", c->orphan_grace);
-	fprintf(f, "sync_interval = %.10g\n", c->sync_interval);
-	fprintf(f, "max_instances = %ld\n", c->max_instances);
-	print_str(f, "exec_program", c->exec_program, "provider exec unused");
-	fprintf(f, "local_socket = %s\n", c->local_socket);
-	print_str(f, "qemu_image", q->image, "provider qemu unused");
-	print_str(f, "qemu_bridge", q->bridge, "provider qemu unused");
-	fprintf(f, "qemu_state_dir = %s\n", q->state_dir);
-	fprintf(f, "qemu_program = %s\n", q->program);
-	fprintf(f, "qemu_accel = %s\n", q->accel);
-	fprintf(f, "qemu_memory = %ld\n", q->memory);
-	fprintf(f, "qemu_cpus = %ld\n", q->cpus);
-	if (q->first[0] != '\0')
-		fprintf(f, "qemu_addresses = %s-%s/%d\n", q->first, q->last,
-		    q->prefix);
-	else
-		fprintf(f, "qemu_addresses = dhcp\n");
-	fprintf(f, "qemu_gateway = %s\n", q->gateway[0] ? q->gateway : "none");
-	fprintf(f, "qemu_tap_prefix = %s\n", q->tap_prefix);
-	print_duration(f, "qemu_stop_timeout", q->stop_timeout);
-	fprintf(f, "overlay = %s\n", overlay[c->overlay]);
-	print_str(f, "overlay_endpoint", c->overlay_endpoint, "no overlay");
-	if (c->overlay_pool.prefix != 0) {
-		wg_net_format(&c->overlay_pool, net, sizeof(net));
-		fprintf(f, "overlay_pool = %s\n", net);
-	} else
-		fprintf(f, "# overlay_pool not set: no overlay\n");
-	fprintf(f, "overlay_max_peers = %ld\n", c->overlay_max_peers);
-	fprintf(f, "overlay_keepalive = %ld\n", c->overlay_keepalive);
-	print_nets(f, "overlay_routes", c->overlay_routes, c->noverlay_routes);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		k = &keys[i];
+		field = (const char *)c + k->off;
+		if (k->flags & F_ALIAS)
+			continue;
+		switch (k->type) {
+		case C_STR:
+		case C_PATH:
+			if (field[0] != '\0')
+				fprintf(f, "%s = %s\n", k->name, field);
+			else if (k->none != NULL)
+				fprintf(f, "%s = %s\n", k->name, k->none);
+			else
+				fprintf(f, "# %s not set: %s\n", k->name,
+				    k->unset != NULL ? k->unset : "none");
+			break;
+		case C_LONG:
+			memcpy(&n, field, sizeof(n));
+			fprintf(f, "%s = %ld\n", k->name, n);
+			break;
+		case C_DUR:
+			memcpy(&n, field, sizeof(n));
+			print_duration(f, k->name, n);
+			break;
+		case C_SECS:
+			memcpy(&d, field, sizeof(d));
+			fprintf(f, "%s = %.10g\n", k->name, d);
+			break;
+		case C_ENUM:
+			memcpy(&e, field, sizeof(e));
+			fprintf(f, "%s = %s\n", k->name, k->names[e]);
+			break;
+		case C_CUSTOM:
+			k->print(f, c);
+			break;
+		}
+	}
 }
