@@ -34,7 +34,8 @@ hook_key_node(struct hook_key *k, const char *node, const char *credential)
 	return sig_keys_from_secret(SIG_NODE, credential, &k->keys);
 }
 
-/* The hook's reason, printable ASCII only. */
+/* The hook's reason, printable ASCII only, and its code, lower-case
+ * letters and '_' only (vnode-hookd(8), ERRORS). */
 static void
 take_reason(struct hook_answer *a)
 {
@@ -44,6 +45,7 @@ take_reason(struct hook_answer *a)
 	size_t i;
 
 	a->reason[0] = '\0';
+	a->code[0] = '\0';
 	if (a->body == NULL || (o = js_parse(a->body, a->len, jerr,
 	    sizeof(jerr))) == NULL)
 		return;
@@ -52,6 +54,10 @@ take_reason(struct hook_answer *a)
 			a->reason[i] = (r[i] >= 0x20 && r[i] < 0x7f) ? r[i] : '?';
 		a->reason[i] = '\0';
 	}
+	if (js_str(o, "code", 1, sizeof(a->code) - 1, &r, jerr,
+	    sizeof(jerr)) == 0 && strspn(r, "abcdefghijklmnopqrstuvwxyz_") ==
+	    strlen(r))
+		snprintf(a->code, sizeof(a->code), "%s", r);
 	json_object_put(o);
 }
 

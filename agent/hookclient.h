@@ -21,6 +21,8 @@ struct hook_answer {
 	size_t len;
 	int is_signed;			/* signature present and right */
 	char reason[300];		/* the hook's "error", printable */
+	char code[32];			/* its "code" ("unknown_node"...); ""
+					 * none, or not [a-z_] */
 	char nonce[SIG_NONCE_LEN + 1];	/* of our request */
 };
 

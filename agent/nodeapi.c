@@ -32,8 +32,7 @@ call_body(const struct node_state *st, const char *path, const char *body,
 	if (ans.status != 200) {
 		errf(err, errlen, "%s: the hook answered %ld: %s", path,
 		    ans.status, ans.reason[0] ? ans.reason : "no reason given");
-		if (ans.status == 401 && strncmp(ans.reason,
-		    "unknown node credential", 23) == 0)
+		if (ans.status == 401 && strcmp(ans.code, "unknown_node") == 0)
 			rc = NODE_UNKNOWN;
 		else if (ans.status >= 400 && ans.status < 500)
 			rc = NODE_REFUSED;

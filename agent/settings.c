@@ -26,7 +26,11 @@
 #define MAX_VALUE	1024
 
 enum ktype { T_URL, T_TOKEN, T_PIN, T_INSTANCE, T_HOST, T_SECONDS, T_FEATURES, T_IPV4,
-    T_COUNT, T_PATH };
+    T_COUNT, T_PATH, T_CHOICE, T_IFNAME };
+
+static const char *const overlay_names[] = { "auto", "yes", "no", NULL };
+static const char *const wireguard_names[] = { "auto", "kernel",
+    "wireguard-go", NULL };
 
 static const struct keydef {
 	const char *name;
@@ -73,6 +77,13 @@ static const struct keydef {
 	[K_CRIU] = { "criu", T_PATH, 0, 0, "an absolute path" },
 	[K_CKPT_TIMEOUT] = { "ckpt_timeout", T_SECONDS, 1, 3600,
 	    "seconds from 1 to 3600" },
+	[K_OVERLAY] = { "overlay", T_CHOICE, 0, 0, "auto, yes or no" },
+	[K_OVERLAY_INTERFACE] = { "overlay_interface", T_IFNAME, 0, 0,
+	    "an interface name ([a-z][a-z0-9-], at most 15)" },
+	[K_OVERLAY_WIREGUARD] = { "overlay_wireguard", T_CHOICE, 0, 0,
+	    "auto, kernel or wireguard-go" },
+	[K_OVERLAY_TIMEOUT] = { "overlay_timeout", T_SECONDS, 1, 600,
+	    "seconds from 1 to 600" },
 };
 
 void
@@ -90,6 +101,35 @@ settings_init(struct settings *s)
 	s->heartbeat_wait = 20;
 	snprintf(s->criu, sizeof(s->criu), "/usr/sbin/criu");
 	s->ckpt_timeout = 60;
+	s->overlay = OVERLAY_AUTO;
+	snprintf(s->overlay_if, sizeof(s->overlay_if), "vnode0");
+	s->overlay_wg = WIREGUARD_AUTO;
+	s->overlay_timeout = 30;
+}
+
+static int
+choice(const char *const *names, const char *v)
+{
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], v) == 0)
+			return i;
+	return -1;
+}
+
+static int
+ifname_valid(const char *v)
+{
+	size_t i, n = strlen(v);
+
+	if (n == 0 || n > 15 || !(v[0] >= 'a' && v[0] <= 'z'))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' &&
+		    v[i] <= '9') || v[i] == '-'))
+			return 0;
+	return 1;
 }
 
 /* An absolute path of printable characters without spaces, "." or ".."
@@ -256,6 +296,8 @@ assign(struct settings *s, enum setting_key k, const char *v)
 			s->leave_timeout = sec;
 		else if (k == K_CKPT_TIMEOUT)
 			s->ckpt_timeout = sec;
+		else if (k == K_OVERLAY_TIMEOUT)
+			s->overlay_timeout = sec;
 		else
 			s->metadata_timeout = sec;
 		return 0;
@@ -271,6 +313,21 @@ assign(struct settings *s, enum setting_key k, const char *v)
 			return -1;
 		return k == K_CKPT_DIR ? copy(s->ckpt_dir, sizeof(s->ckpt_dir),
 		    v) : copy(s->criu, sizeof(s->criu), v);
+	case T_CHOICE: {
+		int c = choice(k == K_OVERLAY ? overlay_names : wireguard_names,
+		    v);
+
+		if (c < 0)
+			return -1;
+		if (k == K_OVERLAY)
+			s->overlay = (enum settings_overlay)c;
+		else
+			s->overlay_wg = (enum settings_wireguard)c;
+		return 0;
+	}
+	case T_IFNAME:
+		return ifname_valid(v) ? copy(s->overlay_if,
+		    sizeof(s->overlay_if), v) : -1;
 	case T_COUNT:
 		if (parse_long(v, (long)d->min, (long)d->max, &n) != 0)
 			return -1;
@@ -1108,6 +1165,18 @@ settings_print(const struct settings *s, FILE *f)
 			break;
 		case K_CKPT_TIMEOUT:
 			snprintf(v, sizeof(v), "%g", s->ckpt_timeout);
+			break;
+		case K_OVERLAY:
+			snprintf(v, sizeof(v), "%s", overlay_names[s->overlay]);
+			break;
+		case K_OVERLAY_INTERFACE:
+			snprintf(v, sizeof(v), "%s", s->overlay_if);
+			break;
+		case K_OVERLAY_WIREGUARD:
+			snprintf(v, sizeof(v), "%s", wireguard_names[s->overlay_wg]);
+			break;
+		case K_OVERLAY_TIMEOUT:
+			snprintf(v, sizeof(v), "%g", s->overlay_timeout);
 			break;
 		case K_COUNT:
 			break;

@@ -42,7 +42,25 @@ enum setting_key {
 	K_CKPT_DIR,
 	K_CRIU,
 	K_CKPT_TIMEOUT,
+	K_OVERLAY,
+	K_OVERLAY_INTERFACE,
+	K_OVERLAY_WIREGUARD,
+	K_OVERLAY_TIMEOUT,
 	K_COUNT
+};
+
+/* overlay: whether the node joins through the hook's WireGuard overlay */
+enum settings_overlay {
+	OVERLAY_AUTO,		/* offers its key; the hook decides */
+	OVERLAY_YES,		/* asks for it: no join without */
+	OVERLAY_NO,		/* never */
+};
+
+/* overlay_wireguard: which WireGuard */
+enum settings_wireguard {
+	WIREGUARD_AUTO,		/* the kernel's, else wireguard-go */
+	WIREGUARD_KERNEL,
+	WIREGUARD_GO,
 };
 
 struct settings {
@@ -69,6 +87,10 @@ struct settings {
 	char ckpt_dir[256];		/* the shared checkpoint store; "": none */
 	char criu[256];			/* the criu program */
 	double ckpt_timeout;		/* one job's dump */
+	enum settings_overlay overlay;
+	char overlay_if[16];		/* the interface's name */
+	enum settings_wireguard overlay_wg;
+	double overlay_timeout;		/* seconds for the tunnel's check */
 	char source[K_COUNT][SETTINGS_SRC_LEN];	/* "" while unset */
 	char note[400];			/* user data that gave nothing */
 };

@@ -41,6 +41,12 @@ state_save(const struct node_state *st, char *err, size_t errlen)
 	for (i = 0; i < st->nmounts; i++)
 		json_object_array_add(m, json_object_new_string(st->mounts[i]));
 	json_object_object_add(o, "mounts", m);
+	if (st->overlay_if[0] != '\0') {
+		json_object_object_add(o, "overlay_if",
+		    json_object_new_string(st->overlay_if));
+		json_object_object_add(o, "overlay_pin",
+		    json_object_new_string(st->overlay_pin));
+	}
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
 	rc = af_write(STATE_FILE, text, strlen(text), 0600, 0, 0, err, errlen);
 	explicit_bzero((void *)(uintptr_t)text, strlen(text));
@@ -53,6 +59,7 @@ state_load(struct node_state *st, char *err, size_t errlen)
 {
 	struct json_object *o, *m = NULL;
 	const char *node, *url, *inst, *cred, *what, *pin = NULL;
+	const char *oif = NULL, *opin = NULL;
 	char *buf = NULL, e[256];
 	size_t len = 0, i;
 	int rc = -1;
@@ -74,11 +81,18 @@ state_load(struct node_state *st, char *err, size_t errlen)
 	    js_str(o, "instance", 1, 64, &inst, e, sizeof(e)) != 0 ||
 	    js_str(o, "credential", 1, SECRET_LEN, &cred, e, sizeof(e)) != 0 ||
 	    js_str_array(o, "mounts", 0, STATE_MAX_MOUNTS, 200, &m, e,
+	    sizeof(e)) < 0 ||
+	    js_str(o, "overlay_if", 0, sizeof(st->overlay_if) - 1, &oif, e,
+	    sizeof(e)) < 0 ||
+	    js_str(o, "overlay_pin", 0, sizeof(st->overlay_pin) - 1, &opin, e,
 	    sizeof(e)) < 0)
 		errf(err, errlen, "%s: %s", STATE_FILE, e);
 	else if (!name_node_valid(node) || !secret_valid(cred) ||
 	    (pin != NULL && (strncmp(pin, "sha256:", 7) != 0 ||
-	    !hex_valid(pin + 7, 64))))
+	    !hex_valid(pin + 7, 64))) ||
+	    (oif != NULL && !name_node_valid(oif)) ||
+	    (opin != NULL && opin[0] != '\0' && strspn(opin, "0123456789./") !=
+	    strlen(opin)))
 		errf(err, errlen, "%s: damaged", STATE_FILE);
 	else {
 		snprintf(st->node, sizeof(st->node), "%s", node);
@@ -87,6 +101,11 @@ state_load(struct node_state *st, char *err, size_t errlen)
 		    pin != NULL ? pin : "");
 		snprintf(st->instance, sizeof(st->instance), "%s", inst);
 		snprintf(st->credential, sizeof(st->credential), "%s", cred);
+		if (oif != NULL)
+			snprintf(st->overlay_if, sizeof(st->overlay_if), "%s", oif);
+		if (opin != NULL)
+			snprintf(st->overlay_pin, sizeof(st->overlay_pin), "%s",
+			    opin);
 		rc = 0;
 		for (i = 0; m != NULL && i < json_object_array_length(m); i++) {
 			const char *t = json_object_get_string(

@@ -22,6 +22,8 @@ struct node_state {
 	char credential[SECRET_LEN + 1];
 	char mounts[STATE_MAX_MOUNTS][201];	/* targets, to unmount at leave */
 	int nmounts;
+	char overlay_if[16];		/* the overlay's interface, or "" */
+	char overlay_pin[24];		/* a route pinned for its endpoint */
 };
 
 int state_save(const struct node_state *st, char *err, size_t errlen);

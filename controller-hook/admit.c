@@ -23,6 +23,7 @@
 #include "db.h"
 #include "log.h"
 #include "names.h"
+#include "overlay.h"
 #include "slurm.h"
 #include "spawn.h"
 #include "util.h"
@@ -544,7 +545,7 @@ static void
 batch(struct api_admission *list, char (*gone)[64], size_t ngone)
 {
 	struct api_admission **v = NULL, *ad, *next;
-	size_t n = 0, i, k;
+	size_t n = 0, i, k, m;
 	double start = mono_now(), took;
 
 	for (ad = list; ad != NULL; ad = ad->next)
@@ -563,8 +564,22 @@ batch(struct api_admission *list, char (*gone)[64], size_t ngone)
 		v[i]->error[0] = '\0';
 		v[i]->sn.name = v[i]->name;
 	}
+	/* the overlay's peers first (overlay.c): a node is reachable the
+	 * moment Slurm has it; one whose peer could not be set goes no
+	 * further (to the back, out of the first m) */
+	m = n;
+	if (cfg->overlay != OVERLAY_OFF) {
+		overlay_admit(cfg, v, n);
+		for (i = 0; i < m;)
+			if (v[i]->error[0] != '\0') {
+				ad = v[--m];
+				v[m] = v[i];
+				v[i] = ad;
+			} else
+				i++;
+	}
 	/* the elastic nodes first (at the front), then the mode's own */
-	for (i = k = 0; i < n; i++)
+	for (i = k = 0; i < m; i++)
 		if (v[i]->cloud) {
 			ad = v[k];
 			v[k++] = v[i];
@@ -574,15 +589,15 @@ batch(struct api_admission *list, char (*gone)[64], size_t ngone)
 		batch_cloud(v, k);
 	switch (cfg->mode) {
 	case ADMIT_CONF:
-		batch_conf(v + k, n - k, gone, ngone);
+		batch_conf(v + k, m - k, gone, ngone);
 		break;
 	case ADMIT_POOL:
-		if (n > k)
-			batch_pool(v + k, n - k);
+		if (m > k)
+			batch_pool(v + k, m - k);
 		break;
 	default:
-		if (n > k)
-			batch_dynamic(v + k, n - k);
+		if (m > k)
+			batch_dynamic(v + k, m - k);
 		break;
 	}
 	took = mono_now() - start;

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "mungekey.h"
 #include "names.h"
+#include "overlay.h"
 #include "provision.h"
 #include "slurm.h"
 #include "util.h"
@@ -174,25 +175,74 @@ set_body(struct api_response *rs, struct json_object *o)
 	rs->bodylen = rs->body != NULL ? strlen(rs->body) : 0;
 }
 
-/* An error answer: {"error": reason}, and the log line. */
-static void __attribute__((format(printf, 4, 5)))
-fail(struct api_response *rs, const struct api_request *rq, int status,
-    const char *fmt, ...)
+/* The code an error answer carries when its call gives none: what a
+ * client may act on without reading the English (vnode-hookd(8),
+ * "ERRORS"). */
+const char *
+api_error_code(int status)
+{
+	switch (status) {
+	case 400:
+		return "bad_request";
+	case 401:
+		return "unauthorized";
+	case 403:
+		return "forbidden";
+	case 404:
+		return "not_found";
+	case 409:
+		return "conflict";
+	case 413:
+		return "too_large";
+	case 503:
+		return "unavailable";
+	default:
+		return status >= 500 ? "internal" : "refused";
+	}
+}
+
+static void
+vfail(struct api_response *rs, const struct api_request *rq, int status,
+    const char *code, const char *fmt, va_list ap)
 {
 	struct json_object *o;
 	char reason[400];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
 	rs->status = status;
 	o = json_object_new_object();
 	json_object_object_add(o, "error", json_object_new_string(reason));
+	json_object_object_add(o, "code", json_object_new_string(
+	    code != NULL ? code : api_error_code(status)));
 	set_body(rs, o);
 	json_object_put(o);
 	snprintf(rs->log, sizeof(rs->log), "%s %s from %s: %d %s", rq->method,
 	    rq->path, rq->peer != NULL ? rq->peer : "?", status, reason);
+}
+
+/* An error answer: {"error": reason, "code": the status's code}, and the
+ * log line. */
+static void __attribute__((format(printf, 4, 5)))
+fail(struct api_response *rs, const struct api_request *rq, int status,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(rs, rq, status, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* The same with a code of its own, for what a client acts on. */
+static void __attribute__((format(printf, 5, 6)))
+failc(struct api_response *rs, const struct api_request *rq, int status,
+    const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(rs, rq, status, code, fmt, ap);
+	va_end(ap);
 }
 
 static void
@@ -293,7 +343,7 @@ authenticate(struct api *a, const struct api_request *rq, struct auth *au,
 			return -1;
 		}
 		if (rc > 0) {
-			fail(rs, rq, 401, "unknown token %s", id);
+			failc(rs, rq, 401, "unknown_token", "unknown token %s", id);
 			return -1;
 		}
 		rc = sig_derive(au->token.master, &au->keys);
@@ -313,7 +363,8 @@ authenticate(struct api *a, const struct api_request *rq, struct auth *au,
 			return -1;
 		}
 		if (rc > 0 || !au->node.has_master) {
-			fail(rs, rq, 401, "unknown node credential for %s", name);
+			failc(rs, rq, 401, "unknown_node",
+			    "unknown node credential for %s", name);
 			return -1;
 		}
 		rc = sig_derive(au->node.master, &au->keys);
@@ -328,7 +379,7 @@ authenticate(struct api *a, const struct api_request *rq, struct auth *au,
 	}
 	if (sig_request_check(&au->keys, rq->method, rq->path, rq->key, ts,
 	    rq->nonce, rq->body, rq->bodylen, rq->sig) != 0) {
-		fail(rs, rq, 401, "bad signature");
+		failc(rs, rq, 401, "bad_signature", "bad signature");
 		return -1;
 	}
 	/* From here on the caller holds the key: answers are signed. */
@@ -337,8 +388,9 @@ authenticate(struct api *a, const struct api_request *rq, struct auth *au,
 	now = a->now();
 	skew = ts > now ? ts - now : now - ts;
 	if (skew > a->cfg->clock_skew) {
-		fail(rs, rq, 401, "request time is %ld s %s the controller's "
-		    "clock (allowed: %ld s); is the node's time synchronised?",
+		failc(rs, rq, 401, "clock_skew", "request time is %ld s %s "
+		    "the controller's clock (allowed: %ld s); is the node's "
+		    "time synchronised?",
 		    skew, ts > now ? "ahead of" : "behind", a->cfg->clock_skew);
 		return -1;
 	}
@@ -348,7 +400,7 @@ authenticate(struct api *a, const struct api_request *rq, struct auth *au,
 		return -1;
 	}
 	if (rc > 0) {
-		fail(rs, rq, 401, "replayed request (nonce seen before)");
+		failc(rs, rq, 401, "replayed", "replayed request (nonce seen before)");
 		return -1;
 	}
 	if (db_nonce_purge(a->db, now - 2 * a->cfg->clock_skew - 1, err,
@@ -381,13 +433,15 @@ struct join_req {
 	int nfeatures;
 	const char *local_addr;		/* the agent's own address, or NULL */
 	const char *address;		/* from the instance's metadata */
+	const char *wg_key;		/* overlay: the node's public key */
+	int wg_required;		/* overlay: the node asks for it */
 };
 
 static int
 join_fields(struct json_object *o, struct join_req *j,
     const struct api_request *rq, struct api_response *rs)
 {
-	struct json_object *arr = NULL;
+	struct json_object *arr = NULL, *ov = NULL;
 	char err[256];
 	size_t i, n;
 
@@ -403,6 +457,15 @@ join_fields(struct json_object *o, struct join_req *j,
 	    sizeof(err)) < 0 ||
 	    js_str(o, "address", 0, 15, &j->address, err, sizeof(err)) < 0) {
 		fail(rs, rq, 400, "body: %s", err);
+		return -1;
+	}
+	if (json_object_object_get_ex(o, "overlay", &ov) && ov != NULL &&
+	    (!json_object_is_type(ov, json_type_object) ||
+	    js_str(ov, "public_key", 1, 64, &j->wg_key, err, sizeof(err)) != 0 ||
+	    js_bool(ov, "required", 0, &j->wg_required, err, sizeof(err)) < 0)) {
+		fail(rs, rq, 400, "body: \"overlay\": %s",
+		    json_object_is_type(ov, json_type_object) ? err :
+		    "not an object");
 		return -1;
 	}
 	if (!name_instance_valid(j->instance)) {
@@ -605,8 +668,8 @@ token_features(struct api *a, const struct api_request *rq,
 	for (i = 0; i < j->nfeatures; i++) {
 		snprintf(want, sizeof(want), ",%s,", j->features[i]);
 		if (strstr(allowed, want) == NULL) {
-			fail(rs, rq, 403, "feature %s is not one token %s allows "
-			    "(%s)", j->features[i], token, t.features[0] ?
+			failc(rs, rq, 403, "feature_not_allowed", "feature %s "
+			    "is not one token %s allows (%s)", j->features[i], token, t.features[0] ?
 			    t.features : "none: vnodectl token create --features");
 			return -1;
 		}
@@ -624,8 +687,8 @@ join_by_token(struct api *a, const struct api_request *rq,
 	int rc;
 
 	if (now >= au->token.expires) {
-		fail(rs, rq, 403, "token %s expired %ld s ago", au->token.id,
-		    now - au->token.expires);
+		failc(rs, rq, 403, "token_expired", "token %s expired %ld s "
+		    "ago", au->token.id, now - au->token.expires);
 		return -1;
 	}
 	if ((rc = join_elastic(a, rq, au, j, n, rejoin, cloud, rs)) <= 0)
@@ -647,8 +710,8 @@ join_by_token(struct api *a, const struct api_request *rq,
 		return 0;
 	}
 	if (au->token.used >= au->token.uses) {
-		fail(rs, rq, 403, "token %s has no uses left (%ld of %ld used)",
-		    au->token.id, au->token.used, au->token.uses);
+		failc(rs, rq, 403, "token_used_up", "token %s has no uses "
+		    "left (%ld of %ld used)", au->token.id, au->token.used, au->token.uses);
 		return -1;
 	}
 	memset(n, 0, sizeof(*n));
@@ -721,6 +784,36 @@ node_address(struct api *a, const struct api_request *rq,
 	return 0;
 }
 
+/* Does this join go through the overlay (hookd.conf overlay, and what
+ * the node asks)?  1 yes, 0 no, -1 refused with rs filled. */
+static int
+overlay_wanted(const struct api *a, const struct api_request *rq,
+    const struct join_req *j, struct api_response *rs)
+{
+	switch (a->cfg->overlay) {
+	case OVERLAY_OFF:
+		if (!j->wg_required)
+			return 0;
+		fail(rs, rq, 400, "overlay: the node asks for the overlay, and "
+		    "this site has none (overlay = off in hookd.conf)");
+		return -1;
+	case OVERLAY_ALLOW:
+		if (!j->wg_required)
+			return 0;
+		break;
+	default:
+		break;
+	}
+	if (j->wg_key == NULL) {
+		fail(rs, rq, 400, "overlay: no public key in the join: this "
+		    "site's nodes join through the overlay (overlay = on in "
+		    "hookd.conf); the node needs wireguard-tools, and overlay "
+		    "not set to no in its agent.conf");
+		return -1;
+	}
+	return 1;
+}
+
 static void
 do_join(struct api *a, const struct api_request *rq, struct auth *au,
     struct api_response *rs)
@@ -730,8 +823,9 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	struct join_req j;
 	struct db_node n;
 	struct db_instance in;
+	struct overlay_join oj;
 	char err[512];
-	int rejoin = 0, cloud = 0;
+	int rejoin = 0, cloud = 0, overlay, status;
 
 	memset(&n, 0, sizeof(n));
 	if ((body = parse_body(rq, rs)) == NULL ||
@@ -741,7 +835,9 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 		fail(rs, rq, 500, "out of memory");
 		goto rollback;
 	}
-	if (node_address(a, rq, &j, ad->addr, sizeof(ad->addr), rs) != 0)
+	/* through the overlay, Slurm reaches the node at its overlay address */
+	if ((overlay = overlay_wanted(a, rq, &j, rs)) < 0 || (!overlay &&
+	    node_address(a, rq, &j, ad->addr, sizeof(ad->addr), rs) != 0))
 		goto rollback;
 	if (au->kind == SIG_TOKEN) {
 		if (join_by_token(a, rq, au, &j, &n, &rejoin, &cloud, rs) != 0)
@@ -791,6 +887,20 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 			    "node's name", j.hostname);
 			goto rollback;
 		}
+	}
+	/* the node's overlay address and key, decided last; its peer is
+	 * set by the admission (admit.c), with Slurm's part */
+	if (overlay) {
+		if (overlay_join(a->db, a->cfg, n.id, j.wg_key, a->now_exact(),
+		    &oj, &status, err, sizeof(err)) != 0) {
+			fail(rs, rq, status, "%s", err);
+			goto rollback;
+		}
+		ad->overlay = 1;
+		snprintf(ad->addr, sizeof(ad->addr), "%s", oj.addr);
+		memcpy(ad->wg_key, oj.key, sizeof(ad->wg_key));
+		memcpy(ad->wg_old_key, oj.old_key, sizeof(ad->wg_old_key));
+		ad->wg_was_active = oj.was_active;
 	}
 	/* A fresh credential each join; it replaces the old one only once
 	 * the node is in Slurm (api_join_finish), so a join that fails
@@ -860,7 +970,7 @@ void
 api_join_finish(struct api *a, struct api_admission *ad,
     struct api_response *rs)
 {
-	struct json_object *answer = NULL, *farr;
+	struct json_object *answer = NULL, *farr, *ov = NULL;
 	struct api_request rq;
 	struct db_node n;
 	char err[512], *save = NULL, *f, feat[sizeof(ad->features)];
@@ -873,9 +983,10 @@ api_join_finish(struct api *a, struct api_admission *ad,
 	rq.path = "/v1/join";
 	rq.peer = ad->peer;
 	if (ad->error[0] != '\0') {
-		fail(rs, &rq, 503, "slurm: %s", ad->error);
+		fail(rs, &rq, 503, "%s%s", strncmp(ad->error, "overlay: ", 9) ?
+		    "slurm: " : "", ad->error);
 		a->m.joins_failed++;
-		goto out;
+		goto undo;
 	}
 	/* admitted: so the registry says, under the node's final name */
 	if (db_begin(a->db, err, sizeof(err)) != 0 ||
@@ -896,9 +1007,17 @@ api_join_finish(struct api *a, struct api_admission *ad,
 	n.has_master = 1;
 	n.updated = a->now();
 	if (db_node_update(a->db, &n, err, sizeof(err)) != 0 ||
+	    (ad->overlay && overlay_joined(a->db, ad->id, a->now_exact(), err,
+	    sizeof(err)) != 0) ||
 	    db_commit(a->db, err, sizeof(err)) != 0) {
 		fail(rs, &rq, 500, "%s", err);
 		goto fail;
+	}
+	if (ad->overlay && (ov = overlay_answer(a->cfg, ad->addr)) == NULL) {
+		/* (the node is admitted: its next join answers it) */
+		fail(rs, &rq, 503, "overlay: vnode-privd's answer is gone");
+		a->m.joins_failed++;
+		goto out;
 	}
 	answer = json_object_new_object();
 	farr = json_object_new_array();
@@ -920,6 +1039,10 @@ api_join_finish(struct api *a, struct api_admission *ad,
 	json_object_object_add(answer, "mounts", mounts_json(a->cfg));
 	json_object_object_add(answer, "rejoin",
 	    json_object_new_boolean(ad->rejoin));
+	if (ov != NULL) {
+		json_object_object_add(answer, "overlay", ov);
+		ov = NULL;
+	}
 	if (seal_secrets(a, &ad->keys, ad->nonce, n.name, ad->secret,
 	    answer) != 0) {
 		fail(rs, &rq, 500, "sealing the answer failed");
@@ -941,9 +1064,17 @@ api_join_finish(struct api *a, struct api_admission *ad,
 fail:
 	db_rollback(a->db);
 	a->m.joins_failed++;
+undo:
+	/* nothing half-made on the controller: a peer set for this join
+	 * goes again */
+	if (ad->overlay && overlay_join_undo(a->db, a->cfg, ad->id, ad->wg_key,
+	    ad->wg_was_active, a->now_exact(), err, sizeof(err)) != 0)
+		log_warnx("join of %s: its overlay peer stays until the next "
+		    "sync: %s", ad->name, err);
 out:
 	sign_with(a, &ad->keys, ad->nonce, rs);
 	json_object_put(answer);
+	json_object_put(ov);
 	explicit_bzero(&n, sizeof(n));
 	explicit_bzero(ad, sizeof(*ad));
 	free(ad);
@@ -1340,6 +1471,11 @@ do_leave(struct api *a, const struct api_request *rq, struct auth *au,
 		fail(rs, rq, 500, "%s", err);
 		goto out;
 	}
+	/* its overlay peer goes (the address stays the node's) */
+	if (a->cfg->overlay != OVERLAY_OFF && overlay_node_gone(a->db, a->cfg,
+	    n.id, a->now_exact(), err, sizeof(err)) != 0)
+		log_warnx("leave of %s: its overlay peer stays until the next "
+		    "sync: %s", n.name, err);
 	note(a, n.name, 0, "leave", "left");
 	o = json_object_new_object();
 	json_object_object_add(o, "node", json_object_new_string(n.name));
@@ -1375,7 +1511,7 @@ do_nodes(struct api *a, const struct api_request *rq, struct api_response *rs)
 }
 
 static const char *const phases[API_PHASES] = { "settings", "time", "join",
-    "mounts", "munge", "slurmd", "ready", "total" };
+    "mounts", "munge", "slurmd", "ready", "total", "overlay" };
 static const double bounds[API_BUCKETS] = { 0.01, 0.025, 0.05, 0.1, 0.25,
     0.5, 1, 2.5, 5, 10, 30, 60 };
 

@@ -13,7 +13,7 @@
 #include "slurm.h"
 
 #define API_WAIT_MAX	25	/* seconds a heartbeat may wait for an order */
-#define API_PHASES	8
+#define API_PHASES	9
 #define API_BUCKETS	12
 
 struct api_histogram {
@@ -63,6 +63,11 @@ struct api_admission {
 	int need_slot;			/* pool mode: new, or its slot went */
 	int cloud;			/* elastic: a CLOUD node of slurm.conf
 					 * that power saving resumed */
+	/* the overlay (overlay.h): addr is the node's overlay address */
+	int overlay;
+	char wg_key[45];		/* the node's public key */
+	char wg_old_key[45];		/* a rejoin's former one, or "" */
+	int wg_was_active;		/* the same key was a peer before */
 	unsigned char master[CRYPTO_KEY_LEN];	/* of the new credential */
 	/* what the answer needs */
 	struct sig_keys keys;
@@ -103,6 +108,10 @@ struct api_response {
 	struct api_pending pending;
 	struct api_admission *admission;	/* or for this admission */
 };
+
+/* The code of an error answer of this HTTP status, where the call gives
+ * none of its own ("bad_request", "unauthorized", ...). */
+const char *api_error_code(int status);
 
 /* Reads the munge key the hook hands out; err names what was wrong. */
 int api_init(struct api *a, const struct hook_config *cfg, struct db *db,

@@ -18,7 +18,9 @@
 #include "util.h"
 
 #define RESUME_FILE_MAX	(4 * 1024 * 1024)
-#define PROLOG_POLL	0.1		/* seconds */
+#define PROLOG_POLL	0.1		/* seconds, the first wait */
+#define PROLOG_POLL_MAX	0.5		/* seconds, the longest (x1.5 each) */
+#define PROLOG_SINGLE	8		/* nodes a job's prolog asks one by one */
 
 /* Counts the names of a host list; a name that is not a node name (an
  * unbalanced range that Slurm's parser takes as a name) stops it. */
@@ -459,7 +461,8 @@ ctl_prolog(void)
 	const char *list = getenv("SLURM_JOB_NODELIST");
 	const char *job = getenv("SLURM_JOB_ID");
 	char err[512];
-	double start = mono_now(), end;
+	double start = mono_now(), end, wait;
+	int rc = 0;
 
 	if (list == NULL || list[0] == '\0')
 		return 0;
@@ -475,16 +478,33 @@ ctl_prolog(void)
 		goto out;
 	}
 	qsort(w.v, w.n, sizeof(w.v[0]), cmp_name);
-	for (;;) {
+	/*
+	 * A hundred jobs resumed at once are a hundred prologs: each asks
+	 * for its own nodes only (a small answer, while slurmctld is busy
+	 * registering nodes), and less often as the wait grows.
+	 */
+	for (wait = PROLOG_POLL;; wait = wait * 1.5 < PROLOG_POLL_MAX ?
+	    wait * 1.5 : PROLOG_POLL_MAX) {
 		w.pending = 0;
-		if (sl_node_each(count_powering_up, &w, err, sizeof(err)) != 0) {
+		if (w.n <= PROLOG_SINGLE) {
+			struct sl_status st;
+			size_t i;
+
+			for (i = 0; i < w.n && rc == 0; i++)
+				if ((rc = sl_node_status(w.v[i], &st, err,
+				    sizeof(err))) == 0)
+					count_powering_up(&w, w.v[i], &st);
+		} else
+			rc = sl_node_each(count_powering_up, &w, err,
+			    sizeof(err));
+		if (rc != 0) {
 			log_warnx("prolog: job %s: %s", job != NULL ? job : "?",
 			    err);
 			break;
 		}
 		if (w.pending == 0 || mono_now() > end)
 			break;
-		sleep_seconds(PROLOG_POLL, NULL);
+		sleep_seconds(wait, NULL);
 	}
 	if (w.pending > 0)
 		log_warnx("prolog: job %s: %zu node%s still powering up after "

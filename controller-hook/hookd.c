@@ -33,6 +33,7 @@
 #include "db.h"
 #include "log.h"
 #include "mover.h"
+#include "overlay.h"
 #include "provision.h"
 #include "reaper.h"
 #include "sig.h"
@@ -211,6 +212,27 @@ reaped(const char *line)
 	log_info("%s", line);
 }
 
+/* The overlay's interface put right (overlay_sync); a failure is said
+ * once, until it works again. */
+static void
+overlay_tick(struct db *ticker, int *failing)
+{
+	char err[512];
+
+	if (cfg.overlay == OVERLAY_OFF)
+		return;
+	if (overlay_sync(ticker, &cfg, wall_time(), reaped, err,
+	    sizeof(err)) != 0) {
+		if (!*failing)
+			log_warnx("overlay: %s; trying again every %.0f s", err,
+			    REAP_EVERY);
+		*failing = 1;
+	} else if (*failing) {
+		log_info("overlay: vnode-privd answers again");
+		*failing = 0;
+	}
+}
+
 /* Refusals always; status and heartbeats (routine) come all the time, so
  * only with -d unless something happened; the rest always. */
 static void
@@ -233,7 +255,8 @@ send_error(struct MHD_Connection *c, int status, const char *reason)
 	char body[256];
 
 	memset(&rs, 0, sizeof(rs));
-	snprintf(body, sizeof(body), "{\"error\":\"%s\"}", reason);
+	snprintf(body, sizeof(body), "{\"error\":\"%s\",\"code\":\"%s\"}",
+	    reason, api_error_code(status));
 	rs.status = status;
 	rs.body = body;
 	rs.bodylen = strlen(body);
@@ -529,7 +552,7 @@ main(int argc, char *argv[])
 	struct hook_tls tls;
 	char err[512];
 	sigset_t set;
-	int ch, check = 0, sig, i, lfd;
+	int ch, check = 0, sig, i, lfd, overlay_failing = 0;
 
 	log_init("vnode-hookd", 0);
 	while ((ch = getopt(argc, argv, "df:n")) != -1) {
@@ -553,7 +576,8 @@ main(int argc, char *argv[])
 	if (config_load(path, &cfg, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (check) {
-		printf("configuration OK\n");
+		config_print(stdout, &cfg);
+		fprintf(stderr, "configuration OK\n");
 		return 0;
 	}
 	if (geteuid() == 0)
@@ -595,8 +619,11 @@ main(int argc, char *argv[])
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
 	log_info("listening on %s:%d (%s), admitting nodes in %s mode as "
-	    "%s<n>", cfg.listen_host, cfg.listen_port, cfg.tls ? "https" :
-	    "plain http: tls = off", cfg.admit, cfg.name_prefix);
+	    "%s<n>%s", cfg.listen_host, cfg.listen_port, cfg.tls ? "https" :
+	    "plain http: tls = off", cfg.admit, cfg.name_prefix,
+	    cfg.overlay == OVERLAY_ON ? ", through the overlay" :
+	    cfg.overlay == OVERLAY_ALLOW ? ", through the overlay when they ask" :
+	    "");
 	if (cfg.tls)
 		log_info("tls: %s, pin %s", tls.cert_path, tls.pin);
 
@@ -615,6 +642,7 @@ main(int argc, char *argv[])
 			if (reaper_pass(ticker, &cfg, wall_now(), reaped, err,
 			    sizeof(err)) != 0)
 				log_warnx("reaper: %s", err);
+			overlay_tick(ticker, &overlay_failing);
 			next_reap = mono_now() + REAP_EVERY;
 		}
 	}

@@ -54,6 +54,8 @@ struct prov_instance {
 
 struct provider {
 	const char *name;		/* "local", "qemu", "exec", "openstack" */
+	char info[PROV_DETAIL_MAX];	/* what it says of itself at open, for
+					 * the log; "" nothing */
 	void *st;
 	/*
 	 * Make n instances, one bulk request where the cloud has one.
@@ -97,6 +99,8 @@ int prov_id_valid(const char *id);
 int prov_local_open(const struct hook_config *cfg, struct provider *p,
     char *err, size_t errlen);
 int prov_exec_open(const struct hook_config *cfg, struct provider *p,
+    char *err, size_t errlen);
+int prov_qemu_open(const struct hook_config *cfg, struct provider *p,
     char *err, size_t errlen);
 
 #endif

@@ -852,8 +852,9 @@ provision_start(const struct hook_config *cfg, struct db *db,
 		goto fail;
 	}
 	running = 1;
-	say(pv, "provision: provider %s, instances join within %ld s, "
-	    "%s as %s", pv->p.name, pv->join_timeout, cfg->hook_url,
+	say(pv, "provision: provider %s%s%s%s, instances join within %ld s, "
+	    "%s as %s", pv->p.name, pv->p.info[0] ? " (" : "", pv->p.info,
+	    pv->p.info[0] ? ")" : "", pv->join_timeout, cfg->hook_url,
 	    "their hook_url");
 	return 0;
 fail:

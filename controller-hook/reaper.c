@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "admit.h"
+#include "overlay.h"
 #include "provision.h"
 #include "reaper.h"
 #include "slurm.h"
@@ -112,8 +113,9 @@ still_silent(struct db *db, const char *name, long before, struct db_node *n,
 }
 
 static void
-reap(struct db *db, const char *name, const struct sl_status *st, long now,
-    long before, void (*report)(const char *line))
+reap(struct db *db, const struct hook_config *cfg, const char *name,
+    const struct sl_status *st, long now, long before,
+    void (*report)(const char *line))
 {
 	struct db_node n;
 	char err[512], line[800], reason[128];
@@ -158,6 +160,13 @@ reap(struct db *db, const char *name, const struct sl_status *st, long now,
 	if (rc != 0) {
 		db_rollback(db);
 		goto out;
+	}
+	/* its overlay peer goes (the address stays the node's) */
+	if (cfg->overlay != OVERLAY_OFF && overlay_node_gone(db, cfg, n.id,
+	    (double)now, err, sizeof(err)) != 0) {
+		snprintf(line, sizeof(line), "reaper: %s: its overlay peer stays "
+		    "until the next sync: %s", name, err);
+		report(line);
 	}
 	if (st != NULL && (rc = provision_node_left(db, name, NULL,
 	    "reaped", (double)now, err, sizeof(err))) < 0)
@@ -246,7 +255,7 @@ reaper_pass(struct db *db, const struct hook_config *cfg, long now,
 		/* late, but Slurm still hears from it: not gone */
 		if (st != NULL && st->responding && !st->down)
 			continue;
-		reap(db, n->name, st, now, before, report);
+		reap(db, cfg, n->name, st, now, before, report);
 	}
 	rc = 0;
 out:

@@ -23,11 +23,13 @@
 #include "config.h"
 #include "crypto.h"
 #include "ctl_elastic.h"
+#include "ctl_overlay.h"
 #include "db.h"
 #include "log.h"
 #include "names.h"
 #include "sig.h"
 #include "slurm.h"
+#include "slurmcheck.h"
 #include "timeline.h"
 #include "tls.h"
 #include "util.h"
@@ -57,6 +59,7 @@ usage(void)
 	    "       vnodectl [-f config] events [--job JOB] [--since TIME]\n"
 	    "       vnodectl [-f config] timeline --svg FILE [--job JOB ...] "
 	    "[--since TIME]\n"
+	    "       vnodectl [-f config] check-slurm\n"
 	    "       vnodectl [-f config] resume|suspend|resume-fail HOSTLIST\n"
 	    "       vnodectl [-f config] provision N [--partition P]\n"
 	    "       vnodectl [-f config] deprovision NODE...\n"
@@ -64,6 +67,11 @@ usage(void)
 	    "       vnodectl [-f config] slurm-conf [--nodes LIST] [--cpus N] "
 	    "[--memory MB]\n"
 	    "           [--partition P] [--features F] [--bindir DIR]\n"
+	    "       vnodectl [-f config] overlay [peers]\n"
+	    "       vnodectl [-f config] overlay route [--via ADDRESS] "
+	    "[--interface IF] [--hosts NETWORK]\n"
+	    "       vnodectl [-f config] overlay host NAME PUBLIC-KEY | "
+	    "host-remove NAME\n"
 	    "       vnodectl prolog\n"
 	    "       (as vnode-resume, vnode-suspend, vnode-resume-fail: "
 	    "HOSTLIST; as vnode-prolog)\n");
@@ -771,6 +779,39 @@ migrate(struct db *db, int argc, char *argv[])
 	fatalx("migrate: job %ld: no restore within %ld s", job, wait);
 }
 
+static void
+check_line(void *arg, enum sc_level level, const char *setting,
+    const char *text)
+{
+	(void)arg;
+	printf("%-4s %s: %s\n", level == SC_OK ? "ok" : "warn", setting,
+	    text);
+}
+
+/* The running slurmctld's settings against what vnode wants; 1 when
+ * something is missing. */
+static int
+check_slurm(const struct hook_config *cfg)
+{
+	struct sl_conf c;
+	char err[512];
+	int n;
+
+	if (sl_init(err, sizeof(err)) != 0)
+		fatalx("slurm: %s", err);
+	if (sl_conf_load(&c, err, sizeof(err)) != 0)
+		fatalx("slurm: %s", err);
+	sl_fini();
+	n = slurmcheck(&c, cfg, check_line, NULL);
+	if (n == 0)
+		printf("check-slurm: configuration OK for vnode (admit = %s%s)\n",
+		    cfg->admit, cfg->nckpt_partitions > 0 ?
+		    ", ckpt_partitions" : "");
+	else
+		printf("check-slurm: %d warning%s\n", n, n == 1 ? "" : "s");
+	return n == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -835,18 +876,23 @@ parsed:
 	    (strcmp(argv[0], "pin") == 0 && argc == 1) ||
 	    (strcmp(argv[0], "retire") == 0 && argc == 2) ||
 	    (strcmp(argv[0], "migrate") == 0 && argc >= 2) ||
+	    (strcmp(argv[0], "check-slurm") == 0 && argc == 1) ||
 	    ((strcmp(argv[0], "resume") == 0 || strcmp(argv[0], "suspend") == 0 ||
 	    strcmp(argv[0], "resume-fail") == 0) && argc == 2) ||
 	    strcmp(argv[0], "provision") == 0 ||
 	    strcmp(argv[0], "deprovision") == 0 ||
 	    strcmp(argv[0], "instances") == 0 ||
 	    strcmp(argv[0], "slurm-conf") == 0 ||
+	    strcmp(argv[0], "overlay") == 0 ||
 	    strcmp(argv[0], "events") == 0 || strcmp(argv[0], "timeline") == 0))
 		usage();
 	if (config_load(path, &cfg, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (strcmp(argv[0], "pin") == 0)
 		return pin_print(&cfg);
+	/* (Slurm only, no registry) */
+	if (strcmp(argv[0], "check-slurm") == 0)
+		return check_slurm(&cfg);
 	become_owner(cfg.database);
 	if (crypto_init(err, sizeof(err)) != 0)
 		fatalx("%s", err);
@@ -879,6 +925,8 @@ parsed:
 		rc = ctl_instances(db, argc, argv);
 	else if (strcmp(argv[0], "slurm-conf") == 0)
 		rc = ctl_slurm_conf(&cfg, argc, argv);
+	else if (strcmp(argv[0], "overlay") == 0)
+		rc = ctl_overlay(db, &cfg, argc, argv);
 	else
 		usage();
 	db_close(db);

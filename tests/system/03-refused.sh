@@ -42,7 +42,7 @@ send() {
 	STATUS=$(sb n1 curl -s -o "$T/resp" -D "$T/resp.h" -w '%{http_code}' \
 	    --config "$T/req.h" -H 'Content-Type: application/json' \
 	    "${CURL_EXTRA[@]}" --data-binary @"$T/req.sent" "$URL")
-	REASON=$(sed -n 's/.*"error":"\(.*\)"}/\1/p' "$T/resp" | sed 's/\\"/"/g')
+	answer_read "$T/resp"
 }
 
 snapshot() {
@@ -54,10 +54,19 @@ snapshot() {
 }
 
 # expect NAME STATUS REASON-PATTERN: the last answer, and nothing changed
+# [CODE]: the answer's code (by default the status's own: vnode-hookd(8))
 expect() {
-	local name=$1 st=$2 pat=$3
+	local name=$1 st=$2 pat=$3 code=${4:-}
 	[ "$STATUS" = "$st" ] || fail "$name: status $STATUS, not $st ($REASON)"
 	echo "$REASON" | grep -Eq "$pat" || fail "$name: reason '$REASON'"
+	if [ -z "$code" ]; then
+		case $st in
+		400) code=bad_request ;; 401) code=unauthorized ;;
+		403) code=forbidden ;; 409) code=conflict ;; 413) code=too_large ;;
+		*) code=$CODE ;;
+		esac
+	fi
+	[ "$CODE" = "$code" ] || fail "$name: code '$CODE', not '$code'"
 	snapshot after
 	cmp -s "$T/snap.before" "$T/snap.after" ||
 	    fail "$name changed something: $(diff "$T/snap.before" "$T/snap.after")"
@@ -67,15 +76,17 @@ expect() {
 snapshot before
 now=$(date +%s)
 send token "$(printf '%064d' 0)" "token:0123456789abcdef" now new "$(body i-1)"
-expect "unknown token" 401 '^unknown token 0123456789abcdef$'
+expect "unknown token" 401 '^unknown token 0123456789abcdef$' unknown_token
 send token "$(printf '%064d' 7)" "token:$id" now new "$(body i-1)"
-expect "wrong secret" 401 '^bad signature$'
+expect "wrong secret" 401 '^bad signature$' bad_signature
 send token "$secret" "token:$id" $((now - 3600)) new "$(body i-1)"
-expect "stale timestamp" 401 '^request time is 36[0-9][0-9] s behind the controller'
+expect "stale timestamp" 401 \
+    '^request time is 36[0-9][0-9] s behind the controller' clock_skew
 send token "$secret" "token:$id" $((now + 3600)) new "$(body i-1)"
-expect "timestamp from the future" 401 '^request time is 3[56][0-9][0-9] s ahead of'
+expect "timestamp from the future" 401 \
+    '^request time is 3[56][0-9][0-9] s ahead of' clock_skew
 send token "$secret" "token:$id" now new "$(body i-1)" "$(body i-2)"
-expect "body changed after signing" 401 '^bad signature$'
+expect "body changed after signing" 401 '^bad signature$' bad_signature
 send token "$secret" "token:$id" now new "$(body i-1)" "" X-Vnode-Signature
 expect "no signature" 400 '^missing header X-Vnode-Signature$'
 send token "$secret" "token:$id" now new "$(body i-1)" "" X-Vnode-Time
@@ -189,7 +200,8 @@ for v in 'vm 1' 'vm=1' 'vm,1' 'vm[1-2]' $'vm\xc3\xa9' 'vm/1' "v${long:1}" 'Vm-1'
 	expect "node name '$v' in the key" 400 "^$node_rule\$"
 done
 send node "$secret" "node:v${long:2}" now new "$(body i-1)"
-expect "unknown node of 63 characters" 401 "^unknown node credential for v${long:2}\$"
+expect "unknown node of 63 characters" 401 \
+    "^unknown node credential for v${long:2}\$" unknown_node
 
 # a body over max_body (65536 bytes by default): refused before it is read
 # as JSON or its signature checked; one of exactly max_body bytes is read
@@ -251,7 +263,7 @@ snapshot before
 send token "$secret" "token:$id" now new \
     '{"instance":"i-2","hostname":"n2","cpus":1,"memory_mb":500,"features":["gpu"]}'
 expect "a feature the token does not allow" 403 \
-    "^feature gpu is not one token $id allows \\(f01"
+    "^feature gpu is not one token $id allows \\(f01" feature_not_allowed
 
 # another instance whose host name is that node's name: refused
 snapshot before
@@ -268,8 +280,8 @@ send token "$secret" "token:$id" now $nonce "$(body i-1)"
 printf '%s' "$(body i-1)" >"$T/req.sent"
 STATUS=$(sb n1 curl -s -o "$T/resp" -w '%{http_code}' --config "$T/req.h" \
     --data-binary @"$T/req.sent" "$URL")
-REASON=$(sed -n 's/.*"error":"\(.*\)"}/\1/p' "$T/resp" | sed 's/\\"/"/g')
-expect "replayed request" 401 '^replayed request'
+answer_read "$T/resp"
+expect "replayed request" 401 '^replayed request' replayed
 
 # a token used up, and one expired; its second use is a join at every
 # limit: a host name of 253 characters, 16 features of 63, and as many
@@ -294,13 +306,15 @@ grep -q "AvailableFeatures=$sitef,${feats//\"/} " "$T/vm-2" ||
     fail "vm-2: not the features sent: $(cat "$T/vm-2")"
 snapshot before
 send token "$secret" "token:$id" now new "$(body i-3)"
-expect "spent token" 403 "^token $id has no uses left \\(2 of 2 used\\)$"
+expect "spent token" 403 "^token $id has no uses left \\(2 of 2 used\\)$" \
+    token_used_up
 short=$(token 1 1s)
 sleep 2
 send token "${short#*.}" "token:${short%%.*}" now new "$(body i-4)"
 snapshot before
 send token "${short#*.}" "token:${short%%.*}" now new "$(body i-4)"
-expect "expired token" 403 "^token ${short%%.*} expired [0-9]+ s ago$"
+expect "expired token" 403 "^token ${short%%.*} expired [0-9]+ s ago$" \
+    token_expired
 # an instance joined with one token cannot be taken over with another
 send token "${other#*.}" "token:${other%%.*}" now new "$(body i-1)"
 expect "instance taken with another token" 409 "^instance i-1 joined already"
@@ -365,7 +379,7 @@ for round in $(seq 10); do
 	"403 200") win=n2 lose=n1 ;;
 	*) fail "race $round: answers $st1 and $st2, not 200 and 403: $(cat "$R.n1.resp" "$R.n2.resp")" ;;
 	esac
-	grep -q "^{\"error\":\"token $id has no uses left (1 of 1 used)\"}\$" \
+	grep -q "^{\"error\":\"token $id has no uses left (1 of 1 used)\",\"code\":\"token_used_up\"}\$" \
 	    "$R.$lose.resp" || fail "race $round: loser's answer $(cat "$R.$lose.resp")"
 	node=$(sed -n 's/.*"node":"\(vm-[0-9]*\)".*/\1/p' "$R.$win.resp")
 	[ -n "$node" ] || fail "race $round: winner's answer $(cat "$R.$win.resp")"

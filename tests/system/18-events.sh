@@ -8,12 +8,13 @@
 # suspended by one in a higher tier, and when an idle node joins, the mover
 # orders its node's agent to checkpoint it for that node.  (The agents here
 # only join, and heartbeats are signed by hand: the test stops at the
-# order; 22-poster follows it through with running agents.)
+# order; 22-poster follows it through with running agents, over dynamic
+# nodes; here they are the pool mode's slots.)
 . "$(dirname "$0")/test.common"
 vt_init
 command -v xmllint >/dev/null || skip "xmllint is not installed (libxml2-utils; run make check)"
 command -v sqlite3 >/dev/null || skip "sqlite3 is not installed (run make check)"
-preempt_env 3
+PREEMPT_ADMIT=pool preempt_env 3
 ctl_start
 URL=http://$CTL_IP:$HOOK_PORT
 
@@ -59,7 +60,7 @@ node_post() {
 	STATUS=$(sb "$sbx" curl -s -o "$T/resp" -w '%{http_code}' \
 	    --config "$T/req.h" -H 'Content-Type: application/json' \
 	    --data-binary @"$T/req.body" "$URL$path")
-	REASON=$(sed -n 's/.*"error":"\(.*\)"}/\1/p' "$T/resp" | sed 's/\\"/"/g')
+	answer_read "$T/resp"
 }
 
 # 2. events from a node: stored with the node that sent them
