@@ -72,8 +72,11 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 
 # NSS's software token alone, through PKCS#11 (common/crypto.c says why)
 NSS_LIBS  = -lsoftokn3
-COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf ckpt \
-             wg
+COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf wg
+# the checkpoint parts (ckpt/): the agent's, and the plugin's (no dump,
+# no selftest: the agent does those)
+CKPT      := files store runtime proctree hold criu dump selftest
+PLUGIN_CKPT := files store runtime proctree hold criu
 AGENT     := main step leave settings isofs metadata timesync http https certpin hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs \
              overlay
 HOOK      := hookd config api api_auth api_join api_node api_heartbeat \
@@ -83,6 +86,7 @@ CTL       := vnodectl config db slurm slurmcheck timeline ctl_elastic tls \
              overlay privd_client ctl_overlay
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
+CKPT_O    := $(CKPT:%=$(O)/ckpt/%.o)
 AGENT_O   := $(AGENT:%=$(O)/agent/%.o)
 HOOK_O    := $(HOOK:%=$(O)/controller-hook/%.o)
 CTL_O     := $(CTL:%=$(O)/controller-hook/%.o)
@@ -98,8 +102,9 @@ CTL_LIBS   = -lpthread -lsqlite3 -ljson-c $(SLURM_LIBS) -lm -lgnutls $(NSS_LIBS)
 # and never with the sanitizers (slurmstepd would have to load their
 # runtime first, which it does not)
 PLUGIN    := $(O)/vnode_ckpt.so
-PLUGIN_COMMON := ckpt atomicfile util spawn sysuser jsonutil
-PLUGIN_O  := $(O)/pic/ckpt/vnode_ckpt.o $(PLUGIN_COMMON:%=$(O)/pic/common/%.o)
+PLUGIN_COMMON := atomicfile util spawn sysuser jsonutil
+PLUGIN_O  := $(O)/pic/ckpt/vnode_ckpt.o $(PLUGIN_CKPT:%=$(O)/pic/ckpt/%.o) \
+             $(PLUGIN_COMMON:%=$(O)/pic/common/%.o)
 PIC_CFLAGS = $(filter-out -fPIE $(SAN),$(ALL_CFLAGS)) -fPIC
 
 PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl $(O)/vnode-privd \
@@ -145,8 +150,11 @@ $(O)/tests/unit/test_tls.o: ALL_CFLAGS += -Iagent -Icontroller-hook
 $(O)/tests/unit/test_events.o: ALL_CFLAGS += -Icontroller-hook
 $(O)/tests/unit/test_timeline.o: ALL_CFLAGS += -Icontroller-hook
 $(O)/tests/unit/test_slurmcheck.o: ALL_CFLAGS += -Icontroller-hook
+# the checkpoint parts' headers, for those who use them
+$(O)/ckpt/%.o $(O)/pic/ckpt/%.o $(O)/agent/jobs.o: ALL_CFLAGS += -Ickpt
+$(O)/tests/unit/test_ckpt.o $(O)/tests/system/ckpt-dump.o: ALL_CFLAGS += -Ickpt
 
-$(O)/vnode-agent: $(AGENT_O) $(COMMON_O)
+$(O)/vnode-agent: $(AGENT_O) $(CKPT_O) $(COMMON_O)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
 
@@ -177,7 +185,7 @@ $(O)/tests/vnode-sign: $(O)/tests/system/vnode-sign.o $(COMMON_O)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -ljson-c $(NSS_LIBS)
 
 # ckpt_dump for the system tests, as the agent calls it
-$(O)/tests/ckpt-dump: $(O)/tests/system/ckpt-dump.o $(COMMON_O)
+$(O)/tests/ckpt-dump: $(O)/tests/system/ckpt-dump.o $(CKPT_O) $(COMMON_O)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -ljson-c $(NSS_LIBS)
@@ -245,7 +253,7 @@ $(O)/tests/test_names: $(O)/tests/unit/test_names.o $(O)/common/names.o
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
-$(O)/tests/test_ckpt: $(O)/tests/unit/test_ckpt.o $(COMMON_O)
+$(O)/tests/test_ckpt: $(O)/tests/unit/test_ckpt.o $(CKPT_O) $(COMMON_O)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS)

@@ -18,10 +18,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ckpt.h"
+#include "dump.h"
 #include "jobs.h"
 #include "log.h"
 #include "nodeapi.h"
+#include "runtime.h"
+#include "selftest.h"
+#include "store.h"
 #include "util.h"
 
 /* The store as the settings have it; node names the node in manifests

@@ -1,5 +1,5 @@
 /*
- * jobs.h - checkpointing this node's jobs (common/ckpt.h does the dump):
+ * jobs.h - checkpointing this node's jobs (ckpt/dump.h does the dump):
  * on the hook's order (move a job), and at leave (all of them, in
  * parallel, within the stop budget).  A job that cannot be checkpointed
  * is requeued the ordinary way at leave, and stays where it is on an

@@ -39,8 +39,13 @@
 #include <slurm/slurm.h>
 #include <slurm/spank.h>
 
-#include "ckpt.h"
+#include "criu.h"
+#include "files.h"
+#include "hold.h"
+#include "proctree.h"
+#include "runtime.h"
 #include "spawn.h"
+#include "store.h"
 #include "util.h"
 
 SPANK_PLUGIN(vnode_ckpt, 1);
@@ -149,21 +154,6 @@ wanted(spank_t sp)
 	return in_list(partitions, part);
 }
 
-static void
-read_line(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	buf[0] = '\0';
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return;
-	if ((n = read(fd, buf, len - 1)) < 0)
-		n = 0;
-	buf[n] = '\0';
-	close(fd);
-}
-
 /*
  * With proctrack/cgroup slurmstepd moves the task into the job's cgroup
  * after forking it, while this runs: the namespace's processes must be
@@ -176,14 +166,14 @@ wait_cgroup(unsigned long job)
 	char mine[1024], want[64];
 	double end = mono_now() + CGROUP_WAIT;
 
-	read_line("/proc/self/cgroup", mine, sizeof(mine));
+	ckpt_read_small("/proc/self/cgroup", mine, sizeof(mine));
 	snprintf(want, sizeof(want), "/job_%lu/", job);
 	if (strstr(mine, want) == NULL)
 		return;		/* proctrack/linuxproc: nothing moves */
 	for (;;) {
 		char now[1024];
 
-		read_line("/proc/self/cgroup", now, sizeof(now));
+		ckpt_read_small("/proc/self/cgroup", now, sizeof(now));
 		if (strcmp(now, mine) != 0)
 			return;
 		if (mono_now() > end) {
@@ -265,20 +255,13 @@ init_main(pid_t job, const char *cwd)
 	siginfo_t si;
 	sigset_t all;
 	pid_t w;
-	int status, fd;
+	int status;
 
 	prctl(PR_SET_NAME, "vnode-init", 0, 0, 0);
-	/* its own directory (ckpt.h: CRIU's parasite works there) */
+	/* its own directory (runtime.h: CRIU's parasite works there) */
 	if (chdir(cwd) != 0 && chdir("/") != 0)
 		_exit(127);
-	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-	}
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
-		for (fd = 3; fd < 1024; fd++)
-			close(fd);
+	ckpt_child_fds();
 	sigfillset(&all);
 	for (;;) {
 		while ((w = waitpid(-1, &status, WNOHANG)) > 0)
@@ -321,7 +304,7 @@ request(const siginfo_t *si)
 /*
  * The original task: forward signals to the init, wait for it, remove the
  * runtime file, remove the job's images when it ended by itself, and end
- * as it ended.  After a dump it holds the tree (ckpt.h): traced, it stays
+ * as it ended.  After a dump it holds the tree (hold.h): traced, it stays
  * stopped through the requeue's SIGCONT, and the SIGTERM that follows
  * kills it at once.
  */
@@ -417,7 +400,7 @@ kill_children(void)
 
 	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
 	    (long)syscall(SYS_gettid));
-	read_line(path, buf, sizeof(buf));
+	ckpt_read_small(path, buf, sizeof(buf));
 	for (p = buf; *p != '\0'; p = end) {
 		pid = strtol(p, &end, 10);
 		if (end == p)
@@ -469,7 +452,7 @@ restore(unsigned long job, long n, pid_t *init, double *secs, char *err,
 		return errf(err, errlen, "criu restore: %s",
 		    crit[0] != '\0' ? crit : why);
 	}
-	read_line(pidfile, buf, sizeof(buf));
+	ckpt_read_small(pidfile, buf, sizeof(buf));
 	buf[strcspn(buf, "\n")] = '\0';
 	if (parse_long(buf, 2, INT_MAX, &pid) != 0) {
 		kill_children();
@@ -543,7 +526,7 @@ slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 	job = jobid;
 
 	/* the init's own directory, for a fresh start and a restore alike
-	 * (ckpt.h); without it the job still runs, from "/" */
+	 * (runtime.h); without it the job still runs, from "/" */
 	if (ckpt_cwd_make(&conf, job, cwd, sizeof(cwd), err, sizeof(err)) != 0) {
 		slurm_error("vnode_ckpt: job %lu: %s", job, err);
 		snprintf(cwd, sizeof(cwd), "/");

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "ckpt.h"
+#include "dump.h"
 #include "log.h"
 #include "util.h"
 

@@ -18,8 +18,10 @@
 
 #include <cmocka.h>
 
-#include "ckpt.h"
 #include "jsonutil.h"
+#include "proctree.h"
+#include "runtime.h"
+#include "store.h"
 #include "util.h"
 
 struct fix {
