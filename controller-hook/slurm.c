@@ -96,8 +96,8 @@ sl_unlock(pthread_mutex_t **m)
 }
 
 #define SL_LOCK() \
-	pthread_mutex_t *sl_held_ __attribute__((cleanup(sl_unlock))) = \
-	    sl_lock()
+	pthread_mutex_t *sl_held_ \
+	    __attribute__((cleanup(sl_unlock), unused)) = sl_lock()
 
 
 int
