@@ -562,7 +562,8 @@ batch(struct api_admission *list, char (*gone)[64], size_t ngone)
 		batch_cloud(v, k);
 	switch (cfg->mode) {
 	case ADMIT_CONF:
-		batch_conf(v + k, m - k, gone, ngone);
+		/* (a batch of removals alone has no joins: v is NULL) */
+		batch_conf(m > k ? v + k : NULL, m - k, gone, ngone);
 		break;
 	case ADMIT_POOL:
 		if (m > k)
