@@ -606,6 +606,12 @@ assign(struct hook_config *c, const struct ckey *k, const char *v)
 	long n;
 	int i;
 
+	/* a row whose field is not of its type's size is refused, never
+	 * written past (tests/conf reads every row) */
+	if (((k->type == C_LONG || k->type == C_DUR) && k->size != sizeof(n)) ||
+	    (k->type == C_SECS && k->size != sizeof(d)) ||
+	    (k->type == C_ENUM && k->size != sizeof(i)))
+		return -1;
 	switch (k->type) {
 	case C_STR:
 	case C_PATH:
