@@ -105,13 +105,14 @@ kill_group(pid_t pid)
 	kill(pid, SIGKILL);
 }
 
-/* What the program said on standard error, its lines trimmed and joined
- * by "; ", in place. */
+/* What the program said on standard error (in), its lines trimmed and
+ * joined by "; ", into out, cut to its outsz.  (Not in place: "; " is one
+ * more than the newline it replaces, and would overtake what it reads.) */
 static const char *
-one_line(char *buf)
+one_line(const char *in, char *out, size_t outsz)
 {
-	char *in = buf, *out = buf, *end;
-	size_t n;
+	const char *end;
+	size_t o = 0, n;
 
 	while (*in != '\0') {
 		while (*in == ' ' || *in == '\t' || *in == '\n' || *in == '\r')
@@ -122,16 +123,18 @@ one_line(char *buf)
 		n = (size_t)(end - in);
 		while (n > 0 && (in[n - 1] == ' ' || in[n - 1] == '\r'))
 			n--;
-		if (out != buf) {
-			memcpy(out, "; ", 2);
-			out += 2;
+		if (o > 0 && o + 2 < outsz) {
+			memcpy(out + o, "; ", 2);
+			o += 2;
 		}
-		memmove(out, in, n);
-		out += n;
+		if (n > outsz - 1 - o)
+			n = outsz - 1 - o;
+		memcpy(out + o, in, n);
+		o += n;
 		in = end;
 	}
-	*out = '\0';
-	return buf;
+	out[o] = '\0';
+	return out;
 }
 
 int
@@ -139,7 +142,7 @@ spawn_run(struct spawn *sp, char *err, size_t errlen)
 {
 	struct sysuser id, *idp = NULL;
 	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	char errbuf[2048], discard[512];
+	char errbuf[2048], line[2048], discard[512];
 	size_t errlen_got = 0, written = 0;
 	double start, exited_at = 0;
 	struct pollfd pfd[3];
@@ -298,10 +301,11 @@ spawn_run(struct spawn *sp, char *err, size_t errlen)
 	else if (WIFEXITED(status))
 		errf(err, errlen, "%s: exited with status %d%s%s", sp->argv[0],
 		    WEXITSTATUS(status), errlen_got ? ": " : "",
-		    one_line(errbuf));
+		    one_line(errbuf, line, sizeof(line)));
 	else
 		errf(err, errlen, "%s: killed by signal %d%s%s", sp->argv[0],
-		    WTERMSIG(status), errlen_got ? ": " : "", one_line(errbuf));
+		    WTERMSIG(status), errlen_got ? ": " : "",
+		    one_line(errbuf, line, sizeof(line)));
 out:
 	if (inp[0] >= 0)
 		close(inp[0]);

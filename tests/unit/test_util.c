@@ -135,6 +135,14 @@ test_spawn(void **state)
 	const char *bad[] = { "/bin/sh", "-c", "echo why >&2; exit 3", NULL };
 	const char *two[] = { "/bin/sh", "-c", "echo 'mount: no such type' >&2; "
 	    "echo '       dmesg(1) may say more  ' >&2; echo >&2; exit 32", NULL };
+	/* short lines, one newline apart: "; " is longer than each
+	 * newline (once overwrote what it read, and ran past the buffer
+	 * when standard error filled it) */
+	const char *short_lines[] = { "/bin/sh", "-c", "printf 'a\\nb\\nc\\n' "
+	    ">&2; exit 1", NULL };
+	const char *flood[] = { "/bin/sh", "-c", "i=0; while [ $i -lt 3000 ]; "
+	    "do echo x >&2; i=$((i + 1)); done; exit 1", NULL };
+	char big[4096];
 	const char *cat[] = { "/bin/cat", NULL };
 	const char *slow[] = { "/bin/sleep", "5", NULL };
 	const char *rel[] = { "sh", NULL };
@@ -162,6 +170,17 @@ test_spawn(void **state)
 	assert_int_equal(spawn_run(&sp, err, sizeof(err)), -1);
 	assert_string_equal(err, "/bin/sh: exited with status 32: mount: no "
 	    "such type; dmesg(1) may say more");
+	sp.argv = short_lines;
+	assert_int_equal(spawn_run(&sp, err, sizeof(err)), -1);
+	assert_string_equal(err, "/bin/sh: exited with status 1: a; b; c");
+	sp.argv = flood;
+	assert_int_equal(spawn_run(&sp, big, sizeof(big)), -1);
+	assert_true(strncmp(big, "/bin/sh: exited with status 1: x; x; x; ",
+	    40) == 0);
+	/* cut at the line's end, never past it: the first 2047 characters
+	 * read, "x; " each */
+	assert_true(strlen(big) < sizeof(big) - 1);
+	assert_true(big[strlen(big) - 1] == 'x' || big[strlen(big) - 1] == ' ');
 
 	sp.argv = cat;
 	sp.input = "hello";
