@@ -109,7 +109,7 @@ TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage \
 BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate $(O)/bench/ckpt-job
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
              test_http test_events test_timeline test_ckpt test_tls \
-             test_slurmcheck test_wg
+             test_slurmcheck test_wg test_db
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
@@ -145,6 +145,7 @@ $(O)/tests/unit/test_tls.o: ALL_CFLAGS += -Iagent -Icontroller-hook
 $(O)/tests/unit/test_events.o: ALL_CFLAGS += -Icontroller-hook
 $(O)/tests/unit/test_timeline.o: ALL_CFLAGS += -Icontroller-hook
 $(O)/tests/unit/test_slurmcheck.o: ALL_CFLAGS += -Icontroller-hook
+$(O)/tests/unit/test_db.o: ALL_CFLAGS += -Icontroller-hook
 
 $(O)/vnode-agent: $(AGENT_O) $(COMMON_O)
 	$(if $(Q),@echo "  LD      $@")
@@ -274,6 +275,11 @@ $(O)/tests/test_events: $(O)/tests/unit/test_events.o \
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS)
+$(O)/tests/test_db: $(O)/tests/unit/test_db.o $(O)/controller-hook/db.o \
+    $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -lsqlite3 -ljson-c $(NSS_LIBS)
 $(O)/tests/test_timeline: $(O)/tests/unit/test_timeline.o \
     $(O)/controller-hook/timeline.o $(O)/common/util.o
 	@mkdir -p $(@D)
