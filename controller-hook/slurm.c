@@ -585,6 +585,32 @@ out:
 	return rc;
 }
 
+/* Which of a batch's nodes Slurm has already, into have.  A small batch
+ * (joins trickling in: most batches of a burst hold one to three nodes)
+ * asks for each of its nodes alone, a cost that stays the same as the
+ * cluster grows; a large one loads the whole node table once (each load
+ * costs slurmctld and the hook time in proportion to the nodes there are:
+ * done for every batch, a burst of N joins cost O(N^2)). */
+#define NODES_LOOKUP_MAX	32
+
+static int
+nodes_known(const struct sl_node *n, size_t count, struct name_set *have,
+    char *err, size_t errlen)
+{
+	struct sl_status st;
+	size_t i;
+
+	if (count > NODES_LOOKUP_MAX)
+		return node_each(add_name, have, err, errlen);
+	for (i = 0; i < count; i++) {
+		if (node_status(n[i].name, &st, err, errlen) != 0)
+			return -1;
+		if (st.exists)
+			add_name(have, n[i].name, &st);
+	}
+	return 0;
+}
+
 static size_t
 nodes_create(const struct sl_node *n, size_t count, char (*err)[256])
 {
@@ -596,7 +622,7 @@ nodes_create(const struct sl_node *n, size_t count, char (*err)[256])
 		err[i][0] = '\0';
 	if ((pick = calloc(count, sizeof(*pick))) == NULL ||
 	    (done = calloc(count, 1)) == NULL ||
-	    node_each(add_name, &have, e, sizeof(e)) != 0) {
+	    nodes_known(n, count, &have, e, sizeof(e)) != 0) {
 		if (pick == NULL || done == NULL)
 			snprintf(e, sizeof(e), "out of memory");
 		for (i = 0; i < count; i++)
