@@ -73,6 +73,16 @@ created(void)
 		(void)slurm_set_debugflags(0, 0);
 }
 
+/* One change to Slurm's nodes at a time (the admission thread, the
+ * reaper, the HTTP thread's leaves and drains), each a look then an act.
+ * A look alone (sl_node_status) takes no lock: libslurm's RPCs are safe
+ * to make from several threads (its configuration is read under its own
+ * lock, errno is the thread's), and a node's state read while another
+ * thread changes it is as good as one read a moment before.  The HTTP
+ * thread asks for a node's state on every /v1/status; behind this lock it
+ * waited for whole admission batches (bench/scale, 1000 joins: 1109
+ * status calls, p99 up to 1 s, the hook not accepting anything
+ * meanwhile, /metrics unanswered for 110 s, agents' joins timing out). */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
 static int node_status(const char *name, struct sl_status *st, char *err,
@@ -998,12 +1008,7 @@ int
 sl_node_status(const char *name, struct sl_status *st, char *err,
     size_t errlen)
 {
-	int rc;
-
-	pthread_mutex_lock(&mu);
-	rc = node_status(name, st, err, errlen);
-	pthread_mutex_unlock(&mu);
-	return rc;
+	return node_status(name, st, err, errlen);
 }
 
 int
