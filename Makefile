@@ -22,6 +22,10 @@
 #   make bench-preempt  bench/preempt: the poster's scenario (a high job
 #                   suspends a backfill job, which moves to a node that
 #                   frees up) on Slurm 22.05 and 24.11
+#   make bench-scale bench/scale: 1000 nodes (SCALE_NODES=N) joining at once
+#                   in dynamic mode, each a sandbox with a real slurmd and
+#                   vnode-agent, against as many slurmd -Z alone; and
+#                   bench/registry: the registry's operations at 20,000 nodes
 #   make bench-ckpt bench/ckpt: checkpoint dump, restore and migration of
 #                   100 MB and 1 GB jobs against the store's raw bandwidth
 #   make install    DESTDIR, PREFIX honoured
@@ -111,14 +115,15 @@ PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl $(O)/vnode-privd \
              $(O)/vnode-sbinit
 TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage \
              $(O)/tests/ckpt-dump $(O)/tests/privd-call $(O)/tests/prov-call
-BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate $(O)/bench/ckpt-job
+BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate $(O)/bench/ckpt-job \
+             $(O)/bench/registry
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
              test_http test_events test_timeline test_ckpt test_tls \
-             test_slurmcheck test_wg
+             test_slurmcheck test_wg test_db
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan demo deps install clean unit system bench fuzz \
-	fuzz-regress deb image vm bench-vm bench-elastic bench-ckpt bench-preempt \
+	fuzz-regress deb image vm bench-vm bench-elastic bench-ckpt bench-preempt bench-scale \
 	criu slurm check-tests FORCE
 all: $(PROGS) $(PLUGIN) $(TESTPROGS) $(BENCHPROGS)
 
@@ -153,6 +158,7 @@ $(O)/tests/unit/test_slurmcheck.o: ALL_CFLAGS += -Icontroller-hook
 # the checkpoint parts' headers, for those who use them
 $(O)/ckpt/%.o $(O)/pic/ckpt/%.o $(O)/agent/jobs.o: ALL_CFLAGS += -Ickpt
 $(O)/tests/unit/test_ckpt.o $(O)/tests/system/ckpt-dump.o: ALL_CFLAGS += -Ickpt
+$(O)/tests/unit/test_db.o: ALL_CFLAGS += -Icontroller-hook
 
 $(O)/vnode-agent: $(AGENT_O) $(CKPT_O) $(COMMON_O)
 	$(if $(Q),@echo "  LD      $@")
@@ -233,6 +239,14 @@ $(O)/bench/admit-rate: $(O)/bench/admit-rate.o \
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(HOOK_LIBS)
 $(O)/bench/admit-rate.o: ALL_CFLAGS += -Icontroller-hook
 
+# bench/registry: the registry's everyday operations at N nodes
+$(O)/bench/registry: $(O)/bench/registry.o \
+    $(filter-out $(O)/controller-hook/hookd.o,$(HOOK_O)) $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(HOOK_LIBS)
+$(O)/bench/registry.o: ALL_CFLAGS += -Icontroller-hook
+
 # bench/ckpt's job: memory filled and touched, then a timestamped count
 $(O)/bench/ckpt-job: $(O)/bench/ckpt-job.o $(O)/common/util.o
 	@mkdir -p $(@D)
@@ -282,6 +296,11 @@ $(O)/tests/test_events: $(O)/tests/unit/test_events.o \
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS)
+$(O)/tests/test_db: $(O)/tests/unit/test_db.o $(O)/controller-hook/db.o \
+    $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -lsqlite3 -ljson-c $(NSS_LIBS)
 $(O)/tests/test_timeline: $(O)/tests/unit/test_timeline.o \
     $(O)/controller-hook/timeline.o $(O)/common/util.o
 	@mkdir -p $(@D)
@@ -467,6 +486,11 @@ bench: all
 	@VNODE_BIN=$(abspath $(O)) bench/admit
 
 # checkpoint and migration against the store's raw bandwidth (needs criu)
+bench-scale: all
+	@VNODE_BIN=$(abspath $(O)) bench/scale
+	@d=$$(mktemp -d /var/tmp/vnode-registry.XXXXXX) && \
+	    $(O)/bench/registry -n 20000 $$d; rc=$$?; rm -rf $$d; exit $$rc
+
 bench-ckpt: all criu
 	@VNODE_BIN=$(abspath $(O)) bench/ckpt
 

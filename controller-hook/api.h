@@ -15,6 +15,7 @@
 #define API_WAIT_MAX	25	/* seconds a heartbeat may wait for an order */
 #define API_PHASES	9
 #define API_BUCKETS	12
+#define API_CALLS	5	/* join, heartbeat, status, leave, other */
 
 struct api_histogram {
 	unsigned long bucket[API_BUCKETS];	/* cumulative counts */
@@ -28,6 +29,8 @@ struct api_metrics {
 	unsigned long heartbeats;
 	unsigned long suspensions;	/* nodes that said they were suspended */
 	struct api_histogram phase[API_PHASES];
+	struct api_histogram call[API_CALLS];	/* the hook's own time per
+						 * request, by kind */
 };
 
 struct api {
@@ -39,6 +42,10 @@ struct api {
 	double (*now_exact)(void);	/* the same, with the fraction */
 	struct api_metrics m;
 };
+
+/* A request answered: seconds from its headers in to its answer queued,
+ * not counting a heartbeat's wait for an order (vnode_request_seconds). */
+void api_observe_call(struct api *a, const char *path, double secs);
 
 /* A heartbeat that waits for an order: what answering it later needs. */
 struct api_pending {

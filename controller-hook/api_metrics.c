@@ -154,6 +154,53 @@ elastic_metrics(struct api *a, char **b, size_t *len, size_t *cap)
 		    ps.call_secs[i], calls[i], ps.call_max[i]);
 }
 
+static const char *const call_names[API_CALLS] = { "join", "heartbeat",
+    "status", "leave", "other" };
+static const double call_bounds[API_BUCKETS] = { 0.001, 0.002, 0.005, 0.01,
+    0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10 };
+
+void
+api_observe_call(struct api *a, const char *path, double secs)
+{
+	struct api_histogram *h;
+	int i;
+
+	for (i = 0; i < API_CALLS - 1; i++)
+		if (strncmp(path, "/v1/", 4) == 0 &&
+		    strcmp(path + 4, call_names[i]) == 0)
+			break;
+	h = &a->m.call[i];
+	for (i = 0; i < API_BUCKETS; i++)
+		if (secs <= call_bounds[i])
+			h->bucket[i]++;
+	h->count++;
+	h->sum += secs;
+}
+
+static void
+call_metrics(const struct api *a, char **b, size_t *len, size_t *cap)
+{
+	int i, j;
+
+	metric_text(b, len, cap, "# HELP vnode_request_seconds The hook's "
+	    "time per request, by kind (a heartbeat's wait for an order not "
+	    "counted).\n# TYPE vnode_request_seconds histogram\n");
+	for (i = 0; i < API_CALLS; i++) {
+		const struct api_histogram *h = &a->m.call[i];
+
+		for (j = 0; j < API_BUCKETS; j++)
+			metric_text(b, len, cap, "vnode_request_seconds_bucket"
+			    "{call=\"%s\",le=\"%g\"} %lu\n", call_names[i],
+			    call_bounds[j], h->bucket[j]);
+		metric_text(b, len, cap, "vnode_request_seconds_bucket"
+		    "{call=\"%s\",le=\"+Inf\"} %lu\n"
+		    "vnode_request_seconds_sum{call=\"%s\"} %.6f\n"
+		    "vnode_request_seconds_count{call=\"%s\"} %lu\n",
+		    call_names[i], h->count, call_names[i], h->sum,
+		    call_names[i], h->count);
+	}
+}
+
 void
 api_metrics(struct api *a, int waiting, struct api_response *rs)
 {
@@ -212,6 +259,7 @@ api_metrics(struct api *a, int waiting, struct api_response *rs)
 		    "vnode_join_phase_seconds_count{phase=\"%s\"} %lu\n",
 		    api_phases[i], h->count, api_phases[i], h->sum, api_phases[i], h->count);
 	}
+	call_metrics(a, &b, &len, &cap);
 	admission_metrics(a, &b, &len, &cap);
 	elastic_metrics(a, &b, &len, &cap);
 	rs->status = 200;

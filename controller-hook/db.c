@@ -13,9 +13,9 @@
 
 /* PRAGMA user_version: 1 tokens, nodes, nonces, orders; 2 events and
  * releases as well; 3 instances and power; 4 a token's features; 5 the
- * overlay's addresses */
-#define DB_VERSION	5
-#define DB_VERSION_TEXT	"5"
+ * overlay's addresses; 6 a token's use count kept in its row */
+#define DB_VERSION	6
+#define DB_VERSION_TEXT	"6"
 
 struct db {
 	sqlite3 *h;
@@ -123,6 +123,39 @@ user_version(struct db *db, int *version)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* Version 6: a token's use count is kept in its row (tokens.used, one
+ * more for every node row made with the token: db_node_insert and
+ * db_node_insert_named) rather than counted over its nodes on each join.
+ * A registry made before gains the column, filled from that count, in
+ * one transaction: a crash halfway leaves it as it was.  Node rows are
+ * never deleted (a node that left or was reaped keeps its row and its
+ * use), so the count and the column stay the same number. */
+static int
+token_used_column(struct db *db, const char *path, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	char *msg = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db->h, "SELECT used FROM tokens LIMIT 0", -1,
+	    &st, NULL);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		return 0;
+	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE;"
+	    "ALTER TABLE tokens ADD COLUMN used INTEGER NOT NULL DEFAULT 0;"
+	    "UPDATE tokens SET used = (SELECT count(*) FROM nodes WHERE "
+	    "nodes.token = tokens.id);"
+	    "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		errf(err, errlen, "%s: a token's use count: %s", path,
+		    msg != NULL ? msg : "schema");
+		sqlite3_free(msg);
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
 int
 db_open(const char *path, struct db **out, char *err, size_t errlen)
 {
@@ -176,6 +209,8 @@ db_open(const char *path, struct db **out, char *err, size_t errlen)
 		}
 		sqlite3_finalize(st);
 	}
+	if (token_used_column(db, path, err, errlen) != 0)
+		goto fail;
 	*out = db;
 	return 0;
 fail:
@@ -302,8 +337,7 @@ db_token_get(struct db *db, const char *id, struct db_token *t, char *err,
 	sqlite3_stmt *st;
 	int rc;
 
-	st = prep(db, "SELECT id, master, uses, expires, created, "
-	    "(SELECT count(*) FROM nodes WHERE nodes.token = tokens.id), "
+	st = prep(db, "SELECT id, master, uses, expires, created, used, "
 	    "features FROM tokens WHERE id = ?", err, errlen);
 	if (st == NULL)
 		return -1;
@@ -336,9 +370,8 @@ db_token_list(struct db *db, char *err, size_t errlen)
 	struct json_object *arr, *o, *ia;
 	int rc;
 
-	st = prep(db, "SELECT id, uses, expires, created, (SELECT count(*) FROM "
-	    "nodes WHERE nodes.token = tokens.id), features FROM tokens ORDER BY "
-	    "created", err, errlen);
+	st = prep(db, "SELECT id, uses, expires, created, used, features FROM "
+	    "tokens ORDER BY created", err, errlen);
 	if (st == NULL)
 		return NULL;
 	inst = prep(db, "SELECT instance, name FROM nodes WHERE token = ? "
@@ -511,6 +544,21 @@ db_node_by_name(struct db *db, const char *name, struct db_node *n, char *err,
 	    name, n, err, errlen);
 }
 
+/* A node row was made with a token: one use of it more (in the
+ * caller's transaction, with the row). */
+static int
+token_use(struct db *db, const char *token, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	st = prep(db, "UPDATE tokens SET used = used + 1 WHERE id = ?", err,
+	    errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_TRANSIENT);
+	return step_done(db, st, err, errlen);
+}
+
 int
 db_node_insert(struct db *db, const char *prefix, struct db_node *n,
     char *err, size_t errlen)
@@ -536,6 +584,8 @@ db_node_insert(struct db *db, const char *prefix, struct db_node *n,
 	if (step_done(db, st, err, errlen) != 0)
 		return -1;
 	n->id = (long)sqlite3_last_insert_rowid(db->h);
+	if (token_use(db, n->token, err, errlen) != 0)
+		return -1;
 	snprintf(n->name, sizeof(n->name), "%s%ld", prefix, n->id);
 	st = prep(db, "UPDATE nodes SET name = ? WHERE id = ?", err, errlen);
 	if (st == NULL)
@@ -1262,7 +1312,7 @@ db_node_insert_named(struct db *db, struct db_node *n, char *err,
 	if (step_done(db, st, err, errlen) != 0)
 		return -1;
 	n->id = (long)sqlite3_last_insert_rowid(db->h);
-	return 0;
+	return token_use(db, n->token, err, errlen);
 }
 
 /* ---- the overlay ---- */

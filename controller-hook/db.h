@@ -18,7 +18,8 @@ struct db_token {
 	char id[17];
 	unsigned char master[CRYPTO_KEY_LEN];
 	long uses;		/* how many instances may join with it */
-	long used;		/* how many have */
+	long used;		/* how many have: kept in the row, one more
+				 * for every node made with it */
 	long expires;		/* unix time */
 	long created;
 	char features[1100];	/* the node features its instances may

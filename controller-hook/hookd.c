@@ -53,6 +53,8 @@ struct upload {
 	int resumed;			/* resumed: answer from pending */
 	struct api_pending pending;
 	struct api_admission *admission;	/* a join being admitted */
+	double start;			/* mono_now(): its headers in */
+	double wait_from;		/* a heartbeat's wait began */
 };
 
 struct waiter {
@@ -129,6 +131,7 @@ wait_for_order(struct MHD_Connection *c, struct upload *up,
 	}
 	up->pending = rs->pending;
 	up->waiting = 1;
+	up->wait_from = mono_now();
 	w->c = c;
 	w->up = up;
 	w->deadline = mono_now() + rs->pending.wait;
@@ -335,6 +338,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		if ((up = calloc(1, sizeof(*up))) == NULL)
 			return MHD_NO;
 		*con_cls = up;
+		up->start = mono_now();
 		check_headers(c, up->bad, sizeof(up->bad));
 		clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -363,6 +367,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		api_join_finish(&api, up->admission, &rs);
 		up->admission = NULL;
 		log_answer(&rs, 0);
+		api_observe_call(&api, url, mono_now() - up->start);
 		ret = send_json(c, &rs);
 		api_response_free(&rs);
 		return ret;
@@ -372,6 +377,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		api_heartbeat_finish(&api, &up->pending, &rs);
 		up->resumed = 0;
 		log_answer(&rs, 1);
+		api_observe_call(&api, url, mono_now() - up->start -
+		    (up->wait_from > 0 ? mono_now() - up->wait_from : 0));
 		ret = send_json(c, &rs);
 		api_response_free(&rs);
 		return ret;
@@ -428,6 +435,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	log_answer(&rs, strcmp(url, "/v1/status") == 0 ||
 	    strcmp(url, "/v1/heartbeat") == 0);
+	api_observe_call(&api, url, mono_now() - up->start);
 	ret = send_json(c, &rs);
 	api_response_free(&rs);
 	return ret;

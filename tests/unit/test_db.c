@@ -1,0 +1,244 @@
+/*
+ * test_db - the registry's bookkeeping of a token's uses: the count kept
+ * in the token's row grows with every node made with it, goes back with
+ * a transaction rolled back, and a registry made before the count was
+ * kept gets it filled from its nodes when opened.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "db.h"
+
+static char dir[] = "/tmp/test_db.XXXXXX";
+static char path[64];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/hookd.db", dir);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char p[96];
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+	unlink(path);
+	rmdir(dir);
+	return 0;
+}
+
+static struct db *
+open_fresh(void)
+{
+	struct db *db;
+	char err[256];
+
+	teardown(NULL);
+	mkdir(dir, 0700);
+	assert_int_equal(db_open(path, &db, err, sizeof(err)), 0);
+	return db;
+}
+
+static void
+token_add(struct db *db, const char *id, long uses)
+{
+	struct db_token t;
+	char err[256];
+
+	memset(&t, 0, sizeof(t));
+	snprintf(t.id, sizeof(t.id), "%s", id);
+	t.uses = uses;
+	t.expires = 2000000000;
+	t.created = 1700000000;
+	assert_int_equal(db_token_add(db, &t, err, sizeof(err)), 0);
+}
+
+static long
+used(struct db *db, const char *id)
+{
+	struct db_token t;
+	char err[256];
+
+	assert_int_equal(db_token_get(db, id, &t, err, sizeof(err)), 0);
+	return t.used;
+}
+
+static void
+node_add(struct db *db, const char *token, const char *instance)
+{
+	struct db_node n;
+	char err[256];
+
+	memset(&n, 0, sizeof(n));
+	snprintf(n.instance, sizeof(n.instance), "%s", instance);
+	snprintf(n.token, sizeof(n.token), "%s", token);
+	snprintf(n.state, sizeof(n.state), "joining");
+	n.created = n.updated = 1700000000;
+	assert_int_equal(db_node_insert(db, "vm-", &n, err, sizeof(err)), 0);
+}
+
+static void
+test_used_counts_nodes(void **state)
+{
+	struct db *db = open_fresh();
+	struct db_node n;
+	struct json_object *list, *t;
+	char err[256];
+
+	(void)state;
+	token_add(db, "00000000000000aa", 3);
+	token_add(db, "00000000000000bb", 5);
+	assert_int_equal(used(db, "00000000000000aa"), 0);
+	node_add(db, "00000000000000aa", "i-1");
+	node_add(db, "00000000000000aa", "i-2");
+	node_add(db, "00000000000000bb", "i-3");
+	assert_int_equal(used(db, "00000000000000aa"), 2);
+	assert_int_equal(used(db, "00000000000000bb"), 1);
+	/* elastic vnode's nodes, named as Slurm asked, count the same */
+	memset(&n, 0, sizeof(n));
+	snprintf(n.name, sizeof(n.name), "cloud-1");
+	snprintf(n.instance, sizeof(n.instance), "i-4");
+	snprintf(n.token, sizeof(n.token), "00000000000000bb");
+	snprintf(n.state, sizeof(n.state), "joining");
+	assert_int_equal(db_node_insert_named(db, &n, err, sizeof(err)), 0);
+	assert_int_equal(used(db, "00000000000000bb"), 2);
+	/* a node that left keeps its use */
+	assert_int_equal(db_node_by_instance(db, "i-1", &n, err, sizeof(err)),
+	    0);
+	snprintf(n.state, sizeof(n.state), "left");
+	assert_int_equal(db_node_update(db, &n, err, sizeof(err)), 0);
+	assert_int_equal(used(db, "00000000000000aa"), 2);
+	/* vnodectl token list says the same */
+	list = db_token_list(db, err, sizeof(err));
+	assert_non_null(list);
+	assert_int_equal(json_object_array_length(list), 2);
+	t = json_object_array_get_idx(list, 0);
+	assert_int_equal(json_object_get_int64(json_object_object_get(t,
+	    "used")), 2);
+	assert_int_equal(json_object_array_length(json_object_object_get(t,
+	    "instances")), 2);
+	json_object_put(list);
+	db_close(db);
+}
+
+static void
+test_used_rolled_back(void **state)
+{
+	struct db *db = open_fresh();
+	char err[256];
+
+	(void)state;
+	token_add(db, "00000000000000aa", 1);
+	assert_int_equal(db_begin(db, err, sizeof(err)), 0);
+	node_add(db, "00000000000000aa", "i-1");
+	assert_int_equal(used(db, "00000000000000aa"), 1);
+	db_rollback(db);
+	assert_int_equal(used(db, "00000000000000aa"), 0);
+	assert_int_equal(db_begin(db, err, sizeof(err)), 0);
+	node_add(db, "00000000000000aa", "i-1");
+	assert_int_equal(db_commit(db, err, sizeof(err)), 0);
+	assert_int_equal(used(db, "00000000000000aa"), 1);
+	db_close(db);
+}
+
+/* A registry of version 5 (no tokens.used), with nodes: opened, each
+ * token's count is its nodes', once (a second open adds nothing). */
+static void
+test_used_migrated(void **state)
+{
+	sqlite3 *h;
+	struct db *db;
+	char err[256];
+	int i;
+
+	(void)state;
+	teardown(NULL);
+	mkdir(dir, 0700);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h,
+	    "CREATE TABLE tokens (id TEXT PRIMARY KEY, master TEXT NOT NULL,"
+	    " uses INTEGER NOT NULL, expires INTEGER NOT NULL,"
+	    " created INTEGER NOT NULL, features TEXT NOT NULL DEFAULT '');"
+	    "CREATE TABLE nodes (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    " name TEXT UNIQUE NOT NULL, instance TEXT UNIQUE NOT NULL,"
+	    " token TEXT NOT NULL, addr TEXT NOT NULL DEFAULT '',"
+	    " hostname TEXT NOT NULL DEFAULT '', state TEXT NOT NULL,"
+	    " master TEXT, created INTEGER NOT NULL,"
+	    " updated INTEGER NOT NULL, last_seen INTEGER NOT NULL DEFAULT 0);"
+	    "INSERT INTO tokens VALUES('00000000000000aa', '"
+	    "0000000000000000000000000000000000000000000000000000000000000000',"
+	    " 10, 2000000000, 1, '');"
+	    "INSERT INTO tokens VALUES('00000000000000bb', '"
+	    "0000000000000000000000000000000000000000000000000000000000000000',"
+	    " 10, 2000000000, 2, '');"
+	    "INSERT INTO nodes(name, instance, token, state, created, updated)"
+	    " VALUES('vm-1', 'i-1', '00000000000000aa', 'admitted', 1, 1),"
+	    " ('vm-2', 'i-2', '00000000000000aa', 'left', 1, 1),"
+	    " ('vm-3', 'i-3', '00000000000000aa', 'reaped', 1, 1);"
+	    "PRAGMA user_version = 5;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(db_open(path, &db, err, sizeof(err)), 0);
+		assert_int_equal(used(db, "00000000000000aa"), 3);
+		assert_int_equal(used(db, "00000000000000bb"), 0);
+		db_close(db);
+	}
+	assert_int_equal(db_open(path, &db, err, sizeof(err)), 0);
+	node_add(db, "00000000000000bb", "i-4");
+	assert_int_equal(used(db, "00000000000000bb"), 1);
+	assert_int_equal(used(db, "00000000000000aa"), 3);
+	db_close(db);
+}
+
+/* A registry newer than the program is refused, not misread. */
+static void
+test_newer_refused(void **state)
+{
+	sqlite3 *h;
+	struct db *db;
+	char err[256];
+
+	(void)state;
+	teardown(NULL);
+	mkdir(dir, 0700);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 99;", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(db_open(path, &db, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "registry version 99 is newer than this "
+	    "program's (6)"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_used_counts_nodes),
+		cmocka_unit_test(test_used_rolled_back),
+		cmocka_unit_test(test_used_migrated),
+		cmocka_unit_test(test_newer_refused),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
