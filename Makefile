@@ -45,7 +45,7 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 NSS_LIBS  = -lsoftokn3
 COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf ckpt
 AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs
-HOOK      := hookd config api admit db slurm reaper events mover
+HOOK      := hookd config api admit db slurm reaper events mover openstack
 CTL       := vnodectl config db slurm timeline
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
@@ -57,7 +57,7 @@ CTL_O     := $(CTL:%=$(O)/controller-hook/%.o)
 # in libc since glibc 2.34 (before that: make DL_LIBS=-ldl)
 DL_LIBS   ?=
 AGENT_LIBS = -pthread -ljson-c $(NSS_LIBS) $(DL_LIBS)
-HOOK_LIBS  = -lpthread -lmicrohttpd -lsqlite3 -ljson-c -lslurm $(NSS_LIBS)
+HOOK_LIBS  = -lpthread -lmicrohttpd -lsqlite3 -ljson-c -lslurm -lcurl $(NSS_LIBS)
 CTL_LIBS   = -lpthread -lsqlite3 -ljson-c -lslurm -lm $(NSS_LIBS)
 
 # the SPANK plugin, loaded by slurmstepd: its objects built -fPIC apart,
@@ -70,7 +70,7 @@ PIC_CFLAGS = $(filter-out -fPIE $(SAN),$(ALL_CFLAGS)) -fPIC
 
 PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl
 TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage \
-             $(O)/tests/ckpt-dump
+             $(O)/tests/ckpt-dump $(O)/tests/os-client
 BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate $(O)/bench/ckpt-job
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
              test_http test_events test_timeline test_ckpt
@@ -128,6 +128,14 @@ $(O)/tests/ckpt-dump: $(O)/tests/system/ckpt-dump.o $(COMMON_O)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -ljson-c $(NSS_LIBS)
+
+# the hook's OpenStack client from the command line (tests/openstack)
+$(O)/tests/os-client: $(O)/tests/openstack/os-client.o \
+    $(O)/controller-hook/openstack.o $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread -lcurl -ljson-c $(NSS_LIBS)
+$(O)/tests/openstack/os-client.o: ALL_CFLAGS += -Icontroller-hook
 
 $(O)/tests/rusage: $(O)/tests/system/rusage.o
 	@mkdir -p $(@D)
