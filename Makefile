@@ -45,8 +45,9 @@ ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now $(SAN)
 NSS_LIBS  = -lsoftokn3
 COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf ckpt
 AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs
-HOOK      := hookd config api admit db slurm reaper events mover openstack
-CTL       := vnodectl config db slurm timeline
+HOOK      := hookd config api admit db slurm reaper events mover provision \
+             provider prov_exec prov_local privd_client openstack
+CTL       := vnodectl config db slurm timeline ctl_elastic
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
 AGENT_O   := $(AGENT:%=$(O)/agent/%.o)
@@ -68,9 +69,10 @@ PLUGIN_COMMON := ckpt atomicfile util spawn sysuser jsonutil
 PLUGIN_O  := $(O)/pic/ckpt/vnode_ckpt.o $(PLUGIN_COMMON:%=$(O)/pic/common/%.o)
 PIC_CFLAGS = $(filter-out -fPIE $(SAN),$(ALL_CFLAGS)) -fPIC
 
-PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl
+PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl $(O)/vnode-privd \
+             $(O)/vnode-sbinit
 TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage \
-             $(O)/tests/ckpt-dump $(O)/tests/os-client
+             $(O)/tests/ckpt-dump $(O)/tests/privd-call $(O)/tests/os-client
 BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate $(O)/bench/ckpt-job
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
              test_http test_events test_timeline test_ckpt
@@ -99,6 +101,8 @@ $(PLUGIN): $(PLUGIN_O)
 
 # vnodectl token create --user-data: the template make install puts there
 $(O)/controller-hook/vnodectl.o: ALL_CFLAGS += -DVNODE_DATADIR='"$(DATADIR)/vnode"'
+# vnodectl slurm-conf: where make install puts vnode-resume and the others
+$(O)/controller-hook/ctl_elastic.o: ALL_CFLAGS += -DVNODE_LIBDIR='"$(LIBDIR)"'
 $(O)/tests/unit/test_settings.o: ALL_CFLAGS += -Iagent
 $(O)/tests/unit/test_clockwatch.o: ALL_CFLAGS += -Iagent
 $(O)/tests/unit/test_http.o: ALL_CFLAGS += -Iagent
@@ -116,6 +120,18 @@ $(O)/vnode-hookd: $(HOOK_O) $(COMMON_O)
 $(O)/vnodectl: $(CTL_O) $(COMMON_O)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
+	$(Q)for n in resume suspend resume-fail prolog; do \
+	    ln -sf vnodectl $(O)/vnode-$$n; done
+
+# the root helper of the providers that work on this host (privd.h)
+$(O)/vnode-privd: $(O)/controller-hook/privd.o $(COMMON_O)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -ljson-c $(NSS_LIBS)
+
+# a reaping pid 1 for node sandboxes (provider local, and the tests')
+$(O)/vnode-sbinit: $(O)/controller-hook/sbinit.o
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 # test helpers: a signer for hand-made requests, a reaping init for sandboxes
 $(O)/tests/vnode-sign: $(O)/tests/system/vnode-sign.o $(COMMON_O)
@@ -128,6 +144,14 @@ $(O)/tests/ckpt-dump: $(O)/tests/system/ckpt-dump.o $(COMMON_O)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -ljson-c $(NSS_LIBS)
+
+# a request to vnode-privd, as the hook makes them
+$(O)/tests/privd-call: $(O)/tests/system/privd-call.o \
+    $(O)/controller-hook/privd_client.o $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -ljson-c $(NSS_LIBS)
+$(O)/tests/system/privd-call.o: ALL_CFLAGS += -Icontroller-hook
 
 # the hook's OpenStack client from the command line (tests/openstack)
 $(O)/tests/os-client: $(O)/tests/openstack/os-client.o \
@@ -142,7 +166,7 @@ $(O)/tests/rusage: $(O)/tests/system/rusage.o
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-$(O)/tests/sbinit: $(O)/tests/system/sbinit.o
+$(O)/tests/sbinit: $(O)/controller-hook/sbinit.o
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
@@ -217,7 +241,8 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FUZZERS   := fuzz_agent fuzz_hook fuzz_http
 FUZZ_AGENT_OBJS := settings isofs join hookclient http https state
-FUZZ_HOOK_OBJS  := api admit db config slurm events
+FUZZ_HOOK_OBJS  := api admit db config slurm events provision provider \
+    prov_exec prov_local privd_client
 FUZZ_HTTP_OBJS  := agent/http agent/https common/util
 # the join path must not reach Slurm: fuzz_hook makes each of these abort
 FUZZ_HOOK_TRAPS := sl_init sl_node_create sl_nodes_create sl_nodes_address \
@@ -336,20 +361,29 @@ $(O)/vnode-hookd.service: controller-hook/vnode-hookd.service.in
 	@mkdir -p $(@D)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
 
+$(O)/vnode-privd.service: controller-hook/vnode-privd.service.in
+	@mkdir -p $(@D)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
+
 $(O)/slurmd-dropin.conf: agent/slurmd-dropin.conf.in
 	@mkdir -p $(@D)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
 
 install: $(PROGS) $(PLUGIN) $(O)/vnode-agent.service $(O)/vnode-hookd.service \
-	    $(O)/slurmd-dropin.conf
+	    $(O)/vnode-privd.service $(O)/slurmd-dropin.conf
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/vnode \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(UNITDIR)/slurmd.service.d $(DESTDIR)$(DATADIR)/vnode
 	install -m 0644 cloud-init/user-data.yaml $(DESTDIR)$(DATADIR)/vnode/
-	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl \
+	    $(O)/vnode-privd $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(O)/vnode-sbinit controller-hook/local-node \
+	    $(DESTDIR)$(LIBDIR)/vnode/
+	for n in resume suspend resume-fail prolog; do \
+	    ln -sf $(SBINDIR)/vnodectl $(DESTDIR)$(LIBDIR)/vnode/vnode-$$n; done
 	install -m 0644 $(PLUGIN) $(DESTDIR)$(LIBDIR)/vnode/
 	install -m 0644 $(O)/vnode-agent.service $(O)/vnode-hookd.service \
-	    $(DESTDIR)$(UNITDIR)/
+	    $(O)/vnode-privd.service $(DESTDIR)$(UNITDIR)/
 	install -m 0644 $(O)/slurmd-dropin.conf \
 	    $(DESTDIR)$(UNITDIR)/slurmd.service.d/vnode-agent.conf
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/

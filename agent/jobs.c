@@ -35,6 +35,32 @@ conf_for(const struct settings *s, const char *node, struct ckpt_conf *c,
 	return ckpt_conf_init(c, s->ckpt_dir, NULL, s->criu, node, err, errlen);
 }
 
+/* Why this node cannot checkpoint, when its self-test said so ("": it
+ * can, or was not tested). */
+static char unable[512];
+
+int
+jobs_selftest(const struct settings *s, char *line, size_t linelen)
+{
+	struct ckpt_conf c;
+	char info[256], err[512];
+	double bound = s->ckpt_timeout < JOBS_SELFTEST_MAX ? s->ckpt_timeout :
+	    JOBS_SELFTEST_MAX;
+
+	unable[0] = '\0';
+	if (s->ckpt_dir[0] == '\0')
+		return -1;
+	if (conf_for(s, NULL, &c, err, sizeof(err)) != 0 ||
+	    ckpt_selftest(&c, bound, info, sizeof(info), err, sizeof(err)) != 0) {
+		snprintf(unable, sizeof(unable), "%s", err);
+		snprintf(line, linelen, "this node cannot checkpoint: %s; its "
+		    "jobs will be requeued without checkpoints", err);
+		return 0;
+	}
+	snprintf(line, linelen, "this node can checkpoint (%s)", info);
+	return 1;
+}
+
 /* 1 when job runs here under the plugin: its runtime file names a shim
  * that is alive. */
 static int
@@ -88,6 +114,11 @@ jobs_order(const struct settings *s, const struct node_state *st,
 		snprintf(why, sizeof(why), "%s on %s", err, st->node);
 		goto failed;
 	}
+	if (unable[0] != '\0') {
+		snprintf(why, sizeof(why), "%s cannot checkpoint: %s", st->node,
+		    unable);
+		goto failed;
+	}
 	if (!job_here(&c, job)) {
 		snprintf(why, sizeof(why), "job %lu is not a checkpointable job "
 		    "running on %s", job, st->node);
@@ -120,6 +151,40 @@ failed:
 	    sizeof(err)) != 0)
 		log_warnx("checkpoint: %s", err);
 	return -1;
+}
+
+int
+jobs_forget(const struct settings *s, const char *arg)
+{
+	struct ckpt_conf c;
+	char err[512], path[CKPT_PATH_MAX];
+	long job;
+
+	if (parse_long(arg, 1, 0x7fffffffL, &job) != 0) {
+		log_warnx("forget order: \"%s\" is not a job id", arg);
+		return -1;
+	}
+	if (conf_for(s, NULL, &c, err, sizeof(err)) != 0) {
+		log_warnx("forget: job %ld: %s", job, err);
+		return -1;
+	}
+	if (job_here(&c, (unsigned long)job)) {
+		log_warnx("forget: job %ld runs here: its checkpoint files are "
+		    "kept", job);
+		return -1;
+	}
+	if (ckpt_job_path(&c, (unsigned long)job, path, sizeof(path)) != 0 ||
+	    access(path, F_OK) != 0) {
+		log_info("forget: job %ld has no files in the store", job);
+		return 0;
+	}
+	if (ckpt_remove(&c, (unsigned long)job, err, sizeof(err)) != 0) {
+		log_warnx("forget: job %ld: %s", job, err);
+		return -1;
+	}
+	log_info("forget: job %ld ended: its checkpoint files are removed "
+	    "(%s)", job, path);
+	return 0;
 }
 
 struct dump {
@@ -210,6 +275,15 @@ jobs_checkpoint_all(const struct settings *s, const char *node,
 			    "requeued as it is", jobs[i]);
 			continue;
 		}
+		if (unable[0] != '\0') {
+			/* no CRIU run: the self-test said it cannot */
+			d[nd].job = jobs[i];
+			d[nd].fd = -1;
+			snprintf(d[nd].why, sizeof(d[nd].why), "%.60s cannot "
+			    "checkpoint: %.200s", node, unable);
+			d[nd++].done = 1;
+			continue;
+		}
 		d[nd].job = jobs[i];
 		d[nd].fd = -1;
 		if (pipe2(p, O_CLOEXEC) != 0 || (d[nd].pid = fork()) < 0) {
@@ -259,8 +333,14 @@ jobs_checkpoint_all(const struct settings *s, const char *node,
 			log_info("checkpoint: job %lu: image %ld", d[i].job,
 			    d[i].image);
 		} else {
-			json_object_object_add(o, "error", json_object_new_string(
-			    d[i].why[0] ? d[i].why : "dump failed"));
+			char detail[sizeof(d[i].why)];
+
+			/* the whole reason here, what the hook takes there */
+			snprintf(detail, sizeof(detail), "%s", d[i].why[0] ?
+			    d[i].why : "dump failed");
+			ckpt_detail(detail);
+			json_object_object_add(o, "error",
+			    json_object_new_string(detail));
 			log_warnx("checkpoint: job %lu: %s; requeued without a "
 			    "checkpoint", d[i].job, d[i].why);
 		}

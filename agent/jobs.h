@@ -13,10 +13,22 @@
 #include "settings.h"
 #include "state.h"
 
+/* Can this node checkpoint (ckpt_selftest, bounded by the smaller of
+ * ckpt_timeout and JOBS_SELFTEST_MAX seconds)?  1 yes, 0 no, with one
+ * line in line either way; -1 when no ckpt_dir is set.  A "no" is kept:
+ * orders and the leave then skip CRIU and say why (the leave requeues
+ * the jobs the ordinary way). */
+#define JOBS_SELFTEST_MAX	20
+int jobs_selftest(const struct settings *s, char *line, size_t linelen);
+
 /* A "checkpoint" order, arg "JOB" or "JOB NODE": dump, then the hook
  * requeues it (for NODE).  0 when requeued after a checkpoint. */
 int jobs_order(const struct settings *s, const struct node_state *st,
     const char *arg);
+/* A "forget" order, arg "JOB": the job has ended for good (the hook saw
+ * it), so its files in the store go.  Refused while the job runs here.
+ * 0 when removed (or there was nothing). */
+int jobs_forget(const struct settings *s, const char *arg);
 /* At leave: dump each checkpointable job of jobs[] in parallel, within
  * budget seconds.  The drain body's "checkpoints" array: {"job", "image"}
  * or {"job", "error"} for each job tried. */

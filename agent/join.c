@@ -255,7 +255,7 @@ join_parse_answer(const char *body, size_t len, const struct sig_keys *k,
 		goto out;
 	}
 	if (strcmp(r->mode, "dynamic") != 0 && strcmp(r->mode, "pool") != 0 &&
-	    strcmp(r->mode, "conf") != 0) {
+	    strcmp(r->mode, "conf") != 0 && strcmp(r->mode, "cloud") != 0) {
 		errf(err, errlen, "answer: \"mode\": %s is not supported by this "
 		    "agent", r->mode);
 		goto out;

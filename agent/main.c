@@ -50,6 +50,7 @@ enum exit_code {
 	EXIT_READY = 7,
 	EXIT_LEAVE = 8,
 	EXIT_MOUNTS = 9,
+	EXIT_CKPT = 10,		/* check: checkpointing set, and it fails */
 };
 
 #define MAX_STEPS	8
@@ -296,13 +297,15 @@ step_slurmd(const struct join_result *j)
 	p.memory_mb = j->memory_mb;
 	p.features = j->features;
 	p.dynamic = strcmp(j->mode, "dynamic") == 0;
+	p.cloud = strcmp(j->mode, "cloud") == 0;
 	if (slurmd_start(&p, err, sizeof(err)) != 0)
 		step_fail(EXIT_SLURMD, "slurmd", "%s", err);
 	if (p.why_direct != NULL)
 		log_warnx("slurmd: started directly: %s", p.why_direct);
 	step_ok("slurmd", "started %s %s%s%s%s, configuration from %s",
 	    p.dynamic ? "as dynamic node" : strcmp(j->mode, "pool") == 0 ?
-	    "in pool slot" : "as slurm.conf node", j->node,
+	    "in pool slot" : p.cloud ? "as cloud node" : "as slurm.conf node",
+	    j->node,
 	    p.unit ? " (" : "", p.unit ? p.unit : "", p.unit ? ")" : "",
 	    j->conf_server);
 }
@@ -672,12 +675,33 @@ heartbeats(const struct settings *s, struct node_state *st, double total)
 		if (order.id != 0 && strcmp(order.kind, "checkpoint") == 0) {
 			log_info("order %ld: checkpoint %s", order.id, order.arg);
 			jobs_order(s, st, order.arg);
+		} else if (order.id != 0 && strcmp(order.kind, "forget") == 0) {
+			log_info("order %ld: forget %s", order.id, order.arg);
+			jobs_forget(s, order.arg);
 		} else if (order.id != 0)
 			log_warnx("order %ld: \"%s\" is not an order this agent "
 			    "knows", order.id, order.kind);
 	}
 	clockwatch_fini(&cw);
 	return 0;
+}
+
+/* Where checkpointing is set: can this node do it?  Learnt at boot, not
+ * at the first shutdown; a node that cannot still leaves, by plain
+ * requeue. */
+static void
+step_ckpt(const struct settings *s)
+{
+	char line[1024];
+	int rc;
+
+	step_begin();
+	if ((rc = jobs_selftest(s, line, sizeof(line))) < 0)
+		return;
+	if (rc > 0)
+		log_info("checkpoint: %s (%.3f s)", line, mono_now() - step_start);
+	else
+		log_warnx("checkpoint: %s", line);
 }
 
 static int
@@ -705,6 +729,7 @@ cmd_run(const char *drive, const char *file)
 		if (events_start(&st, EVENTS_DIR, err, sizeof(err)) != 0)
 			log_warnx("events: %s; the plugin's events stay in %s",
 			    err, EVENTS_DIR);
+		step_ckpt(&s);
 		rc = heartbeats(&s, &st, total);
 		events_stop();
 		if (rc == NODE_UNKNOWN) {
@@ -726,6 +751,7 @@ cmd_check(const char *drive, const char *file)
 {
 	struct settings s;
 	char err[1024];
+	int rc;
 
 	if (load_settings(&s, drive, file, 1, err, sizeof(err)) != 0) {
 		log_warnx("settings: %s", err);
@@ -733,7 +759,15 @@ cmd_check(const char *drive, const char *file)
 	}
 	settings_print(&s, stdout);
 	printf("settings OK\n");
-	return 0;
+	if (s.ckpt_dir[0] == '\0')
+		return 0;
+	if (geteuid() != 0) {
+		printf("checkpoint: not tried (the test dump needs root)\n");
+		return 0;
+	}
+	rc = jobs_selftest(&s, err, sizeof(err));
+	printf("checkpoint: %s\n", err);
+	return rc == 0 ? EXIT_CKPT : 0;
 }
 
 int

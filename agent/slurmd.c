@@ -101,7 +101,7 @@ slurmd_start(struct slurmd_params *p, char *err, size_t errlen)
 	const char *dyn[] = { SLURMD, "--conf-server", p->conf_server, "-Z",
 	    "-N", p->node, "--conf", conf, NULL };
 	const char *named[] = { SLURMD, "--conf-server", p->conf_server, "-N",
-	    p->node, NULL };
+	    p->node, p->cloud ? "-b" : NULL, NULL };
 	struct spawn sp;
 	int n;
 

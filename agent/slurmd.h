@@ -16,6 +16,8 @@ struct slurmd_params {
 	int dynamic;			/* -Z: made by slurmd's registration;
 					 * else named in slurm.conf (a pool
 					 * slot, or the hook's fragment) */
+	int cloud;			/* a CLOUD node that power saving
+					 * resumed (elastic): -b, it booted */
 	const char *unit;		/* set: the systemd unit that runs it,
 					 * or NULL when started directly */
 	const char *why_direct;		/* set: why not through the unit

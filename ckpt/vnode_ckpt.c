@@ -260,7 +260,7 @@ end_as(int code, int sig)
  * signal: pid 1 cannot die of a signal it sends itself.
  */
 static void __attribute__((noreturn))
-init_main(pid_t job)
+init_main(pid_t job, const char *cwd)
 {
 	siginfo_t si;
 	sigset_t all;
@@ -268,7 +268,8 @@ init_main(pid_t job)
 	int status, fd;
 
 	prctl(PR_SET_NAME, "vnode-init", 0, 0, 0);
-	if (chdir("/") != 0)
+	/* its own directory (ckpt.h: CRIU's parasite works there) */
+	if (chdir(cwd) != 0 && chdir("/") != 0)
 		_exit(127);
 	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
 		dup2(fd, 0);
@@ -402,6 +403,33 @@ event(unsigned long job, const char *kind, const char *fmt, ...)
 }
 
 /*
+ * After a restore that failed (CRIU's error, or CRIU killed for its time):
+ * with --restore-sibling what CRIU had made so far is a child of ours.
+ * It goes, with its PID namespace, before the job starts over: never a
+ * half-restored job beside the new one.
+ */
+static void
+kill_children(void)
+{
+	char path[64], buf[4096], *p, *end;
+	long pid;
+	int status;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
+	    (long)syscall(SYS_gettid));
+	read_line(path, buf, sizeof(buf));
+	for (p = buf; *p != '\0'; p = end) {
+		pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (pid > 1 && kill((pid_t)pid, SIGKILL) == 0)
+			waitpid((pid_t)pid, &status, __WALL);
+	}
+	while (waitpid(-1, &status, __WALL | WNOHANG) > 0)
+		;
+}
+
+/*
  * criu restore of image n, the restored init a child of ours; stopped
  * processes (a job dumped while Slurm had it suspended) continued.
  */
@@ -433,17 +461,25 @@ restore(unsigned long job, long n, pid_t *init, double *secs, char *err,
 	if (spawn_run(&sp, why, sizeof(why)) != 0) {
 		char crit[768];
 
+		kill_children();
 		ckpt_log_error(log, crit, sizeof(crit));
+		if (WIFSIGNALED(sp.status) && crit[0] != '\0')
+			return errf(err, errlen, "criu restore: %s (its last "
+			    "error: %s)", why, crit);
 		return errf(err, errlen, "criu restore: %s",
 		    crit[0] != '\0' ? crit : why);
 	}
 	read_line(pidfile, buf, sizeof(buf));
 	buf[strcspn(buf, "\n")] = '\0';
-	if (parse_long(buf, 2, INT_MAX, &pid) != 0)
+	if (parse_long(buf, 2, INT_MAX, &pid) != 0) {
+		kill_children();
 		return errf(err, errlen, "criu restore: no pid in %s", pidfile);
-	if (waitpid((pid_t)pid, &status, WNOHANG) != 0)
+	}
+	if (waitpid((pid_t)pid, &status, WNOHANG) != 0) {
+		kill_children();
 		return errf(err, errlen, "criu restore: the restored init %ld "
 		    "is not a child of the shim, or ended at once", pid);
+	}
 	ckpt_signal_tree((pid_t)pid, SIGCONT);
 	*init = (pid_t)pid;
 	*secs = mono_now() - start;
@@ -490,7 +526,7 @@ slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 	uid_t uid;
 	pid_t init = 0, pid;
 	long image = 0;
-	char err[512];
+	char err[512], cwd[CKPT_PATH_MAX];
 
 	(void)ac;
 	(void)av;
@@ -506,6 +542,12 @@ slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 	}
 	job = jobid;
 
+	/* the init's own directory, for a fresh start and a restore alike
+	 * (ckpt.h); without it the job still runs, from "/" */
+	if (ckpt_cwd_make(&conf, job, cwd, sizeof(cwd), err, sizeof(err)) != 0) {
+		slurm_error("vnode_ckpt: job %lu: %s", job, err);
+		snprintf(cwd, sizeof(cwd), "/");
+	}
 	/* slurmstepd forks its tasks with every signal blocked */
 	block_all(&old);
 	wait_cgroup(job);
@@ -536,7 +578,7 @@ slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 				sigprocmask(SIG_SETMASK, &old, NULL);
 				return 0;
 			}
-			init_main(pid);
+			init_main(pid, cwd);
 		}
 	}
 	prctl(PR_SET_NAME, "vnode-ckpt", 0, 0, 0);

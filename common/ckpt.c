@@ -6,13 +6,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -415,6 +419,13 @@ stopped_path(const struct ckpt_conf *c, unsigned long job, char *buf,
 }
 
 /* <runtime> and <runtime>/<sub>, root 0700 (runtime itself may be 0755) */
+int
+ckpt_cwd_path(const struct ckpt_conf *c, unsigned long job, char *buf,
+    size_t len)
+{
+	return fmt_path(buf, len, "%s/ckpt/%lu.cwd", c->runtime, job);
+}
+
 static int
 runtime_dir(const struct ckpt_conf *c, const char *sub, char *err,
     size_t errlen)
@@ -502,6 +513,42 @@ ckpt_runtime_remove(const struct ckpt_conf *c, unsigned long job)
 		unlink(path);
 	if (stopped_path(c, job, path, sizeof(path)) == 0)
 		unlink(path);
+	if (ckpt_cwd_path(c, job, path, sizeof(path)) == 0) {
+		char stale[CKPT_PATH_MAX + 16];
+
+		/* what a CRIU killed in a dump left there (clear_stale_proc) */
+		if (fmt_path(stale, sizeof(stale), "%s/proc.crtools", path) == 0) {
+			umount2(stale, MNT_DETACH | UMOUNT_NOFOLLOW);
+			rmdir(stale);
+		}
+		rmdir(path);
+	}
+}
+
+int
+ckpt_cwd_make(const struct ckpt_conf *c, unsigned long job, char *buf,
+    size_t len, char *err, size_t errlen)
+{
+	if (runtime_dir(c, "ckpt", err, errlen) != 0)
+		return -1;
+	if (ckpt_cwd_path(c, job, buf, len) != 0)
+		return errf(err, errlen, "runtime path too long");
+	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		return errf(err, errlen, "%s: %s", buf, strerror(errno));
+	return own_dir(buf, 0, err, errlen);
+}
+
+void
+ckpt_detail(char *s)
+{
+	size_t i;
+
+	/* what the hook takes: printable ASCII, CKPT_DETAIL_MAX bytes (a
+	 * longer reason, from CRIU say, is cut; others become '?') */
+	for (i = 0; s[i] != '\0' && i < CKPT_DETAIL_MAX; i++)
+		if (s[i] < ' ' || s[i] > '~')
+			s[i] = '?';
+	s[i] = '\0';
 }
 
 int
@@ -511,15 +558,10 @@ ckpt_event(const struct ckpt_conf *c, unsigned long job, const char *kind,
 	struct json_object *o;
 	struct timespec ts;
 	char path[CKPT_PATH_MAX], text[CKPT_DETAIL_MAX + 1];
-	size_t i;
 	int rc;
 
-	/* what the hook takes: printable ASCII, CKPT_DETAIL_MAX bytes (a
-	 * longer reason, from CRIU say, is cut; others become '?') */
 	snprintf(text, sizeof(text), "%s", detail != NULL ? detail : "");
-	for (i = 0; text[i] != '\0'; i++)
-		if (text[i] < ' ' || text[i] > '~')
-			text[i] = '?';
+	ckpt_detail(text);
 	if (runtime_dir(c, "events", err, errlen) != 0)
 		return -1;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -873,6 +915,82 @@ ckpt_trace_tree(pid_t root, int attach)
 	return done;
 }
 
+/*
+ * After a dump that failed, however it failed (CRIU's error, CRIU killed
+ * for its time or by anyone at any point, the store full, the manifest
+ * unwritable): the job must go on as it was.  A CRIU killed before it let
+ * go of the tree leaves nothing behind (the kernel detaches its tracees;
+ * its parasite, its control socket closed, returns the task to where it
+ * was); one killed after it let go, or one that finished before our own
+ * step failed, has left every process stopped (--leave-stopped).  So:
+ * unless the job was stopped before (Slurm suspended it), continue each
+ * process of the tree that is stopped, and say so in note.  -1 when the
+ * init is gone.
+ */
+static int
+after_failed_dump(pid_t init, int was_stopped, char *note, size_t notelen)
+{
+	pid_t *pids, tracer;
+	char state;
+	int n, i, woken = 0, traced = 0;
+
+	note[0] = '\0';
+	if ((n = tree(init, &pids)) < 0) {
+		snprintf(note, notelen, "; its init %d is gone", (int)init);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (proc_status(pids[i], &state, &tracer) != 0)
+			continue;
+		if (tracer > 0)
+			traced++;
+		else if (state == 'T' && !was_stopped &&
+		    kill(pids[i], SIGCONT) == 0)
+			woken++;
+	}
+	free(pids);
+	if (was_stopped)
+		snprintf(note, notelen, "; the job stays suspended");
+	else if (woken > 0)
+		snprintf(note, notelen, "; the job goes on (%d stopped "
+		    "process%s continued)", woken, woken == 1 ? "" : "es");
+	else
+		snprintf(note, notelen, "; the job goes on");
+	if (traced > 0) {
+		size_t l = strlen(note);
+
+		snprintf(note + l, notelen - l, ", %d process%s still traced",
+		    traced, traced == 1 ? "" : "es");
+	}
+	return 0;
+}
+
+/*
+ * CRIU's parasite mounts the job's /proc on "proc.crtools" in the init's
+ * working directory while it dumps a PID namespace, and removes it again;
+ * a CRIU killed in between leaves it, and every later dump of that init
+ * would fail ("Can't create a directory (-17)").  Whatever is there is a
+ * leftover: unmounted (lazily) and removed when empty.
+ */
+static void
+clear_stale_proc(pid_t init)
+{
+	char cwd[CKPT_PATH_MAX], link[64], path[CKPT_PATH_MAX + 16];
+	struct stat st;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/cwd", (int)init);
+	if ((n = readlink(link, cwd, sizeof(cwd) - 1)) <= 0)
+		return;
+	cwd[n] = '\0';
+	if (cwd[0] != '/' || fmt_path(path, sizeof(path), "%s/proc.crtools",
+	    strcmp(cwd, "/") == 0 ? "" : cwd) != 0 ||
+	    lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return;
+	umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
+	rmdir(path);
+}
+
 /* Ask the shim to hold or let go of the tree, and wait (bounded) until
  * every process of it is held (in a tracing stop) or free. */
 static int
@@ -958,6 +1076,7 @@ ckpt_dump(const struct ckpt_conf *c, unsigned long job, double timeout,
 		return errf(err, errlen, "%s: %s%s", tmp, strerror(errno),
 		    errno == ENOSPC ? " (store full)" : "");
 
+	clear_stale_proc(rt.init);
 	snprintf(pid, sizeof(pid), "%d", (int)rt.init);
 	argv[i++] = c->criu;
 	argv[i++] = "dump";
@@ -978,16 +1097,33 @@ ckpt_dump(const struct ckpt_conf *c, unsigned long job, double timeout,
 	if (spawn_run(&sp, why, sizeof(why)) != 0) {
 		char keep[CKPT_PATH_MAX + 32];
 
-		ckpt_log_error(log, crit, sizeof(crit));
-		if (crit[0] != '\0' && !WIFSIGNALED(sp.status))
-			snprintf(why, sizeof(why), "%s", crit);
+		char fate[128], last[768];
+
+		ckpt_log_error(log, last, sizeof(last));
+		if (WIFSIGNALED(sp.status)) {
+			/* killed, by us for its time or by anyone (its last
+			 * error line would be an older, harmless one; the
+			 * whole log is kept) */
+			if (strstr(why, "without finishing") != NULL)
+				snprintf(why, sizeof(why), "criu did not finish "
+				    "within %.0f s and was killed", timeout);
+			else
+				snprintf(why, sizeof(why), "criu was killed by "
+				    "signal %d", WTERMSIG(sp.status));
+			last[0] = '\0';
+		} else if (last[0] != '\0') {
+			snprintf(why, sizeof(why), "%s", last);
+			last[0] = '\0';
+		}
 		/* CRIU's whole story stays for the admin, beside the images */
 		snprintf(keep, sizeof(keep), "%s/dump-failed.log", jobdir);
 		rename(log, keep);
 		rm_tree(tmp, crit, sizeof(crit));
-		return errf(err, errlen, "%scriu dump of job %lu: %s",
+		after_failed_dump(rt.init, stopped, fate, sizeof(fate));
+		return errf(err, errlen, "%scriu dump of job %lu: %s%s%s%s",
 		    strstr(why, "No space left") != NULL ? "store full: " : "",
-		    job, why);
+		    job, why, fate, last[0] != '\0' ? "; CRIU's last error: " :
+		    "", last);
 	}
 	/* on disk before the manifest, the rename and current say it is
 	 * whole (af_write syncs those); the dump's time includes it */
@@ -1029,9 +1165,11 @@ fail:
 	rm_tree(tmp, crit, sizeof(crit));
 failed:
 	memset(r, 0, sizeof(*r));
-	return errf(err, errlen, "%sjob %lu: %s",
+	/* CRIU left the tree stopped: it goes on, the image is not whole */
+	after_failed_dump(rt.init, stopped, crit, sizeof(crit));
+	return errf(err, errlen, "%sjob %lu: %s%s",
 	    strstr(why, "No space left") != NULL ? "store full: " : "", job,
-	    why);
+	    why, crit);
 }
 
 int
@@ -1052,4 +1190,201 @@ ckpt_resume(const struct ckpt_conf *c, unsigned long job, char *err,
 		return errf(err, errlen, "job %lu: its init (pid %d) is gone",
 		    job, (int)rt.init);
 	return 0;
+}
+
+/* The first line of a small file, "" when unreadable. */
+static void
+read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	buf[0] = '\0';
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if ((n = read(fd, buf, len - 1)) < 0)
+		n = 0;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	close(fd);
+}
+
+/* The test process of ckpt_selftest: in a child, a PID namespace of its
+ * own, and in it pid 1: a session leader running sleep, its files
+ * /dev/null, its directory cwd.  The child waits for it and exits. */
+static void __attribute__((noreturn))
+selftest_child(const char *cwd)
+{
+	static const char *const argv[] = { "sleep", "600", NULL };
+	static const char *const envp[] = { "PATH=/usr/bin:/bin", NULL };
+	pid_t init;
+	int fd, status;
+
+	if (unshare(CLONE_NEWPID) != 0 || (init = fork()) < 0)
+		_exit(126);
+	if (init == 0) {
+		setsid();
+		if (chdir(cwd) != 0 ||
+		    (fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+			_exit(126);
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
+			for (fd = 3; fd < 1024; fd++)
+				close(fd);
+		execve("/bin/sleep", (char *const *)(uintptr_t)argv,
+		    (char *const *)(uintptr_t)envp);
+		_exit(127);
+	}
+	while (waitpid(init, &status, 0) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* criu ARGS in dir, bounded; on failure err has CRIU's error line, or
+ * how it ended */
+static int
+selftest_criu(const struct ckpt_conf *c, const char *const *argv,
+    const char *log, double timeout, const char *what, char *err,
+    size_t errlen)
+{
+	struct spawn sp;
+	char why[512], crit[512], kept[CKPT_PATH_MAX];
+
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = argv;
+	sp.timeout = timeout;
+	if (spawn_run(&sp, why, sizeof(why)) == 0)
+		return 0;
+	ckpt_log_error(log, crit, sizeof(crit));
+	/* CRIU's whole story is kept for the admin */
+	if (fmt_path(kept, sizeof(kept), "%s/ckpt/selftest.log", c->runtime)
+	    != 0 || rename(log, kept) != 0)
+		snprintf(kept, sizeof(kept), "none");
+	if (WIFSIGNALED(sp.status) && strstr(why, "without finishing") != NULL)
+		return errf(err, errlen, "criu %s of a test process did not "
+		    "finish within %.0f s (CRIU's log: %s)", what, timeout, kept);
+	return errf(err, errlen, "criu %s of a test process failed: %s "
+	    "(CRIU's log: %s)", what, crit[0] != '\0' &&
+	    !WIFSIGNALED(sp.status) ? crit : why, kept);
+}
+
+int
+ckpt_selftest(const struct ckpt_conf *c, double timeout, char *info,
+    size_t infolen, char *err, size_t errlen)
+{
+	char dir[CKPT_PATH_MAX], cwd[CKPT_PATH_MAX], log[CKPT_PATH_MAX];
+	char pidfile[CKPT_PATH_MAX], pid[32], ver[64], buf[32], comm[32];
+	const char *dump[] = { c->criu, "dump", "-t", pid, "-D", dir,
+	    "--manage-cgroups=ignore", "-o", "dump.log", "-v2", NULL };
+	const char *restore[] = { c->criu, "restore", "-D", dir,
+	    "--restore-detached", "--restore-sibling",
+	    "--manage-cgroups=ignore", "--pidfile", pidfile, "-o",
+	    "restore.log", "-v2", NULL };
+	double start = mono_now(), left;
+	pid_t child, init = -1, restored = -1;
+	long v;
+	int rc = -1, status, i;
+
+	info[0] = '\0';
+	if (access(c->criu, X_OK) != 0)
+		return errf(err, errlen, "%s: %s", c->criu, strerror(errno));
+	criu_version(c->criu, ver, sizeof(ver));
+	if (runtime_dir(c, "ckpt", err, errlen) != 0)
+		return -1;
+	if (fmt_path(dir, sizeof(dir), "%s/ckpt/selftest", c->runtime) != 0 ||
+	    fmt_path(cwd, sizeof(cwd), "%s/ckpt/selftest.cwd", c->runtime) != 0 ||
+	    fmt_path(log, sizeof(log), "%s/dump.log", dir) != 0 ||
+	    fmt_path(pidfile, sizeof(pidfile), "%s/restore.pid", dir) != 0)
+		return errf(err, errlen, "runtime path too long");
+	rm_tree(dir, err, errlen);
+	if ((mkdir(dir, 0700) != 0 && errno != EEXIST) ||
+	    (mkdir(cwd, 0700) != 0 && errno != EEXIST))
+		return errf(err, errlen, "%s: %s", dir, strerror(errno));
+
+	if ((child = fork()) < 0) {
+		errf(err, errlen, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (child == 0)
+		selftest_child(cwd);
+	/* the child's pid 1, once it runs sleep */
+	for (i = 0; i < 500; i++) {
+		char path[64], kids[64], name[32];
+
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children",
+		    (int)child, (int)child);
+		read_small(path, kids, sizeof(kids));
+		kids[strcspn(kids, " ")] = '\0';
+		if (parse_long(kids, 2, INT_MAX, &v) == 0) {
+			init = (pid_t)v;
+			if (parent_of(init, name, sizeof(name)) == child &&
+			    strcmp(name, "sleep") == 0)
+				break;
+		}
+		init = -1;
+		if (waitpid(child, &status, WNOHANG) == child) {
+			child = -1;
+			errf(err, errlen, "the test process did not start "
+			    "(unshare(CLONE_NEWPID) or exec of /bin/sleep "
+			    "failed: exit %d)", WIFEXITED(status) ?
+			    WEXITSTATUS(status) : 128 + WTERMSIG(status));
+			goto out;
+		}
+		sleep_seconds(0.01, NULL);
+	}
+	if (init < 0) {
+		errf(err, errlen, "the test process did not start in 5 s");
+		goto out;
+	}
+	snprintf(pid, sizeof(pid), "%d", (int)init);
+	if (selftest_criu(c, dump, log, timeout, "dump", err, errlen) != 0)
+		goto out;
+	init = -1;			/* the dump ended it */
+	waitpid(child, &status, 0);
+	child = -1;
+	if (fmt_path(log, sizeof(log), "%s/restore.log", dir) != 0 ||
+	    (left = timeout - (mono_now() - start)) < 1) {
+		errf(err, errlen, "no time left for the restore of the test "
+		    "process (%.0f s in all)", timeout);
+		goto out;
+	}
+	if (selftest_criu(c, restore, log, left, "restore", err, errlen) != 0)
+		goto out;
+	read_small(pidfile, buf, sizeof(buf));
+	if (parse_long(buf, 2, INT_MAX, &v) != 0) {
+		errf(err, errlen, "criu restore of a test process left no pid in "
+		    "%s", pidfile);
+		goto out;
+	}
+	restored = (pid_t)v;
+	if (parent_of(restored, comm, sizeof(comm)) != getpid() ||
+	    strcmp(comm, "sleep") != 0) {
+		errf(err, errlen, "criu restore of a test process: pid %d is not "
+		    "the restored sleep beside us", (int)restored);
+		restored = -1;
+		goto out;
+	}
+	snprintf(info, infolen, "criu %s: a test process dumped and restored "
+	    "in %.2f s", ver, mono_now() - start);
+	rc = 0;
+out:
+	if (init > 0)
+		kill(init, SIGKILL);
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+	}
+	if (restored > 0) {
+		kill(restored, SIGKILL);
+		waitpid(restored, &status, 0);
+	}
+	{
+		char why[256];
+
+		rm_tree(dir, why, sizeof(why));
+		rmdir(cwd);
+	}
+	return rc;
 }

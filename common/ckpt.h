@@ -7,6 +7,8 @@
  *   <dir>/<job>/<n>.tmp/	image n while it is written
  *   <dir>/<job>/current	"n\n", replaced atomically
  *   <runtime>/ckpt/<job>.json	the job's shim and init on this node
+ *   <runtime>/ckpt/<job>.cwd/	the init's working directory (CRIU's
+ *				parasite mounts the job's /proc in it)
  *   <runtime>/events/<ns>-<job>.json	one event, for the agent to forward
  *
  * A leaf module: it never logs and never exits; each function returns 0 or
@@ -89,6 +91,19 @@ int ckpt_manifest_write(const char *imgdir, const struct ckpt_manifest *m,
 int ckpt_manifest_read(const char *imgdir, struct ckpt_manifest *m,
     char *err, size_t errlen);
 
+/*
+ * The init's working directory, <runtime>/ckpt/<job>.cwd (root 0700): one
+ * per job, because CRIU's parasite makes "proc.crtools" in the init's
+ * working directory during a dump, and two jobs' dumps at once (a leave)
+ * must not meet there.  Made before the init starts, and before a restore
+ * (CRIU restores the init's working directory by its path); removed with
+ * the runtime file.  The path in buf.
+ */
+int ckpt_cwd_path(const struct ckpt_conf *c, unsigned long job, char *buf,
+    size_t len);
+int ckpt_cwd_make(const struct ckpt_conf *c, unsigned long job, char *buf,
+    size_t len, char *err, size_t errlen);
+
 /* <runtime>/ckpt/<job>.json (the directory made root 0700 when absent). */
 int ckpt_runtime_write(const struct ckpt_conf *c, const struct ckpt_runtime *rt,
     char *err, size_t errlen);
@@ -100,6 +115,9 @@ void ckpt_runtime_remove(const struct ckpt_conf *c, unsigned long job);
  * the detail as the hook takes it: printable ASCII (others become '?'),
  * cut at CKPT_DETAIL_MAX bytes. */
 #define CKPT_DETAIL_MAX	200
+/* s made what the hook takes as an event's detail or a checkpoint's
+ * error: printable ASCII (others become '?'), cut at CKPT_DETAIL_MAX. */
+void ckpt_detail(char *s);
 int ckpt_event(const struct ckpt_conf *c, unsigned long job, const char *kind,
     const char *detail, char *err, size_t errlen);
 
@@ -145,6 +163,20 @@ int ckpt_dump(const struct ckpt_conf *c, unsigned long job, double timeout,
  * it) stays stopped: its shim only lets go. */
 int ckpt_resume(const struct ckpt_conf *c, unsigned long job, char *err,
     size_t errlen);
+
+/*
+ * Can this node checkpoint?  A job-shaped test: a process that leads its
+ * session as pid 1 of a PID namespace of its own (/bin/sleep), dumped
+ * with c->criu and restored beside the caller (--restore-sibling), as the
+ * plugin restores jobs; then killed.  Images in <runtime>/ckpt/selftest
+ * (node-local), removed after (CRIU's log of a failed step is kept as
+ * <runtime>/ckpt/selftest.log).  Every criu call bounded by timeout
+ * seconds in all.  0 with info ("criu 4.2.1: a test process dumped and
+ * restored in 0.12 s"), or -1 with err saying what failed (CRIU's own
+ * error line where it gave one).  Root only.
+ */
+int ckpt_selftest(const struct ckpt_conf *c, double timeout, char *info,
+    size_t infolen, char *err, size_t errlen);
 
 /* CRIU's last error line in a criu log file ("" when none). */
 void ckpt_log_error(const char *logpath, char *out, size_t outlen);

@@ -278,3 +278,15 @@ out:
 	close(fd);
 	return rc;
 }
+
+void
+str_copy(char *dst, size_t dstsz, const char *src)
+{
+	size_t n;
+
+	if (dstsz == 0)
+		return;
+	n = strnlen(src, dstsz - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}

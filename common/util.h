@@ -37,6 +37,10 @@ double wall_time(void);	/* CLOCK_REALTIME, seconds with the fraction */
  * unless *stop becomes non-zero. */
 void sleep_seconds(double sec, volatile int *stop);
 
+/* src into dst of dstsz bytes, cut to fit, always terminated (a cut
+ * that is meant: a reason, a detail). */
+void str_copy(char *dst, size_t dstsz, const char *src);
+
 /* Blanks (space, tab, CR) off both ends, in place. */
 char *str_trim(char *s);
 

@@ -505,6 +505,30 @@ out:
 	free(errs);
 }
 
+/* Elastic: CLOUD nodes of slurm.conf that power saving resumed; each
+ * gets its instance's address (and host name), in one request.  Slurm
+ * clears POWERING_UP when its slurmd registers. */
+static void
+batch_cloud(struct api_admission **v, size_t n)
+{
+	struct sl_node *sn;
+	char e[256];
+	size_t i;
+
+	if ((sn = calloc(n, sizeof(*sn))) == NULL) {
+		for (i = 0; i < n; i++)
+			snprintf(v[i]->error, sizeof(v[i]->error),
+			    "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		sn[i] = v[i]->sn;
+	if (sl_nodes_address(sn, n, e, sizeof(e)) != 0)
+		for (i = 0; i < n; i++)
+			snprintf(v[i]->error, sizeof(v[i]->error), "%s", e);
+	free(sn);
+}
+
 static void
 observe(double v, const double *bounds, unsigned long *bucket)
 {
@@ -519,7 +543,7 @@ static void
 batch(struct api_admission *list, char (*gone)[64], size_t ngone)
 {
 	struct api_admission **v = NULL, *ad, *next;
-	size_t n = 0, i;
+	size_t n = 0, i, k;
 	double start = mono_now(), took;
 
 	for (ad = list; ad != NULL; ad = ad->next)
@@ -538,15 +562,26 @@ batch(struct api_admission *list, char (*gone)[64], size_t ngone)
 		v[i]->error[0] = '\0';
 		v[i]->sn.name = v[i]->name;
 	}
+	/* the elastic nodes first (at the front), then the mode's own */
+	for (i = k = 0; i < n; i++)
+		if (v[i]->cloud) {
+			ad = v[k];
+			v[k++] = v[i];
+			v[i] = ad;
+		}
+	if (k > 0)
+		batch_cloud(v, k);
 	switch (cfg->mode) {
 	case ADMIT_CONF:
-		batch_conf(v, n, gone, ngone);
+		batch_conf(v + k, n - k, gone, ngone);
 		break;
 	case ADMIT_POOL:
-		batch_pool(v, n);
+		if (n > k)
+			batch_pool(v + k, n - k);
 		break;
 	default:
-		batch_dynamic(v, n);
+		if (n > k)
+			batch_dynamic(v + k, n - k);
 		break;
 	}
 	took = mono_now() - start;
@@ -717,9 +752,17 @@ admit_submit(struct api_admission *ad)
 int
 admit_remove(const char *name, char *err, size_t errlen)
 {
+	struct sl_status st;
 	char (*nr)[64];
 	size_t i;
 
+	/* a CLOUD node is slurm.conf's (elastic vnode powers it down): it is
+	 * never deleted nor made a pool slot */
+	if (sl_node_status(name, &st, err, errlen) != 0)
+		return -1;
+	if (st.cloud)
+		return errf(err, errlen, "%s is a CLOUD node of slurm.conf: not "
+		    "removed from Slurm (powered down instead)", name);
 	switch (cfg->mode) {
 	case ADMIT_POOL:
 		return sl_node_future(name, err, errlen);

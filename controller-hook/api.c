@@ -23,6 +23,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "names.h"
+#include "provision.h"
 #include "slurm.h"
 #include "util.h"
 
@@ -443,10 +444,83 @@ seal_secrets(struct api *a, const struct sig_keys *keys, const char *nonce,
 
 /* The registry side of a join with a token: the instance's node, made
  * when it is new.  0, or -1 with rs filled. */
+/*
+ * Elastic vnode: the token was minted for one instance of one node (the
+ * provisioner's instances row names it), and the instance joins as
+ * exactly that node, whatever its own name.  0 (n filled, the instance
+ * marked joined), 1 when the token is not an instance's, -1 with rs
+ * filled.
+ */
+static int
+join_elastic(struct api *a, const struct api_request *rq,
+    const struct auth *au, const struct join_req *j, struct db_node *n,
+    int *rejoin, int *cloud, struct api_response *rs)
+{
+	struct db_instance in;
+	char err[512];
+	long now = a->now();
+	int rc;
+
+	if ((rc = db_instance_by_token(a->db, au->token.id, &in, err,
+	    sizeof(err))) != 0) {
+		if (rc < 0)
+			fail(rs, rq, 500, "%s", err);
+		return rc;
+	}
+	if (strcmp(in.state, "requested") != 0 &&
+	    strcmp(in.state, "booting") != 0 && strcmp(in.state, "joined") != 0) {
+		fail(rs, rq, 403, "token %s is for an instance of %s that is %s",
+		    au->token.id, in.node, in.state);
+		return -1;
+	}
+	if (in.instance[0] != '\0' && strcmp(in.instance, j->instance) != 0) {
+		fail(rs, rq, 409, "the instance of %s joined already as %s, not "
+		    "%s", in.node, in.instance, j->instance);
+		return -1;
+	}
+	*cloud = 1;
+	rc = db_node_by_instance(a->db, j->instance, n, err, sizeof(err));
+	if (rc < 0) {
+		fail(rs, rq, 500, "%s", err);
+		return -1;
+	}
+	if (rc == 0) {
+		if (strcmp(n->name, in.node) != 0) {
+			fail(rs, rq, 409, "instance %s is node %s in the registry, "
+			    "not %s", j->instance, n->name, in.node);
+			return -1;
+		}
+		*rejoin = strcmp(n->state, "joining") != 0;
+	} else {
+		memset(n, 0, sizeof(*n));
+		snprintf(n->name, sizeof(n->name), "%s", in.node);
+		snprintf(n->instance, sizeof(n->instance), "%s", j->instance);
+		snprintf(n->token, sizeof(n->token), "%s", au->token.id);
+		snprintf(n->state, sizeof(n->state), "joining");
+		n->created = n->updated = now;
+		if (db_node_insert_named(a->db, n, err, sizeof(err)) != 0) {
+			fail(rs, rq, 500, "%s", err);
+			return -1;
+		}
+		*rejoin = 0;
+	}
+	if (strcmp(in.state, "joined") != 0) {
+		snprintf(in.state, sizeof(in.state), "joined");
+		snprintf(in.instance, sizeof(in.instance), "%s", j->instance);
+		in.joined = a->now_exact();
+		in.updated = in.joined;
+		if (db_instance_update(a->db, &in, err, sizeof(err)) != 0) {
+			fail(rs, rq, 500, "%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 join_by_token(struct api *a, const struct api_request *rq,
     const struct auth *au, const struct join_req *j, struct db_node *n,
-    int *rejoin, struct api_response *rs)
+    int *rejoin, int *cloud, struct api_response *rs)
 {
 	char err[512];
 	long now = a->now();
@@ -457,6 +531,8 @@ join_by_token(struct api *a, const struct api_request *rq,
 		    now - au->token.expires);
 		return -1;
 	}
+	if ((rc = join_elastic(a, rq, au, j, n, rejoin, cloud, rs)) <= 0)
+		return rc;
 	rc = db_node_by_instance(a->db, j->instance, n, err, sizeof(err));
 	if (rc < 0) {
 		fail(rs, rq, 500, "%s", err);
@@ -556,8 +632,9 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	struct api_admission *ad = NULL;
 	struct join_req j;
 	struct db_node n;
+	struct db_instance in;
 	char err[512];
-	int rejoin = 0;
+	int rejoin = 0, cloud = 0;
 
 	memset(&n, 0, sizeof(n));
 	if ((body = parse_body(rq, rs)) == NULL ||
@@ -570,7 +647,7 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	if (node_address(a, rq, &j, ad->addr, sizeof(ad->addr), rs) != 0)
 		goto rollback;
 	if (au->kind == SIG_TOKEN) {
-		if (join_by_token(a, rq, au, &j, &n, &rejoin, rs) != 0)
+		if (join_by_token(a, rq, au, &j, &n, &rejoin, &cloud, rs) != 0)
 			goto rollback;
 	} else {
 		/* A node that joined before, with its own credential: after
@@ -582,10 +659,15 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 			goto rollback;
 		}
 		rejoin = 1;
+		/* an elastic node's instance, back after a reboot */
+		cloud = db_instance_live(a->db, n.name, &in, err,
+		    sizeof(err)) == 0 && strcmp(in.instance, n.instance) == 0;
 	}
 	/* pool mode: a new node, or one whose slot went back to the pool
-	 * when it left, is given a slot by admit.c */
-	ad->need_slot = a->cfg->mode == ADMIT_POOL &&
+	 * when it left, is given a slot by admit.c (an elastic node has the
+	 * name Slurm asked for) */
+	ad->cloud = cloud;
+	ad->need_slot = !cloud && a->cfg->mode == ADMIT_POOL &&
 	    (strncmp(n.name, ADMIT_PENDING_PREFIX,
 	    strlen(ADMIT_PENDING_PREFIX)) == 0 || strcmp(n.state, "left") == 0 ||
 	    strcmp(n.state, "reaped") == 0);
@@ -710,7 +792,7 @@ api_join_finish(struct api *a, struct api_admission *ad,
 	json_object_object_add(answer, "node", json_object_new_string(n.name));
 	json_object_object_add(answer, "addr", json_object_new_string(ad->addr));
 	json_object_object_add(answer, "mode",
-	    json_object_new_string(a->cfg->admit));
+	    json_object_new_string(ad->cloud ? "cloud" : a->cfg->admit));
 	json_object_object_add(answer, "conf_server",
 	    json_object_new_string(a->cfg->conf_server));
 	json_object_object_add(answer, "cpus",
@@ -1102,6 +1184,7 @@ do_leave(struct api *a, const struct api_request *rq, struct auth *au,
 	struct sl_status st;
 	struct db_node n;
 	char err[256];
+	int rc;
 
 	if (node_call(a, rq, au, rs) != 0)
 		return;
@@ -1115,9 +1198,15 @@ do_leave(struct api *a, const struct api_request *rq, struct auth *au,
 		    n.name, st.state);
 		goto out;
 	}
-	/* Only nodes in the registry get here: the hook never deletes a node
-	 * it did not admit itself. */
-	if (admit_remove(n.name, err, sizeof(err)) != 0) {
+	/* elastic: the CLOUD node stays in slurm.conf, powered down (usable
+	 * for the next resume), and its instance goes */
+	if ((rc = provision_node_left(a->db, n.name, n.instance,
+	    "its agent left", a->now_exact(), err, sizeof(err))) < 0) {
+		fail(rs, rq, 503, "%s", err);
+		goto out;
+	} else if (rc == 0 && admit_remove(n.name, err, sizeof(err)) != 0) {
+		/* Only nodes in the registry get here: the hook never deletes
+		 * a node it did not admit itself. */
 		fail(rs, rq, 503, "slurm: %s", err);
 		goto out;
 	}
@@ -1429,6 +1518,79 @@ admission_metrics(struct api *a, char **b, size_t *len, size_t *cap)
 	    "vnode_admission_failures_total %lu\n", st.restarts, st.failed);
 }
 
+struct inst_count {
+	long n[8];
+};
+
+static const char *const inst_states[] = { "requested", "booting",
+    "joined", "retiring", "deleting" };
+
+static void
+count_instance(void *arg, const struct db_instance *in)
+{
+	struct inst_count *c = arg;
+	size_t i;
+
+	for (i = 0; i < sizeof(inst_states) / sizeof(inst_states[0]); i++)
+		if (strcmp(in->state, inst_states[i]) == 0)
+			c->n[i]++;
+}
+
+/* Elastic vnode: instances, power saving requests, provider calls. */
+static void
+elastic_metrics(struct api *a, char **b, size_t *len, size_t *cap)
+{
+	static const char *const calls[] = { "create", "delete", "list" };
+	struct provision_stats ps;
+	struct inst_count c;
+	char err[256];
+	size_t i;
+
+	if (a->cfg->provider[0] == '\0')
+		return;
+	memset(&c, 0, sizeof(c));
+	if (db_instance_each(a->db, 1, count_instance, &c, err,
+	    sizeof(err)) != 0)
+		for (i = 0; i < sizeof(c.n) / sizeof(c.n[0]); i++)
+			c.n[i] = -1;		/* unknown */
+	provision_stats_get(&ps);
+	metric_text(b, len, cap, "# HELP vnode_instances Live instances of "
+	    "elastic vnode, by state.\n# TYPE vnode_instances gauge\n");
+	for (i = 0; i < sizeof(inst_states) / sizeof(inst_states[0]); i++)
+		metric_text(b, len, cap, "vnode_instances{state=\"%s\"} %ld\n",
+		    inst_states[i], c.n[i]);
+	metric_text(b, len, cap, "# HELP vnode_power_requests_total Power "
+	    "saving requests (per node), by kind.\n"
+	    "# TYPE vnode_power_requests_total counter\n"
+	    "vnode_power_requests_total{kind=\"resume\"} %lu\n"
+	    "vnode_power_requests_total{kind=\"suspend\"} %lu\n"
+	    "vnode_power_requests_total{kind=\"resume_fail\"} %lu\n"
+	    "# HELP vnode_instance_events_total What became of instances.\n"
+	    "# TYPE vnode_instance_events_total counter\n"
+	    "vnode_instance_events_total{event=\"created\"} %lu\n"
+	    "vnode_instance_events_total{event=\"create_failed\"} %lu\n"
+	    "vnode_instance_events_total{event=\"resume_refused\"} %lu\n"
+	    "vnode_instance_events_total{event=\"deleted\"} %lu\n"
+	    "vnode_instance_events_total{event=\"join_timeout\"} %lu\n"
+	    "vnode_instance_events_total{event=\"orphan_deleted\"} %lu\n"
+	    "vnode_instance_events_total{event=\"vanished\"} %lu\n"
+	    "# HELP vnode_provider_backing_off 1 while the provider rests after "
+	    "a refused create.\n# TYPE vnode_provider_backing_off gauge\n"
+	    "vnode_provider_backing_off{provider=\"%s\"} %d\n",
+	    ps.resumes, ps.suspends, ps.resume_fails, ps.created,
+	    ps.create_failed, ps.refused, ps.deleted, ps.join_timeouts,
+	    ps.orphans, ps.vanished, a->cfg->provider, ps.backing_off);
+	metric_text(b, len, cap, "# HELP vnode_provider_call_seconds Provider "
+	    "calls: count, time summed, longest.\n"
+	    "# TYPE vnode_provider_call_seconds summary\n");
+	for (i = 0; i < 3; i++)
+		metric_text(b, len, cap, "vnode_provider_call_seconds_count"
+		    "{call=\"%s\"} %lu\nvnode_provider_call_seconds_sum"
+		    "{call=\"%s\"} %.6f\nvnode_provider_call_seconds_max"
+		    "{call=\"%s\"} %.6f\n", calls[i], ps.calls[i], calls[i],
+		    ps.call_secs[i], calls[i], ps.call_max[i]);
+}
+
 void
 api_metrics(struct api *a, int waiting, struct api_response *rs)
 {
@@ -1488,6 +1650,7 @@ api_metrics(struct api *a, int waiting, struct api_response *rs)
 		    phases[i], h->count, phases[i], h->sum, phases[i], h->count);
 	}
 	admission_metrics(a, &b, &len, &cap);
+	elastic_metrics(a, &b, &len, &cap);
 	rs->status = 200;
 	rs->body = b;
 	rs->bodylen = len;

@@ -61,6 +61,8 @@ struct api_admission {
 	char instance[65];
 	int rejoin;
 	int need_slot;			/* pool mode: new, or its slot went */
+	int cloud;			/* elastic: a CLOUD node of slurm.conf
+					 * that power saving resumed */
 	unsigned char master[CRYPTO_KEY_LEN];	/* of the new credential */
 	/* what the answer needs */
 	struct sig_keys keys;

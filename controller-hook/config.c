@@ -37,6 +37,38 @@ defaults(struct hook_config *c)
 	snprintf(c->fragment, sizeof(c->fragment),
 	    "/etc/slurm/vnode-nodes.conf");
 	snprintf(c->restart, sizeof(c->restart), "/usr/bin/systemctl restart slurmctld");
+	c->provider_timeout = 60;
+	c->provider_backoff = 300;
+	c->orphan_grace = 600;
+	c->sync_interval = 30;
+	c->max_instances = 1000;
+	snprintf(c->local_socket, sizeof(c->local_socket),
+	    "/run/vnode/privd.sock");
+}
+
+/* http:// or https://, a host, an optional port, no path, query or
+ * anything a cloud-config would have to quote */
+static int
+parse_url(const char *v, char *dst, size_t dstsz)
+{
+	const char *h;
+	size_t i;
+
+	if (strncmp(v, "http://", 7) == 0)
+		h = v + 7;
+	else if (strncmp(v, "https://", 8) == 0)
+		h = v + 8;
+	else
+		return -1;
+	if (!name_hostport_valid(h) && !name_host_valid(h))
+		return -1;
+	for (i = 0; v[i] != '\0'; i++)
+		if (v[i] <= ' ' || v[i] > '~' || strchr("\"'\\#{}[]", v[i]))
+			return -1;
+	if (strlen(v) >= dstsz)
+		return -1;
+	snprintf(dst, dstsz, "%s", v);
+	return 0;
 }
 
 static int
@@ -213,6 +245,54 @@ directive(struct hook_config *c, const char *key, const char *v,
 	} else if (strcmp(key, "token_ttl") == 0) {
 		*what = "a duration from 1s to 30d";
 		return parse_duration(v, 1, 30 * 86400, &c->default_ttl);
+	} else if (strcmp(key, "provider") == 0) {
+		*what = "none, local, exec, qemu or openstack";
+		if (strcmp(v, "none") == 0) {
+			c->provider[0] = '\0';
+			return 0;
+		}
+		if (strcmp(v, "local") != 0 && strcmp(v, "exec") != 0 &&
+		    strcmp(v, "qemu") != 0 && strcmp(v, "openstack") != 0)
+			return -1;
+		snprintf(c->provider, sizeof(c->provider), "%s", v);
+		return 0;
+	} else if (strcmp(key, "hook_url") == 0) {
+		*what = "http:// or https:// and a host[:port], like "
+		    "http://10.0.0.1:8181";
+		return parse_url(v, c->hook_url, sizeof(c->hook_url));
+	} else if (strcmp(key, "provider_timeout") == 0) {
+		*what = "seconds from 1 to 120";
+		return parse_seconds(v, 1, 120, &c->provider_timeout);
+	} else if (strcmp(key, "provider_backoff") == 0) {
+		*what = "a duration from 0s to 1h";
+		if (strcmp(v, "0") == 0) {
+			c->provider_backoff = 0;
+			return 0;
+		}
+		return parse_duration(v, 0, 3600, &c->provider_backoff);
+	} else if (strcmp(key, "join_timeout") == 0) {
+		*what = "a duration from 10s to 2h, or 0 (Slurm's ResumeTimeout "
+		    "less 5 s)";
+		if (strcmp(v, "0") == 0) {
+			c->join_timeout = 0;
+			return 0;
+		}
+		return parse_duration(v, 10, 7200, &c->join_timeout);
+	} else if (strcmp(key, "orphan_grace") == 0) {
+		*what = "a duration from 10s to 7d";
+		return parse_duration(v, 10, 7 * 86400, &c->orphan_grace);
+	} else if (strcmp(key, "sync_interval") == 0) {
+		*what = "seconds from 1 to 600";
+		return parse_seconds(v, 1, 600, &c->sync_interval);
+	} else if (strcmp(key, "max_instances") == 0) {
+		*what = "a number from 1 to 100000";
+		return parse_long(v, 1, 100000, &c->max_instances);
+	} else if (strcmp(key, "exec_program") == 0) {
+		*what = "an absolute path";
+		return set_path(c->exec_program, sizeof(c->exec_program), v);
+	} else if (strcmp(key, "local_socket") == 0) {
+		*what = "an absolute path";
+		return set_path(c->local_socket, sizeof(c->local_socket), v);
 	}
 	*what = NULL;
 	return -1;
@@ -289,6 +369,21 @@ config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 	 * a moment first; the other modes take what has come */
 	if (c->batch_window < 0)
 		c->batch_window = c->mode == ADMIT_CONF ? 1.0 : 0;
+	/* what a provider needs: said here, not at the first resume */
+	if (c->provider[0] != '\0' && c->hook_url[0] == '\0') {
+		if (strcmp(c->listen_host, "*") == 0) {
+			errf(err, errlen, "%s: provider = %s needs hook_url (how "
+			    "instances reach the hook: listen is on every "
+			    "address)", path, c->provider);
+			goto out;
+		}
+		snprintf(c->hook_url, sizeof(c->hook_url), "http://%s:%d",
+		    c->listen_host, c->listen_port);
+	}
+	if (strcmp(c->provider, "exec") == 0 && c->exec_program[0] == '\0') {
+		errf(err, errlen, "%s: provider = exec needs exec_program", path);
+		goto out;
+	}
 	rc = 0;
 out:
 	free(buf);

@@ -48,6 +48,19 @@ struct hook_config {
 	char ckpt_partitions[CONFIG_MAX_PARTITIONS][64];
 	int nckpt_partitions;		/* 0: off */
 	double move_interval;		/* seconds between the mover's polls */
+	/* elastic: instances made and deleted as Slurm's power saving asks */
+	char provider[16];		/* "" (off), local, exec, qemu, openstack */
+	char hook_url[256];		/* as instances reach the hook */
+	double provider_timeout;	/* seconds, one provider call */
+	long provider_backoff;		/* seconds after a refused create */
+	long join_timeout;		/* seconds an instance has to join;
+					 * 0: Slurm's ResumeTimeout less 5 s */
+	long orphan_grace;		/* seconds before an unknown instance
+					 * of ours is deleted */
+	double sync_interval;		/* seconds between looks at the cloud */
+	long max_instances;		/* at once */
+	char exec_program[PATH_MAX];	/* provider = exec */
+	char local_socket[PATH_MAX];	/* provider = local: vnode-privd */
 };
 
 /* Defaults, then the file; any bad line is an error naming file:line. */

@@ -13,8 +13,8 @@
 
 /* PRAGMA user_version: 1 tokens, nodes, nonces, orders; 2 events and
  * releases as well */
-#define DB_VERSION	2
-#define DB_VERSION_TEXT	"2"
+#define DB_VERSION	3
+#define DB_VERSION_TEXT	"3"
 
 struct db {
 	sqlite3 *h;
@@ -64,6 +64,33 @@ static const char schema[] =
     "  detail TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS events_job ON events(job, id);"
     "CREATE INDEX IF NOT EXISTS events_time ON events(time);"
+    "CREATE INDEX IF NOT EXISTS events_kind ON events(kind, job, id);"
+    /* version 3: elastic vnode's instances, and the power saving
+     * requests that vnodectl (as Slurm's ResumeProgram...) leaves */
+    "CREATE TABLE IF NOT EXISTS instances ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  node TEXT NOT NULL,"
+    "  provider TEXT NOT NULL,"
+    "  cloud_id TEXT NOT NULL DEFAULT '',"
+    "  state TEXT NOT NULL,"
+    "  token TEXT NOT NULL DEFAULT '',"
+    "  instance TEXT NOT NULL DEFAULT '',"
+    "  requested REAL NOT NULL,"
+    "  updated REAL NOT NULL,"
+    "  joined REAL NOT NULL DEFAULT 0,"
+    "  detail TEXT NOT NULL DEFAULT '',"
+    "  why TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX IF NOT EXISTS instances_node ON instances(node, state);"
+    "CREATE INDEX IF NOT EXISTS instances_state ON instances(state);"
+    "CREATE INDEX IF NOT EXISTS instances_token ON instances(token);"
+    "CREATE TABLE IF NOT EXISTS power ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  action TEXT NOT NULL,"
+    "  nodes TEXT NOT NULL,"
+    "  detail TEXT NOT NULL DEFAULT '',"
+    "  created REAL NOT NULL,"
+    "  taken INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS power_taken ON power(taken, id);"
     "CREATE TABLE IF NOT EXISTS releases ("
     "  job INTEGER PRIMARY KEY,"
     "  target TEXT NOT NULL DEFAULT '',"
@@ -927,5 +954,285 @@ db_event_newest(struct db *db, long *id, char *err, size_t errlen)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	return 0;
+}
+
+int
+db_store_jobs(struct db *db, void (*fn)(void *arg, long job,
+    const char *node), void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	char node[64];
+	int rc;
+
+	/* a checkpoint or checkpoint-failed event with no forget after it;
+	 * the node of the latest of those */
+	st = prep(db, "SELECT job, (SELECT node FROM events e2 WHERE "
+	    "e2.job = e.job AND e2.kind IN ('checkpoint', 'checkpoint-failed') "
+	    "ORDER BY id DESC LIMIT 1) FROM events e WHERE kind IN "
+	    "('checkpoint', 'checkpoint-failed', 'forget') AND job > 0 "
+	    "GROUP BY job HAVING max(CASE WHEN kind = 'forget' THEN id ELSE 0 "
+	    "END) < max(CASE WHEN kind != 'forget' THEN id ELSE 0 END)", err,
+	    errlen);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(node, sizeof(node), "%s",
+		    (const char *)sqlite3_column_text(st, 1) != NULL ?
+		    (const char *)sqlite3_column_text(st, 1) : "");
+		fn(arg, (long)sqlite3_column_int64(st, 0), node);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	return 0;
+}
+
+/* ---- elastic: power requests and instances ---- */
+
+int
+db_power_add(struct db *db, const char *action, const char *nodes,
+    const char *detail, double now, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	st = prep(db, "INSERT INTO power(action, nodes, detail, created) "
+	    "VALUES(?, ?, ?, ?)", err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, nodes, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, detail, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 4, now);
+	return step_done(db, st, err, errlen);
+}
+
+int
+db_power_take(struct db *db, void (*fn)(void *arg, const struct db_power *p),
+    void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	struct db_power p;
+	long last = 0;
+	int rc;
+
+	if (db_begin(db, err, errlen) != 0)
+		return -1;
+	st = prep(db, "SELECT id, action, nodes, detail, created FROM power "
+	    "WHERE taken = 0 ORDER BY id", err, errlen);
+	if (st == NULL)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&p, 0, sizeof(p));
+		p.id = (long)sqlite3_column_int64(st, 0);
+		copy_col(st, 1, p.action, sizeof(p.action));
+		copy_col(st, 2, p.nodes, sizeof(p.nodes));
+		copy_col(st, 3, p.detail, sizeof(p.detail));
+		p.created = sqlite3_column_double(st, 4);
+		fn(arg, &p);
+		last = p.id;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+		goto fail;
+	}
+	if (last > 0) {
+		if ((st = prep(db, "UPDATE power SET taken = 1 WHERE taken = 0 "
+		    "AND id <= ?", err, errlen)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, last);
+		if (step_done(db, st, err, errlen) != 0)
+			goto fail;
+		/* a day of history is enough */
+		if (exec(db, "DELETE FROM power WHERE taken = 1 AND created < "
+		    "CAST(strftime('%s', 'now') AS REAL) - 86400", err, errlen) != 0)
+			goto fail;
+	}
+	return db_commit(db, err, errlen);
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+#define INST_COLS "id, node, provider, cloud_id, state, token, instance, " \
+    "requested, updated, joined, detail, why"
+
+static void
+inst_row(sqlite3_stmt *st, struct db_instance *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->id = (long)sqlite3_column_int64(st, 0);
+	copy_col(st, 1, in->node, sizeof(in->node));
+	copy_col(st, 2, in->provider, sizeof(in->provider));
+	copy_col(st, 3, in->cloud_id, sizeof(in->cloud_id));
+	copy_col(st, 4, in->state, sizeof(in->state));
+	copy_col(st, 5, in->token, sizeof(in->token));
+	copy_col(st, 6, in->instance, sizeof(in->instance));
+	in->requested = sqlite3_column_double(st, 7);
+	in->updated = sqlite3_column_double(st, 8);
+	in->joined = sqlite3_column_double(st, 9);
+	copy_col(st, 10, in->detail, sizeof(in->detail));
+	copy_col(st, 11, in->why, sizeof(in->why));
+}
+
+static int
+inst_one(struct db *db, const char *sql, const char *key,
+    struct db_instance *in, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = prep(db, sql, err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		inst_row(st, in);
+		rc = 0;
+	} else if (rc == SQLITE_DONE)
+		rc = 1;
+	else
+		rc = errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+db_instance_live(struct db *db, const char *node, struct db_instance *in,
+    char *err, size_t errlen)
+{
+	return inst_one(db, "SELECT " INST_COLS " FROM instances WHERE node = ? "
+	    "AND state IN " DB_INSTANCE_LIVE " ORDER BY id DESC LIMIT 1", node,
+	    in, err, errlen);
+}
+
+int
+db_instance_by_token(struct db *db, const char *token,
+    struct db_instance *in, char *err, size_t errlen)
+{
+	return inst_one(db, "SELECT " INST_COLS " FROM instances WHERE token = ? "
+	    "ORDER BY id DESC LIMIT 1", token, in, err, errlen);
+}
+
+int
+db_instance_by_cloud_id(struct db *db, const char *cloud_id,
+    struct db_instance *in, char *err, size_t errlen)
+{
+	return inst_one(db, "SELECT " INST_COLS " FROM instances WHERE "
+	    "cloud_id = ? ORDER BY id DESC LIMIT 1", cloud_id, in, err, errlen);
+}
+
+int
+db_instance_add(struct db *db, struct db_instance *in, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	st = prep(db, "INSERT INTO instances(node, provider, cloud_id, state, "
+	    "token, instance, requested, updated, joined, detail, why) "
+	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, in->node, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, in->provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, in->cloud_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, in->state, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, in->token, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, in->instance, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 7, in->requested);
+	sqlite3_bind_double(st, 8, in->updated);
+	sqlite3_bind_double(st, 9, in->joined);
+	sqlite3_bind_text(st, 10, in->detail, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 11, in->why, -1, SQLITE_TRANSIENT);
+	if (step_done(db, st, err, errlen) != 0)
+		return -1;
+	in->id = (long)sqlite3_last_insert_rowid(db->h);
+	return 0;
+}
+
+int
+db_instance_update(struct db *db, const struct db_instance *in, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = prep(db, "UPDATE instances SET cloud_id = ?, state = ?, token = ?, "
+	    "instance = ?, updated = ?, joined = ?, detail = ?, why = ? "
+	    "WHERE id = ?", err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, in->cloud_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, in->state, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, in->token, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, in->instance, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 5, in->updated);
+	sqlite3_bind_double(st, 6, in->joined);
+	sqlite3_bind_text(st, 7, in->detail, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 8, in->why, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 9, in->id);
+	rc = step_done(db, st, err, errlen);
+	if (rc == 0 && sqlite3_changes(db->h) != 1)
+		rc = errf(err, errlen, "database: instance %ld vanished", in->id);
+	return rc;
+}
+
+int
+db_instance_each(struct db *db, int live_only,
+    void (*fn)(void *arg, const struct db_instance *in), void *arg,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = prep(db, live_only ? "SELECT " INST_COLS " FROM instances WHERE "
+	    "state IN " DB_INSTANCE_LIVE " ORDER BY id" : "SELECT " INST_COLS
+	    " FROM instances ORDER BY id", err, errlen);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct db_instance in;
+
+		inst_row(st, &in);
+		fn(arg, &in);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	return 0;
+}
+
+int
+db_node_insert_named(struct db *db, struct db_node *n, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	/* an earlier row of the name (an instance that left, was reaped or
+	 * deleted) keeps its history under NAME~ID */
+	st = prep(db, "UPDATE nodes SET name = name || '~' || id WHERE name = ?",
+	    err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, n->name, -1, SQLITE_TRANSIENT);
+	if (step_done(db, st, err, errlen) != 0)
+		return -1;
+	st = prep(db, "INSERT INTO nodes(name, instance, token, addr, hostname, "
+	    "state, created, updated) VALUES(?, ?, ?, ?, ?, ?, ?, ?)", err,
+	    errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, n->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, n->instance, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, n->token, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, n->addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, n->hostname, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, n->state, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 7, n->created);
+	sqlite3_bind_int64(st, 8, n->updated);
+	if (step_done(db, st, err, errlen) != 0)
+		return -1;
+	n->id = (long)sqlite3_last_insert_rowid(db->h);
 	return 0;
 }

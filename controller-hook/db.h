@@ -40,8 +40,9 @@ struct db_node {
 
 struct db_order {
 	long id;
-	char kind[16];		/* "retire", "checkpoint" */
-	char arg[64];		/* checkpoint: "JOB" or "JOB NODE" */
+	char kind[16];		/* "retire", "checkpoint", "forget" */
+	char arg[64];		/* checkpoint: "JOB" or "JOB NODE"; forget:
+				 * "JOB" */
 };
 
 /* One line of the events table; see ckpt/README.md for the kinds. */
@@ -71,6 +72,36 @@ struct db_release {
 
 int db_open(const char *path, struct db **out, char *err, size_t errlen);
 void db_close(struct db *db);
+
+/* A power saving request that vnodectl left for the hook (Slurm's
+ * ResumeProgram, SuspendProgram, ResumeFailProgram, or an admin's
+ * provision/deprovision). */
+struct db_power {
+	long id;
+	char action[16];	/* resume, suspend, resume-fail */
+	char nodes[4096];	/* a Slurm host list expression */
+	char detail[1024];	/* jobs of SLURM_RESUME_FILE, who asked */
+	double created;
+};
+
+/* An instance elastic vnode made (or is making) for a node. */
+struct db_instance {
+	long id;
+	char node[64];		/* the Slurm node it is for */
+	char provider[16];
+	char cloud_id[128];	/* the cloud's id; "" until known */
+	char state[16];		/* DB_INSTANCE_LIVE, or deleted, failed */
+	char token[17];		/* its single-use join token */
+	char instance[65];	/* the agent's instance id, once joined */
+	double requested;	/* unix time of the resume */
+	double updated;
+	double joined;		/* 0 until then */
+	char detail[256];	/* the cloud's or the hook's last word */
+	char why[256];		/* who asked: the jobs, an admin */
+};
+/* The states of an instance that is there or on its way */
+#define DB_INSTANCE_LIVE \
+    "('requested', 'booting', 'joined', 'retiring', 'deleting')"
 
 /* BEGIN IMMEDIATE: one writer at a time, so two joins racing for a token's
  * last use are serialised. */
@@ -132,6 +163,36 @@ int db_order_drop(struct db *db, const char *node, char *err,
 int db_order_pending(struct db *db, void (*fn)(void *arg, const char *node),
     void *arg, char *err, size_t errlen);
 
+/* Power requests: added by vnodectl; taken (all waiting ones, oldest
+ * first, fn for each) by the provisioner. */
+int db_power_add(struct db *db, const char *action, const char *nodes,
+    const char *detail, double now, char *err, size_t errlen);
+int db_power_take(struct db *db, void (*fn)(void *arg,
+    const struct db_power *p), void *arg, char *err, size_t errlen);
+
+/* Instances: 0 found, 1 none, -1 error. */
+int db_instance_live(struct db *db, const char *node, struct db_instance *in,
+    char *err, size_t errlen);
+int db_instance_by_token(struct db *db, const char *token,
+    struct db_instance *in, char *err, size_t errlen);
+int db_instance_by_cloud_id(struct db *db, const char *cloud_id,
+    struct db_instance *in, char *err, size_t errlen);
+/* Insert (in->id set); write back cloud_id, state, token, instance,
+ * updated, joined, detail, why. */
+int db_instance_add(struct db *db, struct db_instance *in, char *err,
+    size_t errlen);
+int db_instance_update(struct db *db, const struct db_instance *in,
+    char *err, size_t errlen);
+/* fn for each instance (live_only: those in DB_INSTANCE_LIVE), oldest
+ * first. */
+int db_instance_each(struct db *db, int live_only,
+    void (*fn)(void *arg, const struct db_instance *in), void *arg,
+    char *err, size_t errlen);
+/* Insert a node under the name n->name (elastic: the name Slurm asked
+ * for); an older row of that name is renamed NAME~ID. */
+int db_node_insert_named(struct db *db, struct db_node *n, char *err,
+    size_t errlen);
+
 /* The events table. */
 int db_event_add(struct db *db, double time, const char *node, long job,
     const char *kind, const char *detail, char *err, size_t errlen);
@@ -144,6 +205,11 @@ int db_event_list(struct db *db, double since, long after, long job,
  * 0, 1 when there is none, -1 error. */
 int db_event_last(struct db *db, long job, const char *const *kinds,
     struct db_event *e, char *err, size_t errlen);
+/* fn for each job whose files the checkpoint store may hold: it has a
+ * checkpoint or checkpoint-failed event and no forget event after it;
+ * node is where the latest of those happened. */
+int db_store_jobs(struct db *db, void (*fn)(void *arg, long job,
+    const char *node), void *arg, char *err, size_t errlen);
 /* The id of the newest event, 0 when there is none. */
 int db_event_newest(struct db *db, long *id, char *err, size_t errlen);
 /* 1 when a checkpoint order for job is pending, or delivered (within

@@ -32,6 +32,7 @@
 #include "db.h"
 #include "log.h"
 #include "mover.h"
+#include "provision.h"
 #include "reaper.h"
 #include "sig.h"
 #include "slurm.h"
@@ -437,7 +438,7 @@ main(int argc, char *argv[])
 {
 	const char *path = CONFIG_PATH;
 	struct MHD_Daemon *httpd;
-	struct db *db, *ticker, *moverdb;
+	struct db *db, *ticker, *moverdb, *provdb;
 	struct timespec tmo;
 	double next_reap = 0;
 	char err[512];
@@ -484,7 +485,8 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	if (db_open(cfg.database, &db, err, sizeof(err)) != 0 ||
 	    db_open(cfg.database, &ticker, err, sizeof(err)) != 0 ||
-	    db_open(cfg.database, &moverdb, err, sizeof(err)) != 0)
+	    db_open(cfg.database, &moverdb, err, sizeof(err)) != 0 ||
+	    db_open(cfg.database, &provdb, err, sizeof(err)) != 0)
 		fatalx("registry: %s", err);
 	if (api_init(&api, &cfg, db, err, sizeof(err)) != 0)
 		fatalx("%s", err);
@@ -493,6 +495,8 @@ main(int argc, char *argv[])
 	if (admit_start(&cfg, admitted, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (mover_start(&cfg, moverdb, reaped, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (provision_start(&cfg, provdb, reaped, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	raise_nofile();
 	if ((httpd = listen_start(err, sizeof(err))) == NULL)
@@ -521,6 +525,7 @@ main(int argc, char *argv[])
 	lfd = MHD_quiesce_daemon(httpd);
 	admit_stop();
 	mover_stop();
+	provision_stop();
 	for (i = 0; i < 3; i++) {
 		tick(ticker, 1);
 		sleep_seconds(TICK, NULL);
@@ -530,6 +535,7 @@ main(int argc, char *argv[])
 		close(lfd);
 	sl_fini();
 	api_fini(&api);
+	db_close(provdb);
 	db_close(moverdb);
 	db_close(ticker);
 	db_close(db);

@@ -24,6 +24,11 @@ struct track {
 	int seen;			/* in this pass's jobs */
 };
 
+/* How often the mover looks for jobs whose checkpoint files can go. */
+#define FORGET_INTERVAL	5.0
+/* Jobs looked at per look (the rest at the next). */
+#define FORGET_MAX	256
+
 struct mover {
 	const struct hook_config *cfg;
 	struct db *db;
@@ -33,6 +38,7 @@ struct mover {
 	char (*reg)[64];		/* admitted registry nodes, sorted */
 	size_t nreg, capreg;
 	int first;			/* no pass yet */
+	double next_forget;		/* when to look for them next */
 };
 
 static void __attribute__((format(printf, 2, 3)))
@@ -465,6 +471,74 @@ move(struct mover *m, const struct sl_job *jobs, size_t njobs, double now)
 	free(id.names);
 }
 
+struct stored {
+	long job[FORGET_MAX];
+	char node[FORGET_MAX][64];
+	size_t n;
+};
+
+static void
+add_stored(void *arg, long job, const char *node)
+{
+	struct stored *sj = arg;
+
+	if (sj->n == FORGET_MAX)
+		return;
+	sj->job[sj->n] = job;
+	snprintf(sj->node[sj->n++], sizeof(sj->node[0]), "%s", node);
+}
+
+/*
+ * A job whose checkpoint files are in the store (an image, a failed
+ * dump's log) and that has ended for good (cancelled, timed out, failed,
+ * completed, or gone from Slurm's list): an order "forget JOB" to an agent
+ * (root, which the store needs) removes them, once.  The node it was
+ * dumped on when that one is still ours, else any of ours; with none, it
+ * waits for one.  (A job that ends by itself has its files removed by its
+ * shim already; the order then finds nothing.)
+ */
+static void
+forget(struct mover *m, const struct sl_job *jobs, size_t njobs, double now)
+{
+	struct stored *sj;
+	const struct sl_job *j;
+	const char *node;
+	char err[256], arg[32];
+	size_t i;
+
+	if (now < m->next_forget)
+		return;
+	m->next_forget = now + FORGET_INTERVAL;
+	if ((sj = calloc(1, sizeof(*sj))) == NULL)
+		return;
+	if (db_store_jobs(m->db, add_stored, sj, err, sizeof(err)) != 0) {
+		say(m, "mover: checkpoint files: %s", err);
+		goto out;
+	}
+	for (i = 0; i < sj->n; i++) {
+		j = find_job(jobs, njobs, sj->job[i]);
+		if (j != NULL && j->state != SL_JOB_DONE)
+			continue;	/* pending, running, suspended: kept */
+		node = registered(m, sj->node[i]) ? sj->node[i] :
+		    m->nreg > 0 ? m->reg[0] : NULL;
+		if (node == NULL)
+			break;		/* no agent to do it yet */
+		snprintf(arg, sizeof(arg), "%ld", sj->job[i]);
+		if (db_order_add(m->db, node, "forget", arg, (long)now, err,
+		    sizeof(err)) != 0) {
+			say(m, "mover: job %ld: %s", sj->job[i], err);
+			continue;
+		}
+		event(m, now, node, (unsigned long)sj->job[i], "forget",
+		    "job %s: its checkpoint files to be removed by %s",
+		    j != NULL ? j->state_text : "gone from Slurm", node);
+		say(m, "mover: job %ld %s: forget order to %s", sj->job[i],
+		    j != NULL ? j->state_text : "gone from Slurm", node);
+	}
+out:
+	free(sj);
+}
+
 void
 mover_pass(struct mover *m, const struct sl_job *jobs, size_t njobs,
     double now)
@@ -485,6 +559,7 @@ mover_pass(struct mover *m, const struct sl_job *jobs, size_t njobs,
 	track_sweep(m, now);
 	m->first = 0;
 	releases(m, jobs, njobs, now);
+	forget(m, jobs, njobs, now);
 	if (m->cfg->nckpt_partitions > 0)
 		move(m, jobs, njobs, now);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "admit.h"
+#include "provision.h"
 #include "reaper.h"
 #include "slurm.h"
 #include "util.h"
@@ -153,10 +154,15 @@ reap(struct db *db, const char *name, const struct sl_status *st, long now,
 		db_rollback(db);
 		goto out;
 	}
-	if (st != NULL && admit_remove(name, err, sizeof(err)) != 0) {
+	if (st != NULL && (rc = provision_node_left(db, name, NULL,
+	    "reaped", (double)now, err, sizeof(err))) < 0)
+		goto out;
+	if (st != NULL && rc == 0 && admit_remove(name, err,
+	    sizeof(err)) != 0) {
 		rc = -1;
 		goto out;
 	}
+	rc = 0;
 	snprintf(line, sizeof(line), "reaper: %s: silent for %ld s and %s in "
 	    "Slurm: removed", name, quiet, st != NULL ? st->state : "gone");
 	snprintf(reason, sizeof(reason), "reaped: silent for %ld s", quiet);
@@ -201,7 +207,7 @@ reaper_pass(struct db *db, const struct hook_config *cfg, long now,
 	/* reaped in the registry but still in Slurm (its removal failed, or
 	 * its slurmd registered it again): remove it now */
 	for (i = 0; i < p.nsl; i++) {
-		if (p.sl[i].st.busy || p.sl[i].st.future ||
+		if (p.sl[i].st.busy || p.sl[i].st.future || p.sl[i].st.cloud ||
 		    db_node_by_name(db, p.sl[i].name, &gone,
 		    e, sizeof(e)) != 0)
 			continue;

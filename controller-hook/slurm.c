@@ -136,6 +136,9 @@ state_text(uint32_t s, char *out, size_t outsz)
 		{ NODE_STATE_NO_RESPOND, "NOT_RESPONDING" },
 		{ NODE_STATE_FAIL, "FAIL" },
 		{ NODE_STATE_POWERED_DOWN, "POWERED_DOWN" },
+		{ NODE_STATE_POWERING_UP, "POWERING_UP" },
+		{ NODE_STATE_POWERING_DOWN, "POWERING_DOWN" },
+		{ NODE_STATE_CLOUD, "CLOUD" },
 	};
 	uint32_t b = s & NODE_STATE_BASE;
 	size_t i, len;
@@ -157,6 +160,10 @@ fill_status(const node_info_t *ni, struct sl_status *st)
 
 	st->exists = 1;
 	st->future = base == NODE_STATE_FUTURE;
+	st->cloud = (s & NODE_STATE_CLOUD) != 0;
+	st->powered_down = (s & NODE_STATE_POWERED_DOWN) != 0;
+	st->powering_up = (s & NODE_STATE_POWERING_UP) != 0;
+	st->powering_down = (s & NODE_STATE_POWERING_DOWN) != 0;
 	snprintf(st->addr, sizeof(st->addr), "%s", ni->node_addr != NULL ?
 	    ni->node_addr : "");
 	state_text(s, st->state, sizeof(st->state));
@@ -627,10 +634,191 @@ node_future(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
+static void
+copy_conf(char *dst, size_t dstsz, const char *v)
+{
+	snprintf(dst, dstsz, "%s", v != NULL ? v : "");
+}
+
+static int
+power_conf(struct sl_power_conf *pc, char *err, size_t errlen)
+{
+	slurm_conf_t *c = NULL;
+
+	memset(pc, 0, sizeof(*pc));
+	if (slurm_load_ctl_conf((time_t)0, &c) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "load", "the configuration");
+	pc->resume_timeout = c->resume_timeout;
+	pc->suspend_timeout = c->suspend_timeout;
+	pc->suspend_time = c->suspend_time == INFINITE ? -1 :
+	    (long)c->suspend_time;
+	copy_conf(pc->resume_program, sizeof(pc->resume_program),
+	    c->resume_program);
+	copy_conf(pc->suspend_program, sizeof(pc->suspend_program),
+	    c->suspend_program);
+	copy_conf(pc->resume_fail_program, sizeof(pc->resume_fail_program),
+	    c->resume_fail_program);
+	copy_conf(pc->prolog_slurmctld, sizeof(pc->prolog_slurmctld),
+	    c->prolog_slurmctld);
+	slurm_free_ctl_conf(c);
+	return 0;
+}
+
+static int
+node_power_down(const char *name, int force, const char *reason, char *err,
+    size_t errlen)
+{
+	update_node_msg_t m;
+
+	slurm_init_update_node_msg(&m);
+	m.node_names = (char *)(uintptr_t)name;
+	m.node_state = NODE_STATE_POWER_DOWN |
+	    (force ? NODE_STATE_POWERED_DOWN : 0);
+	if (reason != NULL)
+		m.reason = (char *)(uintptr_t)reason;
+	if (slurm_update_node(&m) != SLURM_SUCCESS)
+		return sl_err(err, errlen, force ? "power down (force) node" :
+		    "power down node", name);
+	return 0;
+}
+
+static int
+node_power_up(const char *name, char *err, size_t errlen)
+{
+	update_node_msg_t m;
+
+	slurm_init_update_node_msg(&m);
+	m.node_names = (char *)(uintptr_t)name;
+	m.node_state = NODE_STATE_POWER_UP;
+	if (slurm_update_node(&m) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "power up node", name);
+	return 0;
+}
+
+static int
+partition_nodes(const char *part, char *out, size_t outsz, char *err,
+    size_t errlen)
+{
+	partition_info_msg_t *msg = NULL;
+	uint32_t i;
+	int rc = 1;
+
+	out[0] = '\0';
+	if (slurm_load_partitions((time_t)0, &msg, SHOW_ALL) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "load", "partitions");
+	for (i = 0; msg != NULL && i < msg->record_count; i++)
+		if (msg->partition_array[i].name != NULL &&
+		    strcmp(msg->partition_array[i].name, part) == 0) {
+			snprintf(out, outsz, "%s", msg->partition_array[i].nodes
+			    != NULL ? msg->partition_array[i].nodes : "");
+			rc = 0;
+		}
+	slurm_free_partition_info_msg(msg);
+	return rc;
+}
+
+static int
+node_undrain(const char *name, char *err, size_t errlen)
+{
+	update_node_msg_t m;
+
+	slurm_init_update_node_msg(&m);
+	m.node_names = (char *)(uintptr_t)name;
+	m.node_state = NODE_STATE_UNDRAIN;
+	if (slurm_update_node(&m) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "undrain node", name);
+	return 0;
+}
+
 /*
  * The public calls, one at a time: the hook calls Slurm from its HTTP
  * thread and from its reaper.
  */
+
+int
+sl_power_conf(struct sl_power_conf *pc, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = power_conf(pc, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_node_power_down(const char *name, int force, const char *reason,
+    char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = node_power_down(name, force, reason, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_node_power_up(const char *name, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = node_power_up(name, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_partition_nodes(const char *part, char *out, size_t outsz, char *err,
+    size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = partition_nodes(part, out, outsz, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
+sl_node_undrain(const char *name, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = node_undrain(name, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+/* No request to Slurm: libslurm's host list parser alone. */
+int
+sl_hostlist_each(const char *expr, int (*fn)(void *arg, const char *name),
+    void *arg, char *err, size_t errlen)
+{
+	hostlist_t hl;
+	char *h;
+	int rc = 0;
+
+	if (expr == NULL || expr[0] == '\0' || strlen(expr) > 4000 ||
+	    strspn(expr, "abcdefghijklmnopqrstuvwxyz0123456789-_.,[]") !=
+	    strlen(expr))
+		return errf(err, errlen, "\"%.80s\" is not a host list "
+		    "(node names, ranges like vm-[1-3,7])", expr != NULL ?
+		    expr : "");
+	pthread_mutex_lock(&mu);
+	hl = slurm_hostlist_create(expr);
+	pthread_mutex_unlock(&mu);
+	if (hl == NULL)
+		return errf(err, errlen, "\"%.80s\" is not a host list", expr);
+	while (rc == 0 && (h = slurm_hostlist_shift(hl)) != NULL) {
+		rc = fn(arg, h);
+		free(h);
+	}
+	slurm_hostlist_destroy(hl);
+	return rc;
+}
 
 int
 sl_node_create(const struct sl_node *n, char *err, size_t errlen)

@@ -33,7 +33,23 @@ struct sl_status {
 	int down;
 	int reaped_by_vnode;	/* DOWN with a reason SL_REAP_REASON... */
 	int future;		/* State=FUTURE: declared, not in use */
+	int cloud;		/* State=CLOUD (power saving) */
+	int powered_down;	/* POWERED_DOWN */
+	int powering_up;	/* POWERING_UP: a resume, not registered yet */
+	int powering_down;	/* POWERING_DOWN */
 	char addr[64];		/* NodeAddr */
+};
+
+/* Slurm's power saving settings (slurm.conf), seconds; programs "" when
+ * not set. */
+struct sl_power_conf {
+	long resume_timeout;
+	long suspend_timeout;
+	long suspend_time;		/* -1: power saving off (INFINITE) */
+	char resume_program[256];
+	char suspend_program[256];
+	char resume_fail_program[256];
+	char prolog_slurmctld[256];
 };
 
 /* A job as one poll saw it. */
@@ -94,6 +110,25 @@ int sl_node_resume(const char *name, char *err, size_t errlen);
 int sl_requeue_node_jobs(const char *name,
     void (*report)(void *arg, unsigned long jobid, const char *error),
     void *arg, int *requeued, int *failed, char *err, size_t errlen);
+
+/* Power saving (elastic vnode). */
+int sl_power_conf(struct sl_power_conf *pc, char *err, size_t errlen);
+/* POWER_DOWN_FORCE (force: the node's jobs requeued, the node powered
+ * down at once; from DOWN too), or POWER_DOWN; with a reason, if any. */
+int sl_node_power_down(const char *name, int force, const char *reason,
+    char *err, size_t errlen);
+/* POWER_UP: Slurm resumes the node (it runs ResumeProgram). */
+int sl_node_power_up(const char *name, char *err, size_t errlen);
+/* The DRAIN flag off, whatever else the node is. */
+int sl_node_undrain(const char *name, char *err, size_t errlen);
+/* The node list (host list expression) of partition part, into out;
+ * 1 when there is no such partition. */
+int sl_partition_nodes(const char *part, char *out, size_t outsz, char *err,
+    size_t errlen);
+/* fn for each host name of a Slurm host list expression ("vm-[1-3,7]"),
+ * until it returns non-zero; -1 with err when expr is not one. */
+int sl_hostlist_each(const char *expr, int (*fn)(void *arg,
+    const char *name), void *arg, char *err, size_t errlen);
 
 /* Every job Slurm has, with one request: an allocated array. */
 int sl_jobs(struct sl_job **out, size_t *n, char *err, size_t errlen);

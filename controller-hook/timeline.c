@@ -228,6 +228,15 @@ marker(struct buf *b, const struct layout *l, const struct db_event *e)
 		{ "move", "move", "#e76f51", "triangle" },
 		{ "join", "join", "#888", "tick" },
 		{ "leave", "leave", "#888", "tick" },
+		/* elastic vnode: the life of a node's instance */
+		{ "power-up", "power up", "#2a9d8f", "triangle" },
+		{ "create", "create", "#888", "circle" },
+		{ "create-failed", "create failed", "#d62828", "cross" },
+		{ "resume-refused", "refused", "#d62828", "cross" },
+		{ "join-timeout", "no join", "#d62828", "cross" },
+		{ "vanished", "vanished", "#d62828", "cross" },
+		{ "power-down", "power down", "#888", "tick" },
+		{ "delete", "delete", "#888", "tick" },
 	};
 	double x, y;
 	size_t i;

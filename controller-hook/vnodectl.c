@@ -11,6 +11,7 @@
 #include <grp.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "atomicfile.h"
 #include "config.h"
 #include "crypto.h"
+#include "ctl_elastic.h"
 #include "db.h"
 #include "log.h"
 #include "names.h"
@@ -51,7 +53,17 @@ usage(void)
 	    "       vnodectl [-f config] migrate JOB [--to NODE] [--wait SECONDS]\n"
 	    "       vnodectl [-f config] events [--job JOB] [--since TIME]\n"
 	    "       vnodectl [-f config] timeline --svg FILE [--job JOB ...] "
-	    "[--since TIME]\n");
+	    "[--since TIME]\n"
+	    "       vnodectl [-f config] resume|suspend|resume-fail HOSTLIST\n"
+	    "       vnodectl [-f config] provision N [--partition P]\n"
+	    "       vnodectl [-f config] deprovision NODE...\n"
+	    "       vnodectl [-f config] instances [--all]\n"
+	    "       vnodectl [-f config] slurm-conf [--nodes LIST] [--cpus N] "
+	    "[--memory MB]\n"
+	    "           [--partition P] [--features F] [--bindir DIR]\n"
+	    "       vnodectl prolog\n"
+	    "       (as vnode-resume, vnode-suspend, vnode-resume-fail: "
+	    "HOSTLIST; as vnode-prolog)\n");
 	exit(2);
 }
 
@@ -671,6 +683,36 @@ main(int argc, char *argv[])
 	char err[512];
 	int ch, rc;
 
+	/* Slurm's power saving programs take one argument, the host list,
+	 * and slurmctld's PrologSlurmctld none: they are vnodectl by other
+	 * names */
+	{
+		const char *me = strrchr(argv[0], '/');
+		static char *verb[4];
+
+		me = me != NULL ? me + 1 : argv[0];
+		if (strcmp(me, "vnode-prolog") == 0) {
+			log_init("vnode-prolog", 0);
+			return ctl_prolog();
+		}
+		if (strncmp(me, "vnode-", 6) == 0 && (strcmp(me + 6, "resume") ==
+		    0 || strcmp(me + 6, "suspend") == 0 || strcmp(me + 6,
+		    "resume-fail") == 0)) {
+			if (argc != 2) {
+				fprintf(stderr, "usage: %s HOSTLIST\n", me);
+				return 2;
+			}
+			verb[0] = argv[0];
+			verb[1] = (char *)(uintptr_t)(me + 6);
+			verb[2] = argv[1];
+			verb[3] = NULL;
+			argv = verb;
+			argc = 3;
+			optind = 1;
+			log_init(me, 0);
+			goto parsed;
+		}
+	}
 	log_init("vnodectl", 0);
 	while ((ch = getopt(argc, argv, "+f:")) != -1) {
 		switch (ch) {
@@ -681,10 +723,13 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
+parsed:
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
 		usage();
+	if (strcmp(argv[0], "prolog") == 0 && argc == 1)
+		return ctl_prolog();
 	if (!((strcmp(argv[0], "token") == 0 && argc >= 2 &&
 	    strcmp(argv[1], "create") == 0) ||
 	    (strcmp(argv[0], "token") == 0 && argc == 2 &&
@@ -692,6 +737,12 @@ main(int argc, char *argv[])
 	    (strcmp(argv[0], "nodes") == 0 && argc == 1) ||
 	    (strcmp(argv[0], "retire") == 0 && argc == 2) ||
 	    (strcmp(argv[0], "migrate") == 0 && argc >= 2) ||
+	    ((strcmp(argv[0], "resume") == 0 || strcmp(argv[0], "suspend") == 0 ||
+	    strcmp(argv[0], "resume-fail") == 0) && argc == 2) ||
+	    strcmp(argv[0], "provision") == 0 ||
+	    strcmp(argv[0], "deprovision") == 0 ||
+	    strcmp(argv[0], "instances") == 0 ||
+	    strcmp(argv[0], "slurm-conf") == 0 ||
 	    strcmp(argv[0], "events") == 0 || strcmp(argv[0], "timeline") == 0))
 		usage();
 	if (config_load(path, &cfg, err, sizeof(err)) != 0)
@@ -717,6 +768,17 @@ main(int argc, char *argv[])
 		rc = events(db, argc, argv);
 	else if (strcmp(argv[0], "timeline") == 0)
 		rc = timeline(db, argc, argv);
+	else if (strcmp(argv[0], "resume") == 0 ||
+	    strcmp(argv[0], "suspend") == 0 || strcmp(argv[0], "resume-fail") == 0)
+		rc = ctl_power(db, &cfg, argv[0], argv[1]);
+	else if (strcmp(argv[0], "provision") == 0)
+		rc = ctl_provision(&cfg, argc, argv);
+	else if (strcmp(argv[0], "deprovision") == 0)
+		rc = ctl_deprovision(db, &cfg, argc, argv);
+	else if (strcmp(argv[0], "instances") == 0)
+		rc = ctl_instances(db, argc, argv);
+	else if (strcmp(argv[0], "slurm-conf") == 0)
+		rc = ctl_slurm_conf(&cfg, argc, argv);
 	else
 		usage();
 	db_close(db);

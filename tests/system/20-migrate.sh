@@ -6,6 +6,7 @@
 # connection) is not touched: migrate exits non-zero with the reason, the
 # reason is in the record, and the job goes on where it was to the end.
 # Event files the hook refuses are set aside without holding up others.
+# A job moved and then cancelled leaves nothing in the store.
 . "$(dirname "$0")/test.common"
 vt_init
 ckpt_env
@@ -68,6 +69,24 @@ wait_for 60 "job J $J ends" job_ended "$J"
 job_is "$J" COMPLETED || fail "job J $J is $(job_field "$J" JobState)"
 why=$(count_whole "$T/work/J.out" 150) || fail "job J's output is not 1..150 once each: $why"
 grep -q " n2$" "$T/work/J.out" && fail "job J ran on n2"
+
+# 3. a job moved, then cancelled where it went: its image is not left in
+# the store (the hook sees it end, and an agent removes its files)
+C=$(submit -p backfill -w "$vm1" -o "$T/work/C.out" --wrap "$(count_job 600)")
+wait_for 60 "job C $C counting" counted "$T/work/C.out" 10
+vnodectl migrate "$C" --to "$vm2" --wait 60 >"$T/migrate3.out" 2>&1 ||
+    fail "vnodectl migrate of job C exited with $?: $(cat "$T/migrate3.out")"
+wait_for 30 "job C $C running on $vm2" running_on "$C" "$vm2"
+[ -e "$CK/$C/current" ] || fail "job C: no image in the store after its move"
+sb ctl scancel "$C" || fail "scancel $C"
+wait_for 60 "job C $C ends" job_ended "$C"
+gone() { [ ! -e "$CK/$C" ]; }
+wait_for 30 "job C's files gone from the store" gone
+vnodectl events --job "$C" | grep -Eq " forget +job CANCELLED: its checkpoint files to be removed by " ||
+    fail "job C: no forget event: $(vnodectl events --job "$C")"
+grep -Eq "forget: job $C ended: its checkpoint files are removed" "$T/n1.agent.log" "$T/n2.agent.log" ||
+    fail "no agent said it removed job C's files"
+say "job C: moved, cancelled, its files removed"
 agent_stop n1 || fail "agent on n1 exited with $?"
 agent_stop n2 || fail "agent on n2 exited with $?"
 exit 0
