@@ -46,8 +46,9 @@ NSS_LIBS  = -lsoftokn3
 COMMON    := log util crypto sig names jsonutil spawn sysuser atomicfile kvconf ckpt
 AGENT     := main settings isofs metadata timesync http https hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs
 HOOK      := hookd config api admit db slurm reaper events mover provision \
-             provider prov_exec prov_local privd_client openstack
-CTL       := vnodectl config db slurm timeline ctl_elastic
+             provider prov_exec prov_local privd_client os_config openstack \
+             prov_openstack
+CTL       := vnodectl config os_config db slurm timeline ctl_elastic
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
 AGENT_O   := $(AGENT:%=$(O)/agent/%.o)
@@ -155,7 +156,7 @@ $(O)/tests/system/privd-call.o: ALL_CFLAGS += -Icontroller-hook
 
 # the hook's OpenStack client from the command line (tests/openstack)
 $(O)/tests/os-client: $(O)/tests/openstack/os-client.o \
-    $(O)/controller-hook/openstack.o $(COMMON_O)
+    $(O)/controller-hook/openstack.o $(O)/controller-hook/os_config.o $(COMMON_O)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread -lcurl -ljson-c $(NSS_LIBS)
@@ -242,7 +243,7 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
 FUZZERS   := fuzz_agent fuzz_hook fuzz_http
 FUZZ_AGENT_OBJS := settings isofs join hookclient http https state
 FUZZ_HOOK_OBJS  := api admit db config slurm events provision provider \
-    prov_exec prov_local privd_client
+    prov_exec prov_local privd_client os_config openstack prov_openstack
 FUZZ_HTTP_OBJS  := agent/http agent/https common/util
 # the join path must not reach Slurm: fuzz_hook makes each of these abort
 FUZZ_HOOK_TRAPS := sl_init sl_node_create sl_nodes_create sl_nodes_address \

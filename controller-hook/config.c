@@ -42,6 +42,7 @@ defaults(struct hook_config *c)
 	c->orphan_grace = 600;
 	c->sync_interval = 30;
 	c->max_instances = 1000;
+	os_config_defaults(&c->openstack);
 	snprintf(c->local_socket, sizeof(c->local_socket),
 	    "/run/vnode/privd.sock");
 }
@@ -293,6 +294,10 @@ directive(struct hook_config *c, const char *key, const char *v,
 	} else if (strcmp(key, "local_socket") == 0) {
 		*what = "an absolute path";
 		return set_path(c->local_socket, sizeof(c->local_socket), v);
+	} else if (strncmp(key, "openstack_", 10) == 0 &&
+	    strcmp(key + 10, "op_timeout") != 0) {
+		/* (a whole call's bound is provider_timeout) */
+		return os_config_set(&c->openstack, key + 10, v, what);
 	}
 	*what = NULL;
 	return -1;
@@ -353,7 +358,7 @@ one(void *arg, const char *key, const char *val, int lineno, char *err,
 int
 config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 {
-	char *buf = NULL;
+	char *buf = NULL, why[512];
 	int rc = -1;
 
 	defaults(c);
@@ -382,6 +387,11 @@ config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 	}
 	if (strcmp(c->provider, "exec") == 0 && c->exec_program[0] == '\0') {
 		errf(err, errlen, "%s: provider = exec needs exec_program", path);
+		goto out;
+	}
+	if (strcmp(c->provider, "openstack") == 0 &&
+	    os_config_check(&c->openstack, why, sizeof(why)) != 0) {
+		errf(err, errlen, "%s: provider = openstack: %s", path, why);
 		goto out;
 	}
 	rc = 0;

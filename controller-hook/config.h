@@ -7,6 +7,8 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "openstack.h"
+
 #define CONFIG_PATH "/etc/vnode/hookd.conf"
 #define CONFIG_MAX_FEATURES 16
 #define CONFIG_MAX_MOUNTS 8
@@ -61,6 +63,7 @@ struct hook_config {
 	long max_instances;		/* at once */
 	char exec_program[PATH_MAX];	/* provider = exec */
 	char local_socket[PATH_MAX];	/* provider = local: vnode-privd */
+	struct os_config openstack;	/* provider = openstack: openstack_* */
 };
 
 /* Defaults, then the file; any bad line is an error naming file:line. */

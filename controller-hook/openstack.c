@@ -44,6 +44,7 @@ struct os_client {
 	char secret[SECRET_MAX];
 	char token[TOKEN_MAX];
 	double token_until;		/* monotonic seconds */
+	double deadline;		/* monotonic; the call's end at the latest */
 	char compute[ENDPOINT_MAX];	/* endpoints from the catalog */
 	char image[ENDPOINT_MAX];
 	char network[ENDPOINT_MAX];
@@ -57,168 +58,6 @@ struct resp {
 	char subject_token[TOKEN_MAX];	/* X-Subject-Token */
 	char why[160];			/* why a callback ended the transfer */
 };
-
-/* ---- configuration ---------------------------------------------------- */
-
-void
-os_config_defaults(struct os_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	snprintf(cfg->interface, sizeof(cfg->interface), "public");
-	snprintf(cfg->tag, sizeof(cfg->tag), "vnode");
-	cfg->connect_timeout = 5;
-	cfg->timeout = 30;
-	cfg->build_timeout = 900;
-	cfg->renew_before = 300;
-}
-
-static int
-set_str(char *dst, size_t dstsz, const char *v, int may_be_empty)
-{
-	if ((!may_be_empty && v[0] == '\0') || strlen(v) >= dstsz)
-		return -1;
-	snprintf(dst, dstsz, "%s", v);
-	return 0;
-}
-
-/* printable, no blanks at either end, no quotes or backslashes: what goes
- * into a URL's query or a JSON string needs no care beyond escaping */
-static int
-plain_name(const char *v)
-{
-	const unsigned char *p;
-
-	if (v[0] == '\0' || isspace((unsigned char)v[0]) ||
-	    isspace((unsigned char)v[strlen(v) - 1]))
-		return 0;
-	for (p = (const unsigned char *)v; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\')
-			return 0;
-	return 1;
-}
-
-static int
-url_valid(const char *v)
-{
-	return (strncmp(v, "http://", 7) == 0 && v[7] != '\0') ||
-	    (strncmp(v, "https://", 8) == 0 && v[8] != '\0');
-}
-
-int
-os_config_set(struct os_config *cfg, const char *key, const char *v,
-    const char **what)
-{
-	double d;
-
-	*what = NULL;
-	if (strcmp(key, "auth_url") == 0) {
-		*what = "Keystone's v3 URL, like https://cloud.example.org:5000/v3";
-		if (!url_valid(v) || strpbrk(v, " \t\"\\") != NULL)
-			return -1;
-		return set_str(cfg->auth_url, sizeof(cfg->auth_url), v, 0);
-	} else if (strcmp(key, "credentials") == 0) {
-		*what = "an absolute path";
-		if (v[0] != '/')
-			return -1;
-		return set_str(cfg->credentials, sizeof(cfg->credentials), v, 0);
-	} else if (strcmp(key, "region") == 0) {
-		*what = "a region's name (at most 63 characters)";
-		if (v[0] != '\0' && !plain_name(v))
-			return -1;
-		return set_str(cfg->region, sizeof(cfg->region), v, 1);
-	} else if (strcmp(key, "interface") == 0) {
-		*what = "public, internal or admin";
-		if (strcmp(v, "public") != 0 && strcmp(v, "internal") != 0 &&
-		    strcmp(v, "admin") != 0)
-			return -1;
-		return set_str(cfg->interface, sizeof(cfg->interface), v, 0);
-	} else if (strcmp(key, "cacert") == 0) {
-		*what = "an absolute path";
-		if (v[0] != '/')
-			return -1;
-		return set_str(cfg->cacert, sizeof(cfg->cacert), v, 0);
-	} else if (strcmp(key, "image") == 0 || strcmp(key, "flavor") == 0 ||
-	    strcmp(key, "network") == 0 || strcmp(key, "security_group") == 0 ||
-	    strcmp(key, "key_name") == 0) {
-		*what = "a name or an ID (at most 255 characters, no quotes)";
-		if (!plain_name(v))
-			return -1;
-		if (strcmp(key, "image") == 0)
-			return set_str(cfg->image, sizeof(cfg->image), v, 0);
-		if (strcmp(key, "flavor") == 0)
-			return set_str(cfg->flavor, sizeof(cfg->flavor), v, 0);
-		if (strcmp(key, "network") == 0)
-			return set_str(cfg->network, sizeof(cfg->network), v, 0);
-		if (strcmp(key, "key_name") == 0)
-			return set_str(cfg->key_name, sizeof(cfg->key_name), v, 0);
-		return set_str(cfg->security_group,
-		    sizeof(cfg->security_group), v, 0);
-	} else if (strcmp(key, "server_group") == 0) {
-		*what = "a server group's ID (openstack server group create)";
-		if (!plain_name(v) || strchr(v, ' ') != NULL)
-			return -1;
-		return set_str(cfg->server_group, sizeof(cfg->server_group), v, 0);
-	} else if (strcmp(key, "tag") == 0) {
-		*what = "1 to 60 letters, digits, '_', '.' and '-'";
-		if (v[0] == '\0' || strlen(v) > 60 ||
-		    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789_.-") != strlen(v))
-			return -1;
-		return set_str(cfg->tag, sizeof(cfg->tag), v, 0);
-	} else if (strcmp(key, "config_drive") == 0) {
-		*what = "yes or no";
-		if (strcmp(v, "yes") == 0)
-			cfg->config_drive = 1;
-		else if (strcmp(v, "no") == 0)
-			cfg->config_drive = 0;
-		else
-			return -1;
-		return 0;
-	} else if (strcmp(key, "connect_timeout") == 0) {
-		*what = "seconds from 0.1 to 60";
-		if (parse_seconds(v, 0.1, 60, &d) != 0)
-			return -1;
-		cfg->connect_timeout = d;
-		return 0;
-	} else if (strcmp(key, "timeout") == 0) {
-		*what = "seconds from 1 to 600";
-		if (parse_seconds(v, 1, 600, &d) != 0)
-			return -1;
-		cfg->timeout = d;
-		return 0;
-	} else if (strcmp(key, "build_timeout") == 0) {
-		*what = "a duration from 10s to 1d";
-		return parse_duration(v, 10, 86400, &cfg->build_timeout);
-	} else if (strcmp(key, "renew_before") == 0) {
-		*what = "a duration from 0s to 1d";
-		if (strcmp(v, "0") == 0) {
-			cfg->renew_before = 0;
-			return 0;
-		}
-		return parse_duration(v, 1, 86400, &cfg->renew_before);
-	}
-	return -1;
-}
-
-int
-os_config_check(const struct os_config *cfg, char *err, size_t errlen)
-{
-	static const char *const need[] = { "auth_url", "credentials", "image",
-	    "flavor" };
-	const char *have[] = { cfg->auth_url, cfg->credentials, cfg->image,
-	    cfg->flavor };
-	size_t i;
-
-	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-		if (have[i][0] == '\0')
-			return errf(err, errlen, "openstack.%s is not set",
-			    need[i]);
-	if (cfg->connect_timeout > cfg->timeout)
-		return errf(err, errlen, "openstack.connect_timeout (%g s) is "
-		    "longer than openstack.timeout (%g s)",
-		    cfg->connect_timeout, cfg->timeout);
-	return 0;
-}
 
 /* ---- the credential file ---------------------------------------------- */
 
@@ -574,6 +413,7 @@ call(struct os_client *c, const char *svc, const char *method,
 	char cerr[CURL_ERROR_SIZE], tokhdr[TOKEN_MAX + 32];
 	CURL *e;
 	CURLcode cc;
+	double left, bound = 0;
 	int rc = -1;
 	static const char *const fixed[] = {
 		"Accept: application/json",
@@ -614,9 +454,18 @@ call(struct os_client *c, const char *svc, const char *method,
 	}
 	if (c->cfg.cacert[0] != '\0')
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->cfg.cacert);
+	/* this call's bound, and what is left of the whole operation's */
+	left = c->deadline - mono_now();
+	if (left <= 0) {
+		errf(err, errlen, "%s at %s: not asked: the call's %g s "
+		    "(op_timeout) are spent", svc, url, c->cfg.op_timeout);
+		goto out;
+	}
+	bound = c->cfg.timeout < left ? c->cfg.timeout : left;
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)(c->cfg.connect_timeout * 1000));
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(c->cfg.timeout * 1000));
+	    (long)((c->cfg.connect_timeout < bound ? c->cfg.connect_timeout :
+	    bound) * 1000));
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(bound * 1000));
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -625,7 +474,7 @@ call(struct os_client *c, const char *svc, const char *method,
 	cc = curl_easy_perform(e);
 	if (cc == CURLE_OPERATION_TIMEDOUT) {
 		errf(err, errlen, "%s at %s: no answer within %g s (the API is "
-		    "down or too slow)", svc, url, c->cfg.timeout);
+		    "down or too slow)", svc, url, bound);
 		goto out;
 	}
 	if (cc == CURLE_COULDNT_CONNECT) {
@@ -704,7 +553,7 @@ catalog_find(struct json_object *catalog, const char *type,
 			    (js_str(ep, "region_id", 1, 255, &region, NULL, 0) != 0 ||
 			    strcmp(region, cfg->region) != 0))
 				continue;
-			if (!url_valid(url) || strpbrk(url, " \t\"\\") != NULL)
+			if (!os_url_valid(url))
 				return errf(err, errlen, "Keystone: the catalog's "
 				    "%s endpoint is no http(s) URL", type);
 			snprintf(out, outsz, "%s", url);
@@ -837,6 +686,7 @@ os_auth(struct os_client *c, char *err, size_t errlen)
 	int rc;
 
 	pthread_mutex_lock(&c->lock);
+	c->deadline = mono_now() + c->cfg.op_timeout;
 	rc = auth_locked(c, err, errlen);
 	if (rc != 0)
 		c->stats.failures++;
@@ -1325,6 +1175,7 @@ os_servers_list(struct os_client *c, struct os_server **out, size_t *n,
 	escape(c->cfg.tag, t, sizeof(t));
 	snprintf(q, sizeof(q), "tags=%s", t);
 	pthread_mutex_lock(&c->lock);
+	c->deadline = mono_now() + c->cfg.op_timeout;
 	/* the endpoints come with the token */
 	rc = auth_locked(c, err, errlen);
 	if (rc == 0)
@@ -1396,8 +1247,13 @@ bulk_collect(struct os_client *c, const char *rid, const struct os_create *req,
 	struct os_server *v = NULL;
 	char q[128], derr[256], why[512];
 	size_t nv = 0, i, j, known = 0, done = 0, ok = 0;
-	double until = mono_now() + c->cfg.timeout;
+	double until;
 
+	/* half of what is left at most: the rest is for renaming them, or
+	 * deleting them again */
+	until = mono_now() + (c->deadline - mono_now()) / 2;
+	if (until > mono_now() + c->cfg.timeout)
+		until = mono_now() + c->cfg.timeout;
 	snprintf(q, sizeof(q), "reservation_id=%s", rid);
 	for (;;) {
 		if (list_locked(c, q, &v, &nv, err, errlen) != 0)
@@ -1452,8 +1308,8 @@ bulk_collect(struct os_client *c, const char *rid, const struct os_create *req,
 		} else if (strcmp(out[i].name, req[i].node) != 0) {
 			(void)delete_locked(c, out[i].id, derr, sizeof(derr));
 			snprintf(out[i].detail, sizeof(out[i].detail), "deleted "
-			    "again: still being scheduled after %g s, so it "
-			    "could not be named %s", c->cfg.timeout, req[i].node);
+			    "again: still being scheduled, so it could not be "
+			    "named %s in time", req[i].node);
 			out[i].state = OS_ERROR;
 			out[i].id[0] = '\0';
 		}
@@ -1569,7 +1425,7 @@ os_servers_create(struct os_client *c, const struct os_create *req, size_t n,
 		out[i].state = OS_ERROR;
 		if (req[i].node == NULL || req[i].node[0] == '\0' ||
 		    strlen(req[i].node) >= sizeof(out[i].node) ||
-		    !plain_name(req[i].node))
+		    !os_name_valid(req[i].node))
 			return errf(err, errlen, "instance %zu of %zu: no valid node "
 			    "name", i + 1, n);
 		scopy(out[i].node, sizeof(out[i].node), req[i].node);
@@ -1586,6 +1442,7 @@ os_servers_create(struct os_client *c, const struct os_create *req, size_t n,
 			same = 0;
 	}
 	pthread_mutex_lock(&c->lock);
+	c->deadline = mono_now() + c->cfg.op_timeout;
 	if (auth_locked(c, err, errlen) != 0 ||
 	    resolve(c, image, flavor, network, sizeof(image), err, errlen) != 0)
 		goto out;
@@ -1640,8 +1497,8 @@ out:
 }
 
 int
-os_server_delete(struct os_client *c, const char *id, char *err,
-    size_t errlen)
+os_server_delete(struct os_client *c, const char *id, int graceful,
+    char *err, size_t errlen)
 {
 	struct json_object *o = NULL, *s;
 	struct os_server sv;
@@ -1653,6 +1510,7 @@ os_server_delete(struct os_client *c, const char *id, char *err,
 		return errf(err, errlen, "\"%s\" is not an instance ID", id);
 	memset(&r, 0, sizeof(r));
 	pthread_mutex_lock(&c->lock);
+	c->deadline = mono_now() + c->cfg.op_timeout;
 	if (auth_locked(c, err, errlen) != 0)
 		goto out;
 	snprintf(url, sizeof(url), "%s/servers/%s", c->compute, id);
@@ -1685,7 +1543,8 @@ os_server_delete(struct os_client *c, const char *id, char *err,
 	/* a clean shutdown first: Nova's delete alone destroys the guest at
 	 * once, and the agent could not leave.  Nova runs the stop and then
 	 * the delete, one after the other, on the compute host. */
-	if (strcmp(sv.status, "ACTIVE") == 0 && sv.task_state[0] == '\0') {
+	if (graceful && strcmp(sv.status, "ACTIVE") == 0 &&
+	    sv.task_state[0] == '\0') {
 		snprintf(url, sizeof(url), "%s/servers/%s/action", c->compute, id);
 		if (api(c, "Nova", "POST", url, "{\"os-stop\":null}", &r, err,
 		    errlen) != 0)

@@ -9,7 +9,7 @@
  * shutdown first, so the node's agent leaves), and listed by the tag that
  * marks the hook's own instances; image, flavor and network names looked
  * up in Glance, Nova and Neutron.  Every HTTP call is bounded by a connect
- * and a total timeout.
+ * and a total timeout, and every call of this API by op_timeout in all.
  *
  * A leaf module: each function returns 0 (or a count) or -1 with one line
  * in the caller's buffer that says what was wrong; nothing is logged, and a
@@ -46,16 +46,19 @@ struct os_config {
 	int config_drive;		/* 1: Nova attaches a config drive */
 	double connect_timeout;		/* seconds, each HTTP call */
 	double timeout;			/* seconds, each HTTP call in all */
+	double op_timeout;		/* seconds, one call of this API in all
+					 * (its HTTP calls together) */
 	long build_timeout;		/* seconds in BUILD before it is an error */
 	long renew_before;		/* renew the token this long before expiry */
 };
 
-/* Defaults: interface public, tag "vnode", connect 5 s, total 30 s,
- * build_timeout 900 s, renew_before 300 s; the rest empty. */
+/* Defaults: interface public, tag "vnode", connect 5 s, each HTTP call
+ * 30 s, each call of this API 60 s, build_timeout 900 s, renew_before
+ * 300 s; the rest empty. */
 void os_config_defaults(struct os_config *cfg);
 
 /* One hookd.conf key of the openstack provider (the part after
- * "openstack."), with its value.  0; or -1, and *what says what the value
+ * "openstack_"), with its value.  0; or -1, and *what says what the value
  * should be (NULL: the key is unknown). */
 int os_config_set(struct os_config *cfg, const char *key, const char *value,
     const char **what);
@@ -63,6 +66,14 @@ int os_config_set(struct os_config *cfg, const char *key, const char *value,
 /* The settings a provider cannot go without are there.  0, or -1 naming
  * the first that is missing. */
 int os_config_check(const struct os_config *cfg, char *err, size_t errlen);
+
+/* A name or ID as the settings take them: printable, no blank at either
+ * end, no quote or backslash (so a URL query or a JSON string holds it
+ * escaped). */
+int os_name_valid(const char *v);
+/* http:// or https:// and something, without blanks, quotes or
+ * backslashes. */
+int os_url_valid(const char *v);
 
 enum os_state {
 	OS_BUILDING,	/* BUILD, within build_timeout */
@@ -116,12 +127,14 @@ int os_auth(struct os_client *c, char *err, size_t errlen);
 int os_servers_create(struct os_client *c, const struct os_create *req,
     size_t n, struct os_server *out, char *err, size_t errlen);
 
-/* Delete one instance of ours, gracefully: Nova stops it first (ACPI
- * shutdown, so the agent leaves, bounded by Nova's shutdown_timeout), then
- * deletes it.  An instance already gone is not an error.  An instance
- * without our tag is refused. */
-int os_server_delete(struct os_client *c, const char *id, char *err,
-    size_t errlen);
+/* Delete one instance of ours.  graceful: Nova stops it first (an ACPI
+ * shutdown, so that its agent leaves, bounded by Nova's shutdown_timeout
+ * or the image's os_shutdown_timeout), then deletes it: Nova's delete
+ * alone destroys the guest at once.  Returns once Nova has both requests.
+ * An instance already gone is not an error; one without our tag is
+ * refused. */
+int os_server_delete(struct os_client *c, const char *id, int graceful,
+    char *err, size_t errlen);
 
 /* Our instances (the tag's), all pages; *out is the caller's to free. */
 int os_servers_list(struct os_client *c, struct os_server **out, size_t *n,

@@ -98,5 +98,7 @@ int prov_local_open(const struct hook_config *cfg, struct provider *p,
     char *err, size_t errlen);
 int prov_exec_open(const struct hook_config *cfg, struct provider *p,
     char *err, size_t errlen);
+int prov_openstack_open(const struct hook_config *cfg, struct provider *p,
+    char *err, size_t errlen);
 
 #endif

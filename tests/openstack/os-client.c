@@ -5,7 +5,8 @@
  *   os-client -f CONF auth
  *   os-client -f CONF create [-s] NODE=USERDATA-FILE ...
  *   os-client -f CONF list
- *   os-client -f CONF delete ID
+ *   os-client -f CONF delete ID    (gracefully: stopped, then deleted)
+ *   os-client -f CONF kill ID      (deleted at once)
  *   os-client -f CONF rounds N     (N lists in a row, then the token count)
  *
  * CONF holds the provider's keys of hookd.conf without their "openstack."
@@ -52,7 +53,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: os-client -f CONF auth | create NODE=FILE... | "
-	    "list | delete ID | rounds N\n");
+	    "list | delete ID | kill ID | rounds N\n");
 	return 2;
 }
 
@@ -92,8 +93,10 @@ main(int argc, char *argv[])
 			goto fail;
 		for (i = 0; i < n; i++)
 			print_server(&list[i]);
-	} else if (strcmp(cmd, "delete") == 0 && argc == 5) {
-		if (os_server_delete(c, argv[4], err, sizeof(err)) != 0)
+	} else if ((strcmp(cmd, "delete") == 0 || strcmp(cmd, "kill") == 0) &&
+	    argc == 5) {
+		if (os_server_delete(c, argv[4], strcmp(cmd, "delete") == 0, err,
+		    sizeof(err)) != 0)
 			goto fail;
 		printf("deleted %s\n", argv[4]);
 	} else if (strcmp(cmd, "rounds") == 0 && argc == 5) {
