@@ -45,6 +45,8 @@ struct os_client {
 	char token[TOKEN_MAX];
 	double token_until;		/* monotonic seconds */
 	double deadline;		/* monotonic; the call's end at the latest */
+	double op_start;		/* monotonic; when the call began */
+	double token_at;		/* monotonic; when the token came */
 	char compute[ENDPOINT_MAX];	/* endpoints from the catalog */
 	char image[ENDPOINT_MAX];
 	char network[ENDPOINT_MAX];
@@ -115,6 +117,10 @@ cred_read(const char *path, char *id, size_t idsz, char *secret,
 		if (errno == ELOOP)
 			return errf(err, errlen, "credentials %s: is a symbolic "
 			    "link; name the file itself", path);
+		if (errno == EACCES)
+			return errf(err, errlen, "credentials %s: %s (it must be "
+			    "this process's user's, uid %u, mode 0600)", path,
+			    strerror(errno), (unsigned)geteuid());
 		return errf(err, errlen, "credentials %s: %s", path,
 		    strerror(errno));
 	}
@@ -197,6 +203,17 @@ scopy(char *dst, size_t dstsz, const char *src)
 		n = dstsz - 1;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
+}
+
+/* a message of the cloud's into dst: cut to fit, blanks off its ends */
+static void
+say_copy(char *dst, size_t dstsz, const char *src)
+{
+	char *t;
+
+	scopy(dst, dstsz, src);
+	t = str_trim(dst);
+	memmove(dst, t, strlen(t) + 1);
 }
 
 static const char b64chars[] =
@@ -604,13 +621,22 @@ token_new(struct os_client *c, char *err, size_t errlen)
 	rc = -1;
 	if (r.status == 401) {
 		errf(err, errlen, "Keystone at %s refused application credential "
-		    "%s (HTTP 401): wrong or expired secret, or the credential "
-		    "was deleted", c->cfg.auth_url, c->cred_id);
+		    "%s (HTTP 401): wrong or expired secret", c->cfg.auth_url,
+		    c->cred_id);
 		goto out;
 	}
 	if (r.status == 404) {
-		errf(err, errlen, "Keystone: %s: HTTP 404: is auth_url Keystone's "
-		    "v3 URL (ending in /v3)?", url);
+		char says[256];
+
+		answer_says(&r, says, sizeof(says));
+		if (strcasestr(says, "application credential") != NULL)
+			errf(err, errlen, "Keystone at %s has no application "
+			    "credential %s (HTTP 404): deleted, or made in "
+			    "another cloud", c->cfg.auth_url, c->cred_id);
+		else
+			errf(err, errlen, "Keystone: %s: HTTP 404%s%s: is "
+			    "auth_url Keystone's v3 URL (ending in /v3)?", url,
+			    says[0] != '\0' ? ": " : "", says);
 		goto out;
 	}
 	if (expect("Keystone", "POST /auth/tokens", &r, 201, 201, err,
@@ -662,6 +688,7 @@ token_new(struct os_client *c, char *err, size_t errlen)
 	snprintf(c->token, sizeof(c->token), "%s", r.subject_token);
 	/* its lifetime by the cloud's own clock, counted on ours */
 	c->token_until = now + (double)(exp_t - iss_t);
+	c->token_at = now;
 	c->stats.tokens++;
 	rc = 0;
 out:
@@ -671,11 +698,22 @@ out:
 	return rc;
 }
 
+/* a public call begins: its bound in all */
+static void
+op_begin(struct os_client *c)
+{
+	c->op_start = mono_now();
+	c->deadline = c->op_start + c->cfg.op_timeout;
+}
+
+/* A token for this call: the one held unless it is near its end (and
+ * not one this very call got) */
 static int
 auth_locked(struct os_client *c, char *err, size_t errlen)
 {
 	if (c->token[0] != '\0' &&
-	    mono_now() + (double)c->cfg.renew_before < c->token_until)
+	    (mono_now() + (double)c->cfg.renew_before < c->token_until ||
+	    c->token_at >= c->op_start))
 		return 0;
 	return token_new(c, err, errlen);
 }
@@ -686,7 +724,7 @@ os_auth(struct os_client *c, char *err, size_t errlen)
 	int rc;
 
 	pthread_mutex_lock(&c->lock);
-	c->deadline = mono_now() + c->cfg.op_timeout;
+	op_begin(c);
 	rc = auth_locked(c, err, errlen);
 	if (rc != 0)
 		c->stats.failures++;
@@ -1074,12 +1112,14 @@ server_read(struct os_client *c, struct json_object *it, struct os_server *s,
 	if (js_str(it, "OS-EXT-STS:task_state", 0, sizeof(s->task_state) - 1,
 	    &task, NULL, 0) == 0)
 		snprintf(s->task_state, sizeof(s->task_state), "%s", task);
+	s->placed = js_str(it, "hostId", 0, 255, &v, NULL, 0) == 0 &&
+	    v[0] != '\0';
 	if (js_str(it, "created", 0, 64, &v, NULL, 0) == 0)
 		s->created = iso_time(v) > 0 ? iso_time(v) : 0;
 	if (json_object_object_get_ex(it, "fault", &fault) &&
 	    json_object_is_type(fault, json_type_object) &&
 	    js_str(fault, "message", 0, 1024, &msg, NULL, 0) == 0)
-		scopy(s->detail, sizeof(s->detail), msg);
+		say_copy(s->detail, sizeof(s->detail), msg);
 	s->state = state_of(s->status, s->task_state, s->created,
 	    c->cfg.build_timeout, s->detail, sizeof(s->detail));
 	return 0;
@@ -1165,21 +1205,52 @@ out:
 	return rc;
 }
 
+/* Nova's list leaves the fault out: an instance in ERROR gets its own
+ * GET for it (a missing one leaves "status ERROR") */
+static void
+fault_fetch(struct os_client *c, struct os_server *s)
+{
+	struct json_object *o = NULL, *sv, *fault;
+	char url[URL_MAX], why[256];
+	const char *msg;
+	struct resp r;
+
+	snprintf(url, sizeof(url), "%s/servers/%s", c->compute, s->id);
+	if (api(c, "Nova", "GET", url, NULL, &r, why, sizeof(why)) != 0)
+		return;
+	if (r.status == 200 && (o = js_parse(r.body, r.len, why,
+	    sizeof(why))) != NULL &&
+	    json_object_object_get_ex(o, "server", &sv) &&
+	    json_object_object_get_ex(sv, "fault", &fault) &&
+	    json_object_is_type(fault, json_type_object) &&
+	    js_str(fault, "message", 1, 1024, &msg, NULL, 0) == 0 &&
+	    msg[0] != '\0')
+		say_copy(s->detail, sizeof(s->detail), msg);
+	if (o != NULL)
+		json_object_put(o);
+	resp_free(&r);
+}
+
 int
 os_servers_list(struct os_client *c, struct os_server **out, size_t *n,
     char *err, size_t errlen)
 {
 	char q[200], t[128];
+	size_t i;
 	int rc;
 
 	escape(c->cfg.tag, t, sizeof(t));
 	snprintf(q, sizeof(q), "tags=%s", t);
 	pthread_mutex_lock(&c->lock);
-	c->deadline = mono_now() + c->cfg.op_timeout;
+	op_begin(c);
 	/* the endpoints come with the token */
 	rc = auth_locked(c, err, errlen);
 	if (rc == 0)
 		rc = list_locked(c, q, out, n, err, errlen);
+	for (i = 0; rc == 0 && i < *n; i++)
+		if (strcmp((*out)[i].status, "ERROR") == 0 &&
+		    strncmp((*out)[i].detail, "status ", 7) == 0)
+			fault_fetch(c, &(*out)[i]);
 	if (rc != 0)
 		c->stats.failures++;
 	pthread_mutex_unlock(&c->lock);
@@ -1235,10 +1306,11 @@ rename_locked(struct os_client *c, const char *id, const char *name,
  * a node of the request in turn: they are alike, so any one may be any
  * node.  Its name becomes the node's (Nova named them vnode-1, vnode-2,
  * ...; their metadata says vnode_node "*": the name tells).  Nova keeps a
- * new name only once the instance has left the scheduler (before, it is a
- * build request, whose changes are lost), so each is renamed when it has;
- * one that has not within the timeout, or cannot be renamed, is deleted
- * again rather than left unaccounted for.
+ * new name only once the scheduler has placed the instance (before, it is
+ * a build request, whose changes are lost; after, it has a hostId), so
+ * each is renamed when it has been; one that has not within half of the
+ * call's time, or cannot be renamed, is deleted again rather than left
+ * unaccounted for.
  */
 static int
 bulk_collect(struct os_client *c, const char *rid, const struct os_create *req,
@@ -1249,11 +1321,9 @@ bulk_collect(struct os_client *c, const char *rid, const struct os_create *req,
 	size_t nv = 0, i, j, known = 0, done = 0, ok = 0;
 	double until;
 
-	/* half of what is left at most: the rest is for renaming them, or
-	 * deleting them again */
+	/* half of what is left of the call at most: the rest is for
+	 * renaming them, or deleting them again */
 	until = mono_now() + (c->deadline - mono_now()) / 2;
-	if (until > mono_now() + c->cfg.timeout)
-		until = mono_now() + c->cfg.timeout;
 	snprintf(q, sizeof(q), "reservation_id=%s", rid);
 	for (;;) {
 		if (list_locked(c, q, &v, &nv, err, errlen) != 0)
@@ -1275,7 +1345,8 @@ bulk_collect(struct os_client *c, const char *rid, const struct os_create *req,
 			if (strcmp(out[i].name, req[i].node) == 0 ||
 			    out[i].detail[0] == '!')
 				continue;
-			if (strcmp(v[j].task_state, "scheduling") == 0)
+			/* a build request until the scheduler placed it */
+			if (!v[j].placed && strcmp(v[j].status, "BUILD") == 0)
 				continue;
 			if (rename_locked(c, v[j].id, req[i].node, why,
 			    sizeof(why)) != 0) {
@@ -1442,7 +1513,7 @@ os_servers_create(struct os_client *c, const struct os_create *req, size_t n,
 			same = 0;
 	}
 	pthread_mutex_lock(&c->lock);
-	c->deadline = mono_now() + c->cfg.op_timeout;
+	op_begin(c);
 	if (auth_locked(c, err, errlen) != 0 ||
 	    resolve(c, image, flavor, network, sizeof(image), err, errlen) != 0)
 		goto out;
@@ -1510,7 +1581,7 @@ os_server_delete(struct os_client *c, const char *id, int graceful,
 		return errf(err, errlen, "\"%s\" is not an instance ID", id);
 	memset(&r, 0, sizeof(r));
 	pthread_mutex_lock(&c->lock);
-	c->deadline = mono_now() + c->cfg.op_timeout;
+	op_begin(c);
 	if (auth_locked(c, err, errlen) != 0)
 		goto out;
 	snprintf(url, sizeof(url), "%s/servers/%s", c->compute, id);

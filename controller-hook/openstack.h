@@ -92,6 +92,7 @@ struct os_server {
 	enum os_state state;
 	long created;			/* seconds since the epoch, 0 unknown */
 	char detail[256];		/* why ERROR (Nova's fault), or "" */
+	int placed;			/* Nova has chosen its host (hostId) */
 };
 
 struct os_create {
