@@ -4,6 +4,8 @@
 #   make check      install what the tests need (Debian packages), build,
 #                   make criu, run the unit and system tests against real
 #                   daemons (without the archive: no criu, its tests SKIP)
+#   make check-openstack  the OpenStack tier (tests/openstack): a real
+#                   OpenStack from Debian's packages, Nova launching the image
 #   make check-asan the same with AddressSanitizer and UBSan
 #   make criu       $(O)/criu/criu: CRIU 4.2.1 (pinned) from Debian sid source with
 #                   ckpt/criu/*.patch (ckpt/criu/build), cached in
@@ -79,7 +81,7 @@ UNITS     := test_sig test_names test_settings test_util test_clockwatch \
              test_http test_events test_timeline test_ckpt
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
-.PHONY: all check check-asan demo deps install clean unit system bench fuzz \
+.PHONY: all check check-openstack check-asan demo deps install clean unit system bench fuzz \
 	fuzz-regress deb image vm bench-vm bench-ckpt criu FORCE
 all: $(PROGS) $(PLUGIN) $(TESTPROGS) $(BENCHPROGS)
 
@@ -325,6 +327,14 @@ check: deps
 vm: all deb
 	@VNODE_BIN=$(abspath $(O)) VNODE_DEB=$(abspath $(DEB_DIR)) \
 	    VNODE_TIER=vm tests/system/run $(wildcard $(CURDIR)/tests/vm/[0-9][0-9]-*.sh)
+
+# the OpenStack tier (tests/openstack): an all-in-one OpenStack Zed from
+# Debian's packages on this machine (installed once, cached in
+# /var/cache/vnode/openstack), the image launched by its Nova; one stack
+# for all the tests, taken down at the end
+check-openstack: deps
+	@$(MAKE) --no-print-directory all deb
+	@VNODE_BIN=$(abspath $(O)) VNODE_DEB=$(abspath $(DEB_DIR)) tests/openstack/run
 
 check-asan: deps
 	@$(MAKE) --no-print-directory O=build-asan CC=clang \
