@@ -78,7 +78,7 @@ TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage \
              $(O)/tests/ckpt-dump $(O)/tests/privd-call $(O)/tests/os-client
 BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate $(O)/bench/ckpt-job
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
-             test_http test_events test_timeline test_ckpt
+             test_http test_events test_timeline test_ckpt test_openstack
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-openstack check-asan demo deps install clean unit system bench fuzz \
@@ -231,6 +231,12 @@ $(O)/tests/test_timeline: $(O)/tests/unit/test_timeline.o \
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -lm
+$(O)/tests/test_openstack: $(O)/tests/unit/test_openstack.o \
+    $(O)/controller-hook/openstack.o $(O)/controller-hook/os_config.o $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -lpthread -lcurl -ljson-c $(NSS_LIBS)
+$(O)/tests/unit/test_openstack.o: ALL_CFLAGS += -Icontroller-hook
 $(O)/tests/test_settings: $(O)/tests/unit/test_settings.o \
     $(O)/agent/settings.o $(O)/agent/isofs.o $(COMMON_O)
 	@mkdir -p $(@D)

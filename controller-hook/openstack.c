@@ -24,6 +24,7 @@
 
 #include "jsonutil.h"
 #include "kvconf.h"
+#include "names.h"
 #include "openstack.h"
 #include "util.h"
 
@@ -1496,7 +1497,7 @@ os_servers_create(struct os_client *c, const struct os_create *req, size_t n,
 		out[i].state = OS_ERROR;
 		if (req[i].node == NULL || req[i].node[0] == '\0' ||
 		    strlen(req[i].node) >= sizeof(out[i].node) ||
-		    !os_name_valid(req[i].node))
+		    !name_node_valid(req[i].node))
 			return errf(err, errlen, "instance %zu of %zu: no valid node "
 			    "name", i + 1, n);
 		scopy(out[i].node, sizeof(out[i].node), req[i].node);
