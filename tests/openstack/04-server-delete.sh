@@ -60,11 +60,31 @@ running_on() { [ "$(job_field "$1" JobState)" = RUNNING ] &&
     [ "$(job_field "$1" NodeList)" = "$2" ]; }
 counted() { [ "$(grep -c . "$1" 2>/dev/null)" -ge "$2" ]; }
 
+# only NODE takes new jobs: the others drained meanwhile (a job bound
+# to its node with -w could not run elsewhere after its requeue)
+only() {
+	local n
+	for n in "${!NODE_OF[@]}"; do
+		[ "${NODE_OF[$n]}" = "$1" ] && continue
+		sb ctl scontrol update nodename="${NODE_OF[$n]}" state=drain \
+		    reason=test 2>/dev/null
+	done
+}
+all() {
+	local n
+	for n in "${!NODE_OF[@]}"; do
+		sb ctl scontrol update nodename="${NODE_OF[$n]}" state=resume 2>/dev/null
+	done
+	return 0
+}
+
 # --- 1. stop, then delete: checkpointed, goes on elsewhere -------------
-L=$(sb_user ctl sbatch --parsable -p backfill -w "${NODE_OF[a1]}" -t 30 \
+only "${NODE_OF[a1]}"
+L=$(sb_user ctl sbatch --parsable -p backfill -t 30 \
     -D "/home/$VT_USER" -o "/home/$VT_USER/L.out" --open-mode=append \
     --wrap "$(count 400)") || fail "sbatch L"
 wait_for 180 "job L $L running on ${NODE_OF[a1]}" running_on "$L" "${NODE_OF[a1]}"
+all
 wait_for 180 "job L counting" counted "$H/L.out" 20
 say "a1: openstack server stop a1; openstack server delete a1 (job L $L at $(grep -c . "$H/L.out"))"
 os server stop a1 || fail "openstack server stop a1"
@@ -92,10 +112,13 @@ first_other=$(awk -v a="${IP_OF[a1]}" '$2 != a { print $1; exit }' "$H/L.out")
 say "job L counted 1..$((first_other - 1)) on a1 (${IP_OF[a1]}), $first_other..400 on $(awk -v n="$first_other" '$1 == n { print $2 }' "$H/L.out"): checkpointed at the shutdown Nova's stop made, restored"
 
 # --- 2. delete alone: no shutdown, requeued, starts over ---------------
-K=$(sb_user ctl sbatch --parsable -p backfill -w "${NODE_OF[a2]}" -t 30 \
+unset "NODE_OF[a1]"
+only "${NODE_OF[a2]}"
+K=$(sb_user ctl sbatch --parsable -p backfill -t 30 \
     -D "/home/$VT_USER" -o "/home/$VT_USER/K.out" --open-mode=append \
     --requeue --wrap "$(count 150)") || fail "sbatch K"
 wait_for 180 "job K $K running on ${NODE_OF[a2]}" running_on "$K" "${NODE_OF[a2]}"
+all
 wait_for 180 "job K counting" counted "$H/K.out" 20
 say "a2: openstack server delete a2 (job K $K at $(grep -c . "$H/K.out"))"
 os server delete a2 || fail "openstack server delete a2"
