@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,7 +215,9 @@ int
 events_start(const struct node_state *st, const char *dir, char *err,
     size_t errlen)
 {
+	sigset_t block, old;
 	char *slash;
+	int rc;
 
 	if (ev.running)
 		return 0;
@@ -239,7 +242,16 @@ events_start(const struct node_state *st, const char *dir, char *err,
 	}
 	ev.st = *st;
 	ev.stop = 0;
-	if (pthread_create(&ev.thread, NULL, run, NULL) != 0) {
+	/* SIGTERM and SIGINT are the main thread's (its stop flag): the
+	 * thread starts with them blocked, so that a signal never lands in
+	 * it and leaves the main loop asleep */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	rc = pthread_create(&ev.thread, NULL, run, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		close(ev.ifd);
 		explicit_bzero(&ev.st, sizeof(ev.st));
 		return errf(err, errlen, "cannot start the events thread");

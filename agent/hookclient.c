@@ -56,7 +56,8 @@ take_reason(struct hook_answer *a)
 }
 
 int
-hook_post(const char *base_url, const char *path, const struct hook_key *key,
+hook_post(const char *base_url, const char *pin, const char *path,
+    const struct hook_key *key,
     const char *body, double timeout, struct hook_answer *ans, char *err,
     size_t errlen)
 {
@@ -96,6 +97,7 @@ hook_post(const char *base_url, const char *path, const struct hook_key *key,
 	rq.key = "hook_url";
 	rq.method = "POST";
 	rq.url = url;
+	rq.pin = pin;
 	rq.headers = hdrs;
 	rq.body = body;
 	rq.body_len = blen;
@@ -104,8 +106,12 @@ hook_post(const char *base_url, const char *path, const struct hook_key *key,
 	rq.max_body = MAX_ANSWER;
 	rq.want = want;
 	rq.nwant = 2;
-	if (http_request(&rq, &rs, e, sizeof(e)) != 0)
-		return errf(err, errlen, "%s: %s", url, e);
+	if ((rc = http_request(&rq, &rs, e, sizeof(e))) != 0) {
+		errf(err, errlen, "%s: %s", url, e);
+		/* the pin says it is not the controller: as a forged answer */
+		return rc == HTTP_UNTRUSTED ? HOOK_FORGED : -1;
+	}
+	rc = -1;
 	ans->status = rs.status;
 	ans->body = rs.body;
 	ans->len = rs.len;

@@ -24,13 +24,14 @@ struct hook_answer {
 	char nonce[SIG_NONCE_LEN + 1];	/* of our request */
 };
 
-/* POST base_url+path with body, signed with key.  0 when an answer came
+/* POST base_url+path with body, signed with key; an https base_url's
+ * server must have the key pin names (NULL or "": its CAs vouch).  0 when an answer came
  * back (any status: see ans->status); -1 when none did (connection, time
  * out, malformed, stopped by http_abort_on()'s flag); HOOK_FORGED when one
- * came with a signature that does not verify: not from the controller
- * that holds the key. */
+ * came with a signature that does not verify, or from a server whose key is
+ * not the pinned one: not the controller. */
 #define HOOK_FORGED (-2)
-int hook_post(const char *base_url, const char *path,
+int hook_post(const char *base_url, const char *pin, const char *path,
     const struct hook_key *key, const char *body, double timeout,
     struct hook_answer *ans, char *err, size_t errlen);
 void hook_answer_free(struct hook_answer *ans);

@@ -41,10 +41,10 @@ enum {
 	ST_CHUNK_END, ST_TRAILER, ST_DONE, ST_FAILED
 };
 
-static volatile int *abort_flag;
+static volatile sig_atomic_t *abort_flag;
 
 void
-http_abort_on(volatile int *flag)
+http_abort_on(volatile sig_atomic_t *flag)
 {
 	abort_flag = flag;
 }
@@ -913,6 +913,9 @@ http_request(const struct http_request *rq, struct http_response *rs,
 		return -1;
 	if (u.https)
 		return https_request(rq, rs, abort_flag, err, errlen);
+	if (rq->pin != NULL && rq->pin[0] != '\0')
+		return errf(err, errlen, "a pinned key, and an http:// URL: "
+		    "nothing would check it");
 	if (request_head(rq, &u, head, sizeof(head), &hlen, err, errlen) != 0 ||
 	    lookup(u.host, u.port, cdeadline, &res, err, errlen) != 0 ||
 	    connect_any(&u, res, cdeadline, &fd, err, errlen) != 0)

@@ -11,6 +11,7 @@
 #define VNODE_AGENT_HTTP_H
 
 #include <netdb.h>
+#include <signal.h>
 #include <stddef.h>
 
 #define HTTP_MAX_LINE	4096		/* one status, header or chunk line */
@@ -29,6 +30,9 @@ struct http_request {
 	const char *key;		/* the setting the URL came from */
 	const char *method;		/* "GET" or "POST" */
 	const char *url;		/* http:// or https:// */
+	const char *pin;		/* https: the server's key must have
+					 * this pin (certpin.h); NULL: none,
+					 * the CAs vouch for it */
 	const char *const *headers;	/* "Name: value", NULL-ended; or NULL */
 	const char *body;		/* sent when not NULL */
 	size_t body_len;
@@ -46,7 +50,10 @@ struct http_response {
 };
 
 /* 0 when an answer came back (any status); -1 when none did, or it was
- * malformed or larger than max_body (err says which, without the URL). */
+ * malformed or larger than max_body (err says which, without the URL);
+ * HTTP_UNTRUSTED when the server's key is not the pinned one (nothing was
+ * sent to it). */
+#define HTTP_UNTRUSTED (-3)
 int http_request(const struct http_request *rq, struct http_response *rs,
     char *err, size_t errlen);
 /* Wipes the body (it may hold a secret) and frees it. */
@@ -58,7 +65,7 @@ int http_lookup(const char *host, const char *port, double timeout,
 
 /* Calls end early ("stopped") once *flag is set: a signal handler's flag.
  * NULL: they run to the end. */
-void http_abort_on(volatile int *flag);
+void http_abort_on(volatile sig_atomic_t *flag);
 /* Frees what is left of abandoned name lookups, and libcurl if loaded. */
 void http_fini(void);
 

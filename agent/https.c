@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 
+#include "certpin.h"
 #include "http.h"
 #include "https.h"
 #include "util.h"
@@ -35,8 +36,11 @@ struct collect {
 	size_t max;
 	struct http_header *want;
 	size_t nwant;
-	volatile int *stop;
-	char why[160];			/* why a callback ended the transfer */
+	volatile sig_atomic_t *stop;
+	CURL *easy;
+	const char *pin;		/* wanted, "sha256:HEX" */
+	int untrusted;			/* the server's key is not it */
+	char why[400];			/* why a callback ended the transfer */
 };
 
 static int
@@ -186,9 +190,126 @@ on_header(char *line, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* The server's certificate as libcurl saw it (CURLOPT_CERTINFO). */
+static int
+served_cert(CURL *e, struct cert_facts *f, char *err, size_t errlen)
+{
+	struct curl_certinfo *ci = NULL;
+	struct curl_slist *s;
+
+	if (cu.easy_getinfo(e, CURLINFO_CERTINFO, &ci) != CURLE_OK ||
+	    ci == NULL || ci->num_of_certs < 1)
+		return errf(err, errlen, "libcurl gave no certificate");
+	for (s = ci->certinfo[0]; s != NULL; s = s->next)
+		if (strncmp(s->data, "Cert:", 5) == 0)
+			return cert_facts(s->data + 5, strlen(s->data + 5), f, err,
+			    errlen);
+	return errf(err, errlen, "libcurl gave the certificate without its PEM");
+}
+
+static void
+utc(time_t t, char *buf, size_t bufsz)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, bufsz, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+/*
+ * Connected, the key matched the pin (libcurl checked it in the
+ * handshake), nothing sent yet: the certificate's dates.  Without a CA
+ * the agent checks them itself, against a clock the time step set.
+ */
+static int
+on_connected(void *arg, char *conn_primary_ip, char *conn_local_ip,
+    int conn_primary_port, int conn_local_port)
+{
+	struct collect *c = arg;
+	struct cert_facts f;
+	char e[200], when[40];
+	time_t now = time(NULL);
+
+	(void)conn_primary_ip;
+	(void)conn_local_ip;
+	(void)conn_primary_port;
+	(void)conn_local_port;
+	if (served_cert(c->easy, &f, e, sizeof(e)) != 0) {
+		snprintf(c->why, sizeof(c->why), "the hook's certificate: %s", e);
+		return CURL_PREREQFUNC_ABORT;
+	}
+	if (strcmp(f.pin, c->pin) != 0) {
+		/* libcurl checked it; not trusted to have */
+		snprintf(c->why, sizeof(c->why), "the hook's public key is %s, "
+		    "not hook_pin %s", f.pin, c->pin);
+		c->untrusted = 1;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	if (now < f.not_before) {
+		utc(f.not_before, when, sizeof(when));
+		snprintf(c->why, sizeof(c->why), "the hook's certificate is "
+		    "valid only from %s (this node's clock: %ld); refused",
+		    when, (long)now);
+		return CURL_PREREQFUNC_ABORT;
+	}
+	if (now >= f.not_after) {
+		utc(f.not_after, when, sizeof(when));
+		snprintf(c->why, sizeof(c->why), "the hook's certificate "
+		    "expired on %s; refused (its key is the pinned one: the "
+		    "controller's admin renews the certificate)", when);
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
+}
+
+/* The pin: the key is checked in the handshake, the dates before the
+ * request goes; no CA is asked (the hook's own certificate has none). */
+static int
+pin_options(CURL *e, struct collect *c, const char *pin, char *err,
+    size_t errlen)
+{
+	char cpin[64];
+
+	if (cert_pin_curl(pin, cpin, sizeof(cpin)) != 0)
+		return errf(err, errlen, "hook_pin: not sha256:HEX");
+	if (cu.easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, cpin) != CURLE_OK ||
+	    cu.easy_setopt(e, CURLOPT_CERTINFO, 1L) != CURLE_OK ||
+	    cu.easy_setopt(e, CURLOPT_PREREQFUNCTION, on_connected) !=
+	    CURLE_OK ||
+	    cu.easy_setopt(e, CURLOPT_PREREQDATA, c) != CURLE_OK)
+		return errf(err, errlen, "hook_pin is set, and this libcurl "
+		    "cannot pin a key and check the certificate before "
+		    "sending (7.80 or later can)");
+	cu.easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+	cu.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	c->easy = e;
+	c->pin = pin;
+	return 0;
+}
+
+/* A key that is not the pinned one: which key it was, when libcurl kept
+ * the certificate. */
+static void
+pin_mismatch(CURL *e, const char *pin, char *err, size_t errlen)
+{
+	struct cert_facts f;
+	char e2[200];
+
+	if (served_cert(e, &f, e2, sizeof(e2)) == 0)
+		errf(err, errlen, "the hook's public key is %s, not hook_pin %s: "
+		    "this is not the controller the pin names (a machine in "
+		    "between, or a new key there: vnodectl pin on the "
+		    "controller prints its pin)", f.pin, pin);
+	else
+		errf(err, errlen, "the hook's public key is not hook_pin %s: "
+		    "this is not the controller the pin names (a machine in "
+		    "between, or a new key there: vnodectl pin on the "
+		    "controller prints its pin)", pin);
+}
+
 int
 https_request(const struct http_request *rq, struct http_response *rs,
-    volatile int *stop, char *err, size_t errlen)
+    volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
 	struct curl_slist *hdrs = NULL, *h;
 	const char *const *hp;
@@ -241,9 +362,24 @@ https_request(const struct http_request *rq, struct http_response *rs,
 	cu.easy_setopt(e, CURLOPT_WRITEDATA, &c);
 	cu.easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	cu.easy_setopt(e, CURLOPT_HEADERDATA, &c);
+	if (rq->pin != NULL && rq->pin[0] != '\0' &&
+	    pin_options(e, &c, rq->pin, err, errlen) != 0)
+		goto out;
 	if ((cc = cu.easy_perform(e)) != CURLE_OK) {
-		errf(err, errlen, "%s", c.why[0] != '\0' ? c.why : cerr[0] !=
-		    '\0' ? cerr : cu.easy_strerror(cc));
+		if (cc == CURLE_SSL_PINNEDPUBKEYNOTMATCH && c.pin != NULL) {
+			pin_mismatch(e, c.pin, err, errlen);
+			rc = HTTP_UNTRUSTED;
+		} else if (cc == CURLE_PEER_FAILED_VERIFICATION && c.pin == NULL)
+			errf(err, errlen, "%s (no CA of this machine vouches for "
+			    "it; the hook's own certificate is pinned instead: "
+			    "hook_pin, which vnodectl pin prints on the "
+			    "controller)", cerr[0] != '\0' ? cerr :
+			    cu.easy_strerror(cc));
+		else
+			errf(err, errlen, "%s", c.why[0] != '\0' ? c.why :
+			    cerr[0] != '\0' ? cerr : cu.easy_strerror(cc));
+		if (c.untrusted)
+			rc = HTTP_UNTRUSTED;
 		goto out;
 	}
 	cu.easy_getinfo(e, CURLINFO_RESPONSE_CODE, &rs->status);

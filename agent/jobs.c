@@ -70,7 +70,7 @@ job_here(const struct ckpt_conf *c, unsigned long job)
 	char err[256];
 
 	return ckpt_runtime_read(c, job, &rt, err, sizeof(err)) == 0 &&
-	    rt.shim > 0 && kill(rt.shim, 0) == 0;
+	    ckpt_runtime_alive(&rt, err, sizeof(err)) == 0;
 }
 
 /* A dumped job that was not requeued goes on here (or stays suspended);

@@ -15,11 +15,10 @@
 #include "http.h"
 #include "join.h"
 #include "jsonutil.h"
+#include "mungekey.h"
 #include "names.h"
 #include "util.h"
 
-#define MUNGE_KEY_MIN	32
-#define MUNGE_KEY_MAX	1024
 #define BACKOFF_FIRST	0.5
 #define BACKOFF_MAX	10.0
 #define CALL_TIMEOUT	30.0
@@ -101,6 +100,15 @@ request_body(const struct settings *s, const struct join_facts *f)
 	if (s->address[0] != '\0')
 		json_object_object_add(o, "address",
 		    json_object_new_string(s->address));
+	if (f->wg_key[0] != '\0') {
+		struct json_object *ov = json_object_new_object();
+
+		json_object_object_add(ov, "public_key",
+		    json_object_new_string(f->wg_key));
+		json_object_object_add(ov, "required",
+		    json_object_new_boolean(f->wg_required));
+		json_object_object_add(o, "overlay", ov);
+	}
 	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return out;
@@ -226,6 +234,68 @@ read_mounts(struct json_object *o, struct join_result *r, char *err,
 	return 0;
 }
 
+/* The answer's "overlay", when there is one: every field checked, the
+ * addresses inside the overlay's network. */
+static int
+read_overlay(struct json_object *o, const char *addr, struct join_overlay *ov,
+    char *err, size_t errlen)
+{
+	struct json_object *obj, *arr = NULL;
+	const char *a, *net, *ctl, *key, *ep;
+	uint32_t mine, theirs;
+	size_t i, n;
+
+	memset(ov, 0, sizeof(*ov));
+	if (!json_object_object_get_ex(o, "overlay", &obj) || obj == NULL)
+		return 0;
+	if (!json_object_is_type(obj, json_type_object))
+		return errf(err, errlen, "\"overlay\": not an object");
+	if (js_str(obj, "address", 1, 15, &a, err, errlen) != 0 ||
+	    js_str(obj, "network", 1, 18, &net, err, errlen) != 0 ||
+	    js_str(obj, "controller", 1, 15, &ctl, err, errlen) != 0 ||
+	    js_str(obj, "public_key", 1, WG_KEY_LEN, &key, err, errlen) != 0 ||
+	    js_str(obj, "endpoint", 1, sizeof(ov->endpoint) - 1, &ep, err,
+	    errlen) != 0 ||
+	    js_int(obj, "keepalive", 1, 0, 3600, &ov->keepalive, err,
+	    errlen) != 0 ||
+	    js_str_array(obj, "routes", 1, JOIN_MAX_ROUTES, 18, &arr, err,
+	    errlen) != 0)
+		return errf(err, errlen, "\"overlay\": %s", err);
+	if (wg_net_parse(net, &ov->network) != 0 || ov->network.prefix < 8 ||
+	    ov->network.prefix > 30)
+		return errf(err, errlen, "\"overlay\": \"network\": not valid");
+	if (wg_addr_parse(a, &mine) != 0 || !wg_net_contains(&ov->network,
+	    mine) || mine == wg_net_first(&ov->network) ||
+	    mine == wg_net_last(&ov->network) || strcmp(a, addr) != 0)
+		return errf(err, errlen, "\"overlay\": \"address\": not an "
+		    "address in the overlay's network, or not the node's");
+	if (wg_addr_parse(ctl, &theirs) != 0 || !wg_net_contains(&ov->network,
+	    theirs) || theirs == mine)
+		return errf(err, errlen, "\"overlay\": \"controller\": not valid");
+	if (!wg_key_valid(key))
+		return errf(err, errlen, "\"overlay\": \"public_key\": not valid");
+	if (!name_hostport_valid(ep))
+		return errf(err, errlen, "\"overlay\": \"endpoint\": not "
+		    "host:port");
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		struct wg_net *r = &ov->routes[ov->nroutes];
+
+		if (wg_net_parse_strict(json_object_get_string(
+		    json_object_array_get_idx(arr, i)), r) != 0 ||
+		    r->prefix < 8 || wg_net_overlap(r, &ov->network))
+			return errf(err, errlen, "\"overlay\": \"routes\"[%zu]: "
+			    "not valid", i);
+		ov->nroutes++;
+	}
+	snprintf(ov->address, sizeof(ov->address), "%s", a);
+	wg_addr_format(theirs, ov->controller, sizeof(ov->controller));
+	memcpy(ov->public_key, key, WG_KEY_LEN + 1);
+	snprintf(ov->endpoint, sizeof(ov->endpoint), "%s", ep);
+	ov->used = 1;
+	return 0;
+}
+
 int
 join_parse_answer(const char *body, size_t len, const struct sig_keys *k,
     const char *nonce, struct join_result *r, char *err, size_t errlen)
@@ -277,7 +347,8 @@ join_parse_answer(const char *body, size_t len, const struct sig_keys *k,
 		errf(err, errlen, "answer: \"features\": empty");
 		goto out;
 	}
-	if (read_mounts(o, r, e, sizeof(e)) != 0) {
+	if (read_mounts(o, r, e, sizeof(e)) != 0 ||
+	    read_overlay(o, r->addr, &r->overlay, e, sizeof(e)) != 0) {
 		errf(err, errlen, "answer: %s", e);
 		goto out;
 	}
@@ -323,7 +394,7 @@ backoff(int attempt)
 int
 join_run(const struct settings *s, const struct join_facts *f,
     const struct node_state *prev, void (*note)(const char *msg),
-    volatile int *stop, struct join_result *r, int *refused, char *err,
+    volatile sig_atomic_t *stop, struct join_result *r, int *refused, char *err,
     size_t errlen)
 {
 	struct hook_key key;
@@ -349,7 +420,7 @@ join_run(const struct settings *s, const struct join_facts *f,
 	for (;;) {
 		left = s->join_timeout - (mono_now() - start);
 		attempt++;
-		got = hook_post(s->hook_url, "/v1/join", &key, body,
+		got = hook_post(s->hook_url, s->hook_pin, "/v1/join", &key, body,
 		    left < CALL_TIMEOUT ? (left > 1 ? left : 1) : CALL_TIMEOUT,
 		    &ans, why, sizeof(why));
 		if (got == HOOK_FORGED) {

@@ -6,14 +6,20 @@
 #ifndef VNODE_AGENT_JOIN_H
 #define VNODE_AGENT_JOIN_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "settings.h"
 #include "sig.h"
 #include "state.h"
+#include "wg.h"
+
+#define JOIN_MAX_ROUTES 16
 
 struct join_facts {
 	char local_addr[16];		/* ours towards the hook, or "" */
+	char wg_key[WG_KEY_LEN + 1];	/* overlay: our public key, or "" */
+	int wg_required;		/* overlay = yes */
 	char hostname[256];
 	long cpus;
 	long memory_mb;
@@ -27,6 +33,19 @@ struct join_mount {
 	char target[201];
 	char type[17];
 	char options[256];
+};
+
+/* The overlay, as the hook's answer has it (all checked). */
+struct join_overlay {
+	int used;			/* 0: no overlay for this node */
+	char address[16];		/* ours, Slurm's NodeAddr */
+	struct wg_net network;
+	char controller[16];		/* the controller's overlay address */
+	char public_key[WG_KEY_LEN + 1];	/* the controller's */
+	char endpoint[300];		/* host:port */
+	long keepalive;
+	struct wg_net routes[JOIN_MAX_ROUTES];	/* through the controller */
+	int nroutes;
 };
 
 struct join_result {
@@ -44,6 +63,7 @@ struct join_result {
 	size_t munge_len;
 	char credential[SECRET_LEN + 1];
 	int attempts;
+	struct join_overlay overlay;
 };
 
 /* The machine's CPUs and memory, unless the settings fix them. */
@@ -57,7 +77,7 @@ int join_facts_gather(const struct settings *s, struct join_facts *f,
  * tried first, the token after it if the hook refuses the credential. */
 int join_run(const struct settings *s, const struct join_facts *f,
     const struct node_state *prev, void (*note)(const char *msg),
-    volatile int *stop, struct join_result *r, int *refused, char *err,
+    volatile sig_atomic_t *stop, struct join_result *r, int *refused, char *err,
     size_t errlen);
 void join_result_free(struct join_result *r);
 

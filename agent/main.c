@@ -34,6 +34,7 @@
 #include "munge.h"
 #include "nodeapi.h"
 #include "notify.h"
+#include "overlay.h"
 #include "settings.h"
 #include "slurmd.h"
 #include "state.h"
@@ -51,17 +52,19 @@ enum exit_code {
 	EXIT_LEAVE = 8,
 	EXIT_MOUNTS = 9,
 	EXIT_CKPT = 10,		/* check: checkpointing set, and it fails */
+	EXIT_OVERLAY = 11,
 };
 
-#define MAX_STEPS	8
+#define MAX_STEPS	9
 /* what a leave keeps of its budget after the checkpoints: the requeue,
  * the jobs' end, slurmd's stop, the deregistration */
 #define LEAVE_MARGIN	15
 
 static double step_start;
-static volatile int stop;	/* SIGTERM or SIGINT, in run */
+static volatile sig_atomic_t stop;	/* SIGTERM or SIGINT, in run */
 static struct step_time times[MAX_STEPS];
 static int ntimes;
+static char overlay_pin[24];	/* a route overlay_up pinned */
 
 static void __attribute__((noreturn))
 usage(void)
@@ -105,7 +108,7 @@ step_fail(int code, const char *step, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_warnx("%s: FAILED after %.3f s: %s", step, mono_now() - step_start,
+	log_errx("%s: FAILED after %.3f s: %s", step, mono_now() - step_start,
 	    msg);
 	exit(code);
 }
@@ -113,7 +116,7 @@ step_fail(int code, const char *step, const char *fmt, ...)
 static void
 note(const char *msg)
 {
-	log_info("%s", msg);
+	log_warnx("%s", msg);
 }
 
 static int file_given;		/* -f: the file must exist */
@@ -179,6 +182,8 @@ step_settings(struct settings *s, const char *drive, const char *file)
 	step_begin();
 	if (load_settings(s, drive, file, 1, err, sizeof(err)) != 0)
 		step_fail(EXIT_SETTINGS, "settings", "%s", err);
+	if (s->note[0] != '\0')
+		log_warnx("settings: user data %s", s->note);
 	step_ok("settings", "hook %s, instance %s (hook_url from %s)",
 	    s->hook_url, s->instance_id, s->source[K_HOOK_URL]);
 }
@@ -212,11 +217,18 @@ joined_state(const struct settings *s, const struct join_result *j,
 	memset(st, 0, sizeof(*st));
 	snprintf(st->node, sizeof(st->node), "%s", j->node);
 	snprintf(st->hook_url, sizeof(st->hook_url), "%s", s->hook_url);
+	snprintf(st->hook_pin, sizeof(st->hook_pin), "%s", s->hook_pin);
 	snprintf(st->instance, sizeof(st->instance), "%s", s->instance_id);
 	snprintf(st->credential, sizeof(st->credential), "%s", j->credential);
 	for (i = 0; i < j->nmounts && i < STATE_MAX_MOUNTS; i++)
 		snprintf(st->mounts[st->nmounts++], sizeof(st->mounts[0]), "%s",
 		    j->mounts[i].target);
+	if (j->overlay.used) {
+		snprintf(st->overlay_if, sizeof(st->overlay_if), "%s",
+		    s->overlay_if);
+		snprintf(st->overlay_pin, sizeof(st->overlay_pin), "%s",
+		    overlay_pin);
+	}
 }
 
 static void
@@ -230,12 +242,25 @@ step_join(const struct settings *s, struct join_result *j)
 	step_begin();
 	if (join_facts_gather(s, &f, err, sizeof(err)) != 0)
 		step_fail(EXIT_JOIN, "join", "%s", err);
+	/* the overlay: our public key goes with the join (the hook decides,
+	 * unless overlay = yes asks for it) */
+	if (s->overlay != OVERLAY_NO) {
+		if ((rc = overlay_key(f.wg_key, err, sizeof(err))) < 0)
+			step_fail(EXIT_OVERLAY, "join", "overlay key: %s", err);
+		if (rc > 0 && s->overlay == OVERLAY_YES)
+			step_fail(EXIT_OVERLAY, "join", "overlay = yes, but "
+			    "WireGuard's tools (wg) are not installed");
+		f.wg_required = s->overlay == OVERLAY_YES;
+	}
 	rc = state_load(&st, err, sizeof(err));
 	if (rc < 0)
 		log_warnx("join: %s; joining with the token", err);
 	if (join_run(s, &f, rc == 0 ? &st : NULL, note, &stop, j, &refused, err,
 	    sizeof(err)) != 0)
 		step_fail(EXIT_JOIN, "join", "%s", err);
+	if (s->overlay == OVERLAY_YES && !j->overlay.used)
+		step_fail(EXIT_JOIN, "join", "admitted as %s without the overlay "
+		    "that overlay = yes asks for", j->node);
 	explicit_bzero(&st, sizeof(st));
 	joined_state(s, j, &st);
 	if (state_save(&st, err, sizeof(err)) != 0)
@@ -245,6 +270,43 @@ step_join(const struct settings *s, struct join_result *j)
 	step_ok("join", "%s as %s, address %s, features %s (%d attempt%s)",
 	    j->rejoin ? "readmitted" : "admitted", j->node, j->addr,
 	    j->features, j->attempts, j->attempts == 1 ? "" : "s");
+}
+
+/* The overlay (when the hook gave one): the interface up, and a handshake
+ * with the controller through it, before anything needs the controller
+ * to reach this node. */
+static void
+step_overlay(const struct settings *s, const struct join_result *j)
+{
+	struct node_state st;
+	const char *how;
+	char err[1024], e2[512];
+	double took;
+	int rc, saved;
+
+	if (!j->overlay.used)
+		return;
+	step_begin();
+	rc = overlay_up(s->overlay_if, s->overlay_wg, &j->overlay, &how,
+	    overlay_pin, sizeof(overlay_pin), err, sizeof(err));
+	/* kept either way: a leave takes the interface down */
+	joined_state(s, j, &st);
+	saved = state_save(&st, e2, sizeof(e2));
+	explicit_bzero(&st, sizeof(st));
+	if (rc != 0)
+		step_fail(EXIT_OVERLAY, "overlay", "%s: %s; not starting munge or "
+		    "slurmd: slurmctld could not reach this node", s->overlay_if,
+		    err);
+	if (saved != 0)
+		step_fail(EXIT_OVERLAY, "overlay", "%s up, but it cannot be kept "
+		    "in the node's state: %s", s->overlay_if, e2);
+	if (overlay_check(s->overlay_if, &j->overlay, s->overlay_timeout,
+	    &stop, &took, err, sizeof(err)) != 0)
+		step_fail(EXIT_OVERLAY, "overlay", "%s; not starting munge or "
+		    "slurmd: slurmctld could not reach this node", err);
+	step_ok("overlay", "%s (%s) at %s, the controller %s at %s, handshake "
+	    "after %.3f s", s->overlay_if, how, j->overlay.address,
+	    j->overlay.controller, j->overlay.endpoint, took);
 }
 
 static void
@@ -385,6 +447,7 @@ join_steps(struct settings *s, const char *drive, const char *file,
 	step_settings(s, drive, file);
 	step_time(s);
 	step_join(s, &j);
+	step_overlay(s, &j);
 	step_mounts(&j);
 	step_munge(&j);
 	step_slurmd(&j);
@@ -435,6 +498,9 @@ local_stop(void)
 		for (i = st.nmounts - 1; i >= 0; i--)
 			if (mount_remove(st.mounts[i], err, sizeof(err)) != 0)
 				log_warnx("unmount: %s", err);
+		if (st.overlay_if[0] != '\0' && overlay_down(st.overlay_if,
+		    st.overlay_pin, err, sizeof(err)) != 0)
+			log_warnx("overlay: %s", err);
 		explicit_bzero(&st, sizeof(st));
 	}
 	if (state_remove(err, sizeof(err)) != 0)
@@ -581,6 +647,15 @@ leave_node(const struct settings *s)
 	if (state_remove(err, sizeof(err)) != 0)
 		step_fail(EXIT_LEAVE, "deregister", "%s", err);
 	step_ok("deregister", "%s removed from Slurm and the registry", st.node);
+	/* the overlay last: the hook has removed its peer */
+	if (st.overlay_if[0] != '\0') {
+		step_begin();
+		if (overlay_down(st.overlay_if, st.overlay_pin, err,
+		    sizeof(err)) != 0)
+			log_warnx("overlay: %s", err);
+		else
+			step_ok("overlay", "%s down", st.overlay_if);
+	}
 	log_info("left as %s in %.3f s", st.node, mono_now() - start);
 	explicit_bzero(&st, sizeof(st));
 	return 0;
@@ -758,6 +833,8 @@ cmd_check(const char *drive, const char *file)
 		return EXIT_SETTINGS;
 	}
 	settings_print(&s, stdout);
+	if (s.note[0] != '\0')
+		printf("note: user data %s\n", s.note);
 	printf("settings OK\n");
 	if (s.ckpt_dir[0] == '\0')
 		return 0;

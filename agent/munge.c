@@ -12,13 +12,13 @@
 #include "atomicfile.h"
 #include "daemon.h"
 #include "munge.h"
+#include "mungekey.h"
 #include "spawn.h"
 #include "sysuser.h"
 #include "util.h"
 
 #define MUNGE_USER	"munge"
 #define MUNGE_RUNDIR	"/run/munge"
-#define MUNGE_KEY_MAX	1024
 
 static int
 same_key(const char *path, const unsigned char *key, size_t len, int *same,
@@ -89,15 +89,15 @@ rundir(char *err, size_t errlen)
 int
 munge_start(int restart, const char **how, char *err, size_t errlen)
 {
-	const char *argv[] = { "/usr/sbin/munged", NULL };
+	const char *argv[] = { MUNGED_PATH, NULL };
 	struct spawn sp;
 
-	if (daemon_find("munged") != 0) {
+	if (daemon_find(&daemon_munged) != 0) {
 		if (!restart) {
 			*how = "running already";
 			return 0;
 		}
-		if (daemon_stop("munged", 10, err, errlen) != 0)
+		if (daemon_stop(&daemon_munged, 10, err, errlen) != 0)
 			return -1;
 		*how = "restarted";
 	} else
@@ -107,7 +107,7 @@ munge_start(int restart, const char **how, char *err, size_t errlen)
 		    "started (" MUNGE_UNIT ")" : "restarted (" MUNGE_UNIT ")";
 		if (daemon_systemctl("restart", MUNGE_UNIT, err, errlen) != 0)
 			return -1;
-		return daemon_wait("munged", 10) == 0 ? 0 : errf(err, errlen,
+		return daemon_wait(&daemon_munged, 10) == 0 ? 0 : errf(err, errlen,
 		    MUNGE_UNIT " started, but no munged is running; see "
 		    "journalctl -u munge");
 	}

@@ -26,7 +26,7 @@ call_body(const struct node_state *st, const char *path, const char *body,
 	*out = NULL;
 	if (hook_key_node(&key, st->node, st->credential) != 0)
 		return errf(err, errlen, "%s: bad credential", STATE_FILE);
-	if (hook_post(st->hook_url, path, &key, body, timeout, &ans, err,
+	if (hook_post(st->hook_url, st->hook_pin, path, &key, body, timeout, &ans, err,
 	    errlen) != 0)
 		goto out;
 	if (ans.status != 200) {

@@ -25,8 +25,12 @@
 #define MAX_SOURCE	(256 * 1024)	/* largest file we read */
 #define MAX_VALUE	1024
 
-enum ktype { T_URL, T_TOKEN, T_INSTANCE, T_HOST, T_SECONDS, T_FEATURES, T_IPV4,
-    T_COUNT, T_PATH };
+enum ktype { T_URL, T_TOKEN, T_PIN, T_INSTANCE, T_HOST, T_SECONDS, T_FEATURES, T_IPV4,
+    T_COUNT, T_PATH, T_CHOICE, T_IFNAME };
+
+static const char *const overlay_names[] = { "auto", "yes", "no", NULL };
+static const char *const wireguard_names[] = { "auto", "kernel",
+    "wireguard-go", NULL };
 
 static const struct keydef {
 	const char *name;
@@ -38,6 +42,8 @@ static const struct keydef {
 	    "http:// or https:// and a host, with an optional port" },
 	[K_JOIN_TOKEN] = { "join_token", T_TOKEN, 0, 0,
 	    "a join token from vnodectl token create (ID.SECRET)" },
+	[K_HOOK_PIN] = { "hook_pin", T_PIN, 0, 0,
+	    "sha256: and the 64 hex digits vnodectl pin prints, or none" },
 	[K_INSTANCE_ID] = { "instance_id", T_INSTANCE, 0, 0,
 	    "letters, digits and '-', 1 to 64 of them" },
 	[K_HOSTNAME] = { "hostname", T_HOST, 0, 0, "a valid host name" },
@@ -71,6 +77,13 @@ static const struct keydef {
 	[K_CRIU] = { "criu", T_PATH, 0, 0, "an absolute path" },
 	[K_CKPT_TIMEOUT] = { "ckpt_timeout", T_SECONDS, 1, 3600,
 	    "seconds from 1 to 3600" },
+	[K_OVERLAY] = { "overlay", T_CHOICE, 0, 0, "auto, yes or no" },
+	[K_OVERLAY_INTERFACE] = { "overlay_interface", T_IFNAME, 0, 0,
+	    "an interface name ([a-z][a-z0-9-], at most 15)" },
+	[K_OVERLAY_WIREGUARD] = { "overlay_wireguard", T_CHOICE, 0, 0,
+	    "auto, kernel or wireguard-go" },
+	[K_OVERLAY_TIMEOUT] = { "overlay_timeout", T_SECONDS, 1, 600,
+	    "seconds from 1 to 600" },
 };
 
 void
@@ -88,6 +101,35 @@ settings_init(struct settings *s)
 	s->heartbeat_wait = 20;
 	snprintf(s->criu, sizeof(s->criu), "/usr/sbin/criu");
 	s->ckpt_timeout = 60;
+	s->overlay = OVERLAY_AUTO;
+	snprintf(s->overlay_if, sizeof(s->overlay_if), "vnode0");
+	s->overlay_wg = WIREGUARD_AUTO;
+	s->overlay_timeout = 30;
+}
+
+static int
+choice(const char *const *names, const char *v)
+{
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], v) == 0)
+			return i;
+	return -1;
+}
+
+static int
+ifname_valid(const char *v)
+{
+	size_t i, n = strlen(v);
+
+	if (n == 0 || n > 15 || !(v[0] >= 'a' && v[0] <= 'z'))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' &&
+		    v[i] <= '9') || v[i] == '-'))
+			return 0;
+	return 1;
 }
 
 /* An absolute path of printable characters without spaces, "." or ".."
@@ -184,6 +226,27 @@ copy(char *dst, size_t dstsz, const char *v)
 	return 0;
 }
 
+/* "sha256:" and 64 hex digits (kept in lower case); "none" or "" (a
+ * template's for a plain http hook): no pin. */
+static int
+pin_set(struct settings *s, const char *v)
+{
+	size_t i;
+
+	if (strcmp(v, "none") == 0 || v[0] == '\0') {
+		s->hook_pin[0] = '\0';
+		return 0;
+	}
+	if (strncmp(v, "sha256:", 7) != 0 || strlen(v) != 7 + 64 ||
+	    !hex_valid(v + 7, 64))
+		return -1;
+	memcpy(s->hook_pin, "sha256:", 7);
+	for (i = 7; i < 7 + 64; i++)
+		s->hook_pin[i] = (char)tolower((unsigned char)v[i]);
+	s->hook_pin[7 + 64] = '\0';
+	return 0;
+}
+
 /* Parse v into key k.  0 or -1. */
 static int
 assign(struct settings *s, enum setting_key k, const char *v)
@@ -208,6 +271,8 @@ assign(struct settings *s, enum setting_key k, const char *v)
 			return -1;
 		explicit_bzero(secret, sizeof(secret));
 		return copy(s->join_token, sizeof(s->join_token), v);
+	case T_PIN:
+		return pin_set(s, v);
 	case T_INSTANCE:
 		return name_instance_valid(v) ? copy(s->instance_id,
 		    sizeof(s->instance_id), v) : -1;
@@ -231,6 +296,8 @@ assign(struct settings *s, enum setting_key k, const char *v)
 			s->leave_timeout = sec;
 		else if (k == K_CKPT_TIMEOUT)
 			s->ckpt_timeout = sec;
+		else if (k == K_OVERLAY_TIMEOUT)
+			s->overlay_timeout = sec;
 		else
 			s->metadata_timeout = sec;
 		return 0;
@@ -246,6 +313,21 @@ assign(struct settings *s, enum setting_key k, const char *v)
 			return -1;
 		return k == K_CKPT_DIR ? copy(s->ckpt_dir, sizeof(s->ckpt_dir),
 		    v) : copy(s->criu, sizeof(s->criu), v);
+	case T_CHOICE: {
+		int c = choice(k == K_OVERLAY ? overlay_names : wireguard_names,
+		    v);
+
+		if (c < 0)
+			return -1;
+		if (k == K_OVERLAY)
+			s->overlay = (enum settings_overlay)c;
+		else
+			s->overlay_wg = (enum settings_wireguard)c;
+		return 0;
+	}
+	case T_IFNAME:
+		return ifname_valid(v) ? copy(s->overlay_if,
+		    sizeof(s->overlay_if), v) : -1;
 	case T_COUNT:
 		if (parse_long(v, (long)d->min, (long)d->max, &n) != 0)
 			return -1;
@@ -307,11 +389,16 @@ offer(struct settings *s, const char *name, const char *v, const char *src,
 
 	if ((k = key_lookup(name)) < 0)
 		return errf(err, errlen, "unknown key \"%s\"", name);
-	/* where to find the metadata cannot come from the metadata */
-	if ((k == K_METADATA_URL || k == K_METADATA_TIMEOUT) &&
+	/* where to find the metadata cannot come from the metadata, and
+	 * what root runs (criu) or writes (ckpt_dir) not from what anyone
+	 * who can set an instance's metadata or user data wrote */
+	if ((k == K_METADATA_URL || k == K_METADATA_TIMEOUT ||
+	    k == K_CRIU || k == K_CKPT_DIR) &&
 	    (strncmp(src, "config drive", 12) == 0 ||
 	    strncmp(src, "metadata service", 16) == 0))
-		return errf(err, errlen, "%s: only in agent.conf", name);
+		return errf(err, errlen, "%s: only in agent.conf (%s)", name,
+		    k == K_CRIU ? "a program root runs" : k == K_CKPT_DIR ?
+		    "a directory root writes" : "where the metadata is");
 	/* Checked even when an earlier source set the key: a bad value is
 	 * an error wherever it is. */
 	tmp = *s;
@@ -465,13 +552,114 @@ yaml_scalar(char *v, char **out)
 	return 0;
 }
 
-/* The "vnode:" mapping of a cloud-config: indented "key: value" lines. */
+/* One "key: value" of the vnode mapping (block or flow), at where. */
+static int
+vnode_pair(struct settings *s, char *key, char *rest, const char *where,
+    int lineno, int *seen, char *err, size_t errlen)
+{
+	char *val, why[600];
+	int k;
+
+	key = str_trim(key);
+	if (yaml_scalar(str_trim(rest), &val) != 0)
+		return errf(err, errlen, "%s: %s: value is not a plain or quoted "
+		    "scalar", where, key);
+	if ((k = key_lookup(key)) >= 0 && seen[k])
+		return errf(err, errlen, "%s: %s given twice (first on line %d)",
+		    where, key, seen[k]);
+	if (offer(s, key, val, where, why, sizeof(why)) != 0)
+		return errf(err, errlen, "%s: %s", where, why);
+	if (k >= 0)
+		seen[k] = lineno;
+	return 0;
+}
+
+/* "vnode: {key: value, key: "value"}" on one line, as cloud-init reads
+ * it (flow style); rest is what follows "vnode:". */
+static int
+vnode_flow(struct settings *s, char *rest, const char *where, int lineno,
+    int *seen, char *err, size_t errlen)
+{
+	char *end, *item, *colon, q;
+
+	rest = str_trim(rest);
+	if (*rest != '{')
+		return errf(err, errlen, "%s: vnode: expected a mapping (indented "
+		    "\"key: value\" lines below it, or {key: value, ...})", where);
+	rest++;
+	/* the closing brace, outside quotes */
+	for (end = rest, q = 0; *end != '\0'; end++) {
+		if (q != 0 && *end == q)
+			q = 0;
+		else if (q == 0 && (*end == '"' || *end == '\''))
+			q = *end;
+		else if (q == 0 && *end == '}')
+			break;
+	}
+	if (*end != '}')
+		return errf(err, errlen, "%s: vnode: {...} must close on its line",
+		    where);
+	*end++ = '\0';
+	end = str_trim(end);
+	if (*end != '\0' && *end != '#')
+		return errf(err, errlen, "%s: vnode: text after the closing brace",
+		    where);
+	while (*rest != '\0') {
+		/* one item: up to a comma outside quotes */
+		for (item = rest, q = 0; *rest != '\0'; rest++) {
+			if (q != 0 && *rest == q)
+				q = 0;
+			else if (q == 0 && (*rest == '"' || *rest == '\''))
+				q = *rest;
+			else if (q == 0 && *rest == ',')
+				break;
+		}
+		if (*rest == ',')
+			*rest++ = '\0';
+		if (*str_trim(item) == '\0')
+			continue;
+		if ((colon = strchr(item, ':')) == NULL)
+			return errf(err, errlen, "%s: vnode: \"%.40s\" is not "
+			    "key: value", where, str_trim(item));
+		*colon = '\0';
+		if (vnode_pair(s, item, colon + 1, where, lineno, seen, err,
+		    errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A top-level line's key, as YAML (and so cloud-init) reads it: a comment
+ * after blanks dropped, blanks before the colon allowed.  *rest is what
+ * follows the colon.  1 when the key is "vnode". */
+static int
+vnode_key(char *t, char **rest)
+{
+	char *p, *colon;
+
+	for (p = t; (p = strchr(p, '#')) != NULL; p++)
+		if (p == t || p[-1] == ' ' || p[-1] == '\t') {
+			*p = '\0';
+			break;
+		}
+	t = str_trim(t);
+	if (strncmp(t, "vnode", 5) != 0)
+		return 0;
+	colon = t + 5 + strspn(t + 5, " \t");
+	if (*colon != ':')
+		return 0;
+	*rest = colon + 1;
+	return 1;
+}
+
+/* The "vnode:" mapping of a cloud-config: indented "key: value" lines,
+ * or one flow mapping. */
 static int
 parse_cloud_config(struct settings *s, char *buf, const char *src, int *used,
     char *err, size_t errlen)
 {
-	char *line, *next, *colon, *key, *val, where[SETTINGS_SRC_LEN], why[600];
-	int lineno = 0, in = 0, k, seen[K_COUNT] = { 0 };
+	char *line, *next, *colon, *key, *rest, where[SETTINGS_SRC_LEN];
+	int lineno = 0, in = 0, seen[K_COUNT] = { 0 };
 
 	*used = 0;
 	for (line = buf; line != NULL; line = next) {
@@ -482,9 +670,17 @@ parse_cloud_config(struct settings *s, char *buf, const char *src, int *used,
 			char *t = str_trim(line);
 
 			if (*t == '\0' || *t == '#')
+				continue;	/* blank or comment: no new key */
+			in = 0;
+			if (!vnode_key(t, &rest))
 				continue;
-			in = strcmp(t, "vnode:") == 0;
-			*used |= in;
+			*used = 1;
+			snprintf(where, sizeof(where), "%s:%d", src, lineno);
+			if (*str_trim(rest) == '\0')
+				in = 1;		/* a block mapping follows */
+			else if (vnode_flow(s, rest, where, lineno, seen, err,
+			    errlen) != 0)
+				return -1;
 			continue;
 		}
 		if (!in)
@@ -502,17 +698,145 @@ parse_cloud_config(struct settings *s, char *buf, const char *src, int *used,
 			return errf(err, errlen, "%s: expected \"key: value\" under "
 			    "vnode:", where);
 		*colon = '\0';
-		key = str_trim(key);
-		if (yaml_scalar(str_trim(colon + 1), &val) != 0)
-			return errf(err, errlen, "%s: %s: value is not a plain or "
-			    "quoted scalar", where, key);
-		if ((k = key_lookup(key)) >= 0 && seen[k])
-			return errf(err, errlen, "%s: %s given twice (first on "
-			    "line %d)", where, key, seen[k]);
-		if (offer(s, key, val, where, why, sizeof(why)) != 0)
-			return errf(err, errlen, "%s: %s", where, why);
-		if (k >= 0)
-			seen[k] = lineno;
+		if (vnode_pair(s, key, colon + 1, where, lineno, seen, err,
+		    errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A MIME header's value (case-insensitive name), up to its end of line,
+ * in out; 0 when found. */
+static int
+mime_header(const char *hdrs, const char *name, char *out, size_t outsz)
+{
+	size_t n = strlen(name);
+	const char *p = hdrs, *e;
+
+	while (*p != '\0') {
+		e = p + strcspn(p, "\n");
+		if ((size_t)(e - p) > n && strncasecmp(p, name, n) == 0 &&
+		    p[n] == ':') {
+			p += n + 1;
+			p += strspn(p, " \t");
+			snprintf(out, outsz, "%.*s", (int)(e - p), p);
+			str_trim(out);
+			out[strcspn(out, "\r")] = '\0';
+			return 0;
+		}
+		p = *e == '\n' ? e + 1 : e;
+	}
+	return -1;
+}
+
+/* One text/cloud-config MIME part's body (plain or base64). */
+static int
+mime_cloud_config(struct settings *s, char *body, const char *enc,
+    const char *where, int *used, char *err, size_t errlen)
+{
+	unsigned char *dec;
+	size_t blen;
+	int rc;
+
+	if (enc[0] == '\0' || strcasecmp(enc, "7bit") == 0 ||
+	    strcasecmp(enc, "8bit") == 0 || strcasecmp(enc, "binary") == 0)
+		return parse_cloud_config(s, body, where, used, err, errlen);
+	if (strcasecmp(enc, "base64") != 0)
+		return errf(err, errlen, "%s: Content-Transfer-Encoding %s is not "
+		    "read here (base64, 7bit, 8bit)", where, enc);
+	if ((dec = malloc(strlen(body) + 1)) == NULL)
+		return errf(err, errlen, "%s: out of memory", where);
+	if (b64_decode(body, dec, &blen) != 0) {
+		free(dec);
+		return errf(err, errlen, "%s: not base64", where);
+	}
+	dec[blen] = '\0';
+	if (memchr(dec, '\0', blen) != NULL)
+		rc = errf(err, errlen, "%s: NUL byte in text", where);
+	else
+		rc = parse_cloud_config(s, (char *)dec, where, used, err, errlen);
+	explicit_bzero(dec, blen);
+	free(dec);
+	return rc;
+}
+
+/* The end of a header block (a blank line), its length in *skip. */
+static char *
+headers_end(char *p, size_t *skip)
+{
+	char *a = strstr(p, "\n\n"), *b = strstr(p, "\r\n\r\n");
+
+	if (a != NULL && (b == NULL || a < b)) {
+		*skip = 2;
+		return a;
+	}
+	*skip = 4;
+	return b;
+}
+
+/*
+ * MIME multipart user data (cloud-init's usual way to ship a cloud-config
+ * beside a script): every text/cloud-config part is read as cloud-init
+ * reads it (plain or base64), the others are cloud-init's business.
+ */
+static int
+parse_mime(struct settings *s, char *buf, const char *src, int *used,
+    char *err, size_t errlen)
+{
+	char ctype[512], delim[210], enc[64], where[SETTINGS_SRC_LEN];
+	char *b, *hend, *part, *end, *body;
+	size_t dl, skip;
+	int n = 0, u;
+
+	*used = 0;
+	if ((hend = headers_end(buf, &skip)) == NULL)
+		return errf(err, errlen, "%s: MIME: no blank line after the "
+		    "headers", src);
+	*hend = '\0';
+	if (mime_header(buf, "Content-Type", ctype, sizeof(ctype)) != 0 ||
+	    strncasecmp(ctype, "multipart/", 10) != 0 ||
+	    (b = strcasestr(ctype, "boundary=")) == NULL)
+		return errf(err, errlen, "%s: MIME: not multipart, or no "
+		    "boundary", src);
+	b += 9;
+	if (*b == '"') {
+		b++;
+		b[strcspn(b, "\"")] = '\0';
+	} else
+		b[strcspn(b, "; \t")] = '\0';
+	if (*b == '\0' || strlen(b) > 70)
+		return errf(err, errlen, "%s: MIME: bad boundary", src);
+	dl = (size_t)snprintf(delim, sizeof(delim), "--%s", b);
+	/* each part: from one delimiter line to the next */
+	for (part = strstr(hend + skip, delim); part != NULL; part = end) {
+		part += dl;
+		if (strncmp(part, "--", 2) == 0 ||
+		    (part = strchr(part, '\n')) == NULL)
+			break;		/* the closing delimiter, or the end */
+		part++;
+		if ((end = strstr(part, delim)) != NULL)
+			*end = '\0';
+		n++;
+		if ((body = headers_end(part, &skip)) == NULL)
+			return errf(err, errlen, "%s: MIME part %d: no blank "
+			    "line after its headers", src, n);
+		*body = '\0';
+		body += skip;
+		enc[0] = '\0';
+		if (mime_header(part, "Content-Type", ctype,
+		    sizeof(ctype)) == 0 &&
+		    strncasecmp(ctype, "text/cloud-config", 17) == 0) {
+			snprintf(where, sizeof(where), "%.280s part %d", src, n);
+			mime_header(part, "Content-Transfer-Encoding", enc,
+			    sizeof(enc));
+			u = 0;
+			if (mime_cloud_config(s, body, enc, where, &u, err,
+			    errlen) != 0)
+				return -1;
+			*used |= u;
+		}
+		if (end != NULL)
+			*end = '-';	/* the delimiter back, for the next look */
 	}
 	return 0;
 }
@@ -522,20 +846,27 @@ settings_parse_user_data(struct settings *s, const char *text, size_t len,
     const char *src, int *used, char *err, size_t errlen)
 {
 	static const char cc[] = "#cloud-config", va[] = "#vnode-agent";
-	char *buf;
+	char *buf, *t;
 	int rc = 0;
 
 	*used = 0;
-	if (len >= sizeof(cc) - 1 && memcmp(text, cc, sizeof(cc) - 1) == 0) {
-		if ((buf = text_copy(text, len, src, err, errlen)) == NULL)
-			return -1;
-		rc = parse_cloud_config(s, buf, src, used, err, errlen);
-		wipe_free(buf, len);
-	} else if (len >= sizeof(va) - 1 &&
-	    memcmp(text, va, sizeof(va) - 1) == 0) {
-		rc = settings_parse_conf(s, text, len, src, err, errlen);
+	if ((buf = text_copy(text, len, src, err, errlen)) == NULL)
+		return -1;
+	/* blank lines before the first line are not the user data's word */
+	t = buf + strspn(buf, " \t\r\n");
+	if (strncmp(t, cc, sizeof(cc) - 1) == 0)
+		rc = parse_cloud_config(s, t, src, used, err, errlen);
+	else if (strncmp(t, va, sizeof(va) - 1) == 0) {
+		rc = settings_parse_conf(s, t, strlen(t), src, err, errlen);
 		*used = rc == 0;
-	}
+	} else if (strncasecmp(t, "Content-Type:", 13) == 0 ||
+	    strncasecmp(t, "MIME-Version:", 13) == 0)
+		rc = parse_mime(s, t, src, used, err, errlen);
+	wipe_free(buf, len);
+	if (rc == 0 && !*used)
+		snprintf(s->note, sizeof(s->note), "%.250s: nothing taken from "
+		    "it (no \"vnode:\" section in a #cloud-config, a MIME part "
+		    "text/cloud-config, or #vnode-agent lines)", src);
 	return rc;
 }
 
@@ -716,6 +1047,10 @@ settings_finish(struct settings *s, const char *file, char *err,
 	if (s->source[K_JOIN_TOKEN][0] == '\0')
 		return errf(err, errlen, "join_token is not set (the instance's "
 		    "metadata or user data, or %s)", file);
+	if (s->hook_pin[0] != '\0' && strncmp(s->hook_url, "https://", 8) != 0)
+		return errf(err, errlen, "hook_pin is set (%s), and hook_url is "
+		    "%s (%s): a pinned hook is reached by https only",
+		    s->source[K_HOOK_PIN], s->hook_url, s->source[K_HOOK_URL]);
 	if (s->source[K_TIME_SERVER][0] == '\0') {
 		if (settings_hook_host(s->hook_url, host, sizeof(host)) != 0)
 			return errf(err, errlen, "hook_url: no host");
@@ -762,6 +1097,10 @@ settings_print(const struct settings *s, FILE *f)
 		case K_JOIN_TOKEN:
 			snprintf(v, sizeof(v), "%.*s.(hidden)", TOKEN_ID_LEN,
 			    s->join_token);
+			break;
+		case K_HOOK_PIN:
+			snprintf(v, sizeof(v), "%s", s->hook_pin[0] ?
+			    s->hook_pin : "none");
 			break;
 		case K_INSTANCE_ID:
 			snprintf(v, sizeof(v), "%s", s->instance_id);
@@ -826,6 +1165,18 @@ settings_print(const struct settings *s, FILE *f)
 			break;
 		case K_CKPT_TIMEOUT:
 			snprintf(v, sizeof(v), "%g", s->ckpt_timeout);
+			break;
+		case K_OVERLAY:
+			snprintf(v, sizeof(v), "%s", overlay_names[s->overlay]);
+			break;
+		case K_OVERLAY_INTERFACE:
+			snprintf(v, sizeof(v), "%s", s->overlay_if);
+			break;
+		case K_OVERLAY_WIREGUARD:
+			snprintf(v, sizeof(v), "%s", wireguard_names[s->overlay_wg]);
+			break;
+		case K_OVERLAY_TIMEOUT:
+			snprintf(v, sizeof(v), "%g", s->overlay_timeout);
 			break;
 		case K_COUNT:
 			break;

@@ -23,6 +23,7 @@
 enum setting_key {
 	K_HOOK_URL,
 	K_JOIN_TOKEN,
+	K_HOOK_PIN,
 	K_INSTANCE_ID,
 	K_HOSTNAME,
 	K_TIME_SERVER,
@@ -41,12 +42,31 @@ enum setting_key {
 	K_CKPT_DIR,
 	K_CRIU,
 	K_CKPT_TIMEOUT,
+	K_OVERLAY,
+	K_OVERLAY_INTERFACE,
+	K_OVERLAY_WIREGUARD,
+	K_OVERLAY_TIMEOUT,
 	K_COUNT
+};
+
+/* overlay: whether the node joins through the hook's WireGuard overlay */
+enum settings_overlay {
+	OVERLAY_AUTO,		/* offers its key; the hook decides */
+	OVERLAY_YES,		/* asks for it: no join without */
+	OVERLAY_NO,		/* never */
+};
+
+/* overlay_wireguard: which WireGuard */
+enum settings_wireguard {
+	WIREGUARD_AUTO,		/* the kernel's, else wireguard-go */
+	WIREGUARD_KERNEL,
+	WIREGUARD_GO,
 };
 
 struct settings {
 	char hook_url[300];
 	char join_token[TOKEN_LEN + 1];
+	char hook_pin[72];		/* "sha256:" and 64 hex; "": none */
 	char instance_id[65];
 	char hostname[256];
 	char time_server[256];
@@ -67,7 +87,12 @@ struct settings {
 	char ckpt_dir[256];		/* the shared checkpoint store; "": none */
 	char criu[256];			/* the criu program */
 	double ckpt_timeout;		/* one job's dump */
+	enum settings_overlay overlay;
+	char overlay_if[16];		/* the interface's name */
+	enum settings_wireguard overlay_wg;
+	double overlay_timeout;		/* seconds for the tunnel's check */
 	char source[K_COUNT][SETTINGS_SRC_LEN];	/* "" while unset */
+	char note[400];			/* user data that gave nothing */
 };
 
 void settings_init(struct settings *s);
@@ -78,8 +103,10 @@ int settings_parse_conf(struct settings *s, const char *text, size_t len,
 /* OpenStack meta_data.json. */
 int settings_parse_meta(struct settings *s, const char *text, size_t len,
     const char *src, char *err, size_t errlen);
-/* user_data: cloud-config "vnode:" section, "#vnode-agent" agent.conf
- * text, or anything else (ignored: *used is set to 0). */
+/* user_data: cloud-config "vnode:" section (a block or a flow mapping),
+ * "#vnode-agent" agent.conf text, MIME multipart user data whose
+ * text/cloud-config parts are read so, or anything else (ignored: *used
+ * is set to 0 and s->note says so). */
 int settings_parse_user_data(struct settings *s, const char *text, size_t len,
     const char *src, int *used, char *err, size_t errlen);
 #define CONFIG_DRIVE_LABEL "config-2"

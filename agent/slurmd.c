@@ -15,7 +15,7 @@
 #include "spawn.h"
 #include "util.h"
 
-#define SLURMD		"/usr/sbin/slurmd"
+#define SLURMD		SLURMD_PATH
 #define SCONTROL	"/usr/bin/scontrol"
 /* where configless slurmd keeps what it fetched (SlurmdSpoolDir's default) */
 #define SLURMD_CONF_CACHE "/var/spool/slurmd/conf-cache/slurm.conf"
@@ -57,7 +57,7 @@ start_unit(const char *const *args, char *err, size_t errlen)
 	    errlen) != 0 ||
 	    daemon_systemctl("restart", SLURMD_UNIT, err, errlen) != 0)
 		return -1;
-	if (daemon_wait("slurmd", 10) != 0)
+	if (daemon_wait(&daemon_slurmd, 10) != 0)
 		return errf(err, errlen, SLURMD_UNIT " started, but no slurmd "
 		    "is running; see journalctl -u slurmd and SlurmdLogFile");
 	return 0;
@@ -109,8 +109,8 @@ slurmd_start(struct slurmd_params *p, char *err, size_t errlen)
 	    p->cpus, p->memory_mb, p->features);
 	if (n < 0 || (size_t)n >= sizeof(conf))
 		return errf(err, errlen, "node parameters too long");
-	if (daemon_find("slurmd") != 0 &&
-	    daemon_stop("slurmd", STOP_TIMEOUT, err, errlen) != 0)
+	if (daemon_find(&daemon_slurmd) != 0 &&
+	    daemon_stop(&daemon_slurmd, STOP_TIMEOUT, err, errlen) != 0)
 		return -1;
 	p->unit = NULL;
 	p->why_direct = NULL;
@@ -128,7 +128,7 @@ slurmd_start(struct slurmd_params *p, char *err, size_t errlen)
 	sp.timeout = 60;
 	if (spawn_run(&sp, err, errlen) != 0)
 		return -1;
-	if (daemon_find("slurmd") == 0)
+	if (daemon_find(&daemon_slurmd) == 0)
 		return errf(err, errlen, "slurmd exited at start; see its log "
 		    "(SlurmdLogFile)");
 	return 0;
@@ -137,7 +137,7 @@ slurmd_start(struct slurmd_params *p, char *err, size_t errlen)
 int
 slurmd_running(void)
 {
-	return daemon_find("slurmd") != 0;
+	return daemon_find(&daemon_slurmd) != 0;
 }
 
 int
@@ -147,7 +147,7 @@ slurmd_stop(double timeout, char *err, size_t errlen)
 	 * systemctl start, a restart by hand) once it has left */
 	if (unlink(ARGS_FILE) != 0 && errno != ENOENT)
 		return errf(err, errlen, "%s: %s", ARGS_FILE, strerror(errno));
-	return daemon_stop("slurmd", timeout, err, errlen);
+	return daemon_stop(&daemon_slurmd, timeout, err, errlen);
 }
 
 int

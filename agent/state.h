@@ -17,10 +17,13 @@
 struct node_state {
 	char node[64];
 	char hook_url[300];
+	char hook_pin[72];		/* "" when none */
 	char instance[65];
 	char credential[SECRET_LEN + 1];
 	char mounts[STATE_MAX_MOUNTS][201];	/* targets, to unmount at leave */
 	int nmounts;
+	char overlay_if[16];		/* the overlay's interface, or "" */
+	char overlay_pin[24];		/* a route pinned for its endpoint */
 };
 
 int state_save(const struct node_state *st, char *err, size_t errlen);

@@ -3,6 +3,7 @@
  * absolute path and argv, never a shell.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,41 @@ tracking(char *name, size_t namesz, double *system, double *last,
 	return 0;
 }
 
+/*
+ * A server whose packets reach us but do not count (reach stays 0): what
+ * chronyd's ntpdata says of them.  1 with out filled when it answers.
+ * CSV fields: 5 leap status, 8 stratum, the last four total TX, RX, valid
+ * RX, good RX.
+ */
+static int
+answers_but(const char *server, char *out, size_t outsz)
+{
+	const char *argv[] = { CHRONYC, "-c", "ntpdata", server, NULL };
+	char buf[2048], why[256], *f[48], *p, *save = NULL;
+	int n = 0;
+	long rx;
+
+	if (chronyc(argv, buf, sizeof(buf), why, sizeof(why)) != 0)
+		return 0;
+	buf[strcspn(buf, "\n")] = '\0';
+	for (p = strtok_r(buf, ",", &save); p != NULL && n < 48;
+	    p = strtok_r(NULL, ",", &save))
+		f[n++] = p;
+	if (n < 12 || parse_long(f[n - 3], 0, LONG_MAX, &rx) != 0 || rx == 0)
+		return 0;
+	if (strcmp(f[5], "Not synchronised") == 0)
+		snprintf(out, outsz, "%s answers (%ld packets), but is not "
+		    "synchronised itself (leap status: Not synchronised, "
+		    "stratum %s): it has no time to serve; give it a time "
+		    "source, or \"local stratum N\" in its chrony.conf", server,
+		    rx, f[8]);
+	else
+		snprintf(out, outsz, "%s answers (%ld packets, leap status: %s, "
+		    "stratum %s) but none passes chronyd's tests", server, rx,
+		    f[5], f[8]);
+	return 1;
+}
+
 /* Why chronyd is not synchronised to server, in words for the log. */
 static void
 why_not(const char *server, char *out, size_t outsz)
@@ -101,9 +137,11 @@ why_not(const char *server, char *out, size_t outsz)
 			f[n++] = p;
 		if (n < 6 || strcmp(f[2], server) != 0)
 			continue;
-		if (strcmp(f[5], "0") == 0)
+		if (strcmp(f[5], "0") == 0 && !answers_but(server, out, outsz))
 			snprintf(out, outsz, "no NTP answer from %s (is its time "
 			    "server running, and UDP port 123 open?)", server);
+		else if (strcmp(f[5], "0") == 0)
+			;	/* answers_but said it */
 		else
 			snprintf(out, outsz, "%s answers (reach %s) but is not "
 			    "selected (state %s)", server, f[5], f[1]);

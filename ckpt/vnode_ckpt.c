@@ -587,6 +587,7 @@ slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 	rt.init = init;
 	rt.uid = uid;
 	rt.restored = image;
+	rt.shim_start = rt.init_start = 0;	/* ckpt_runtime_write reads them */
 	if (ckpt_runtime_write(&conf, &rt, err, sizeof(err)) != 0)
 		slurm_error("vnode_ckpt: job %lu: %s", job, err);
 	shim_main(job, init);

@@ -458,6 +458,10 @@ ckpt_runtime_write(const struct ckpt_conf *c, const struct ckpt_runtime *rt,
 	add_int(o, "init", rt->init);
 	add_int(o, "uid", rt->uid);
 	add_int(o, "restored", rt->restored);
+	add_int(o, "shim_start", (long long)(rt->shim_start != 0 ?
+	    rt->shim_start : ckpt_proc_start(rt->shim)));
+	add_int(o, "init_start", (long long)(rt->init_start != 0 ?
+	    rt->init_start : ckpt_proc_start(rt->init)));
 	rc = write_json(path, o, err, errlen);
 	json_object_put(o);
 	return rc;
@@ -469,7 +473,7 @@ ckpt_runtime_read(const struct ckpt_conf *c, unsigned long job,
 {
 	struct json_object *o;
 	char path[CKPT_PATH_MAX], why[256];
-	long j, shim, init, uid, restored;
+	long j, shim, init, uid, restored, shim_start, init_start;
 	int rc = -1;
 
 	memset(rt, 0, sizeof(*rt));
@@ -485,6 +489,10 @@ ckpt_runtime_read(const struct ckpt_conf *c, unsigned long job,
 	    js_int(o, "init", 1, 2, INT_MAX, &init, why, sizeof(why)) != 0 ||
 	    js_int(o, "uid", 1, 0, UINT_MAX - 1, &uid, why, sizeof(why)) != 0 ||
 	    js_int(o, "restored", 1, 0, 1000000000L, &restored, why,
+	    sizeof(why)) != 0 ||
+	    js_int(o, "shim_start", 1, 1, LONG_MAX, &shim_start, why,
+	    sizeof(why)) != 0 ||
+	    js_int(o, "init_start", 1, 1, LONG_MAX, &init_start, why,
 	    sizeof(why)) != 0) {
 		errf(err, errlen, "%s: %s", path, why);
 		goto out;
@@ -498,10 +506,54 @@ ckpt_runtime_read(const struct ckpt_conf *c, unsigned long job,
 	rt->init = (pid_t)init;
 	rt->uid = (uid_t)uid;
 	rt->restored = restored;
+	rt->shim_start = (unsigned long long)shim_start;
+	rt->init_start = (unsigned long long)init_start;
 	rc = 0;
 out:
 	json_object_put(o);
 	return rc;
+}
+
+unsigned long long
+ckpt_proc_start(pid_t pid)
+{
+	char path[64], buf[1024], *p, *save = NULL;
+	unsigned long long v = 0;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* after "pid (comm)": state is field 3, starttime field 22 */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	for (field = 3, p = strtok_r(p + 1, " ", &save); p != NULL;
+	    p = strtok_r(NULL, " ", &save), field++)
+		if (field == 22) {
+			v = strtoull(p, NULL, 10);
+			break;
+		}
+	return v;
+}
+
+int
+ckpt_runtime_alive(const struct ckpt_runtime *rt, char *err, size_t errlen)
+{
+	if (ckpt_proc_start(rt->shim) != rt->shim_start)
+		return errf(err, errlen, "job %lu: its shim (pid %d) is gone%s",
+		    rt->job, (int)rt->shim, ckpt_proc_start(rt->shim) != 0 ?
+		    " (the pid is another process's now)" : "");
+	if (ckpt_proc_start(rt->init) != rt->init_start)
+		return errf(err, errlen, "job %lu: its init (pid %d) is gone%s",
+		    rt->job, (int)rt->init, ckpt_proc_start(rt->init) != 0 ?
+		    " (the pid is another process's now)" : "");
+	return 0;
 }
 
 void
@@ -1051,11 +1103,9 @@ ckpt_dump(const struct ckpt_conf *c, unsigned long job, double timeout,
 	char state;
 
 	memset(r, 0, sizeof(*r));
-	if (ckpt_runtime_read(c, job, &rt, err, errlen) != 0)
+	if (ckpt_runtime_read(c, job, &rt, err, errlen) != 0 ||
+	    ckpt_runtime_alive(&rt, err, errlen) != 0)
 		return -1;
-	if (kill(rt.init, 0) != 0)
-		return errf(err, errlen, "job %lu: its init (pid %d) is gone",
-		    job, (int)rt.init);
 	if (ckpt_check_tree(rt.init, why, sizeof(why)) != 0)
 		return errf(err, errlen, "job %lu cannot be checkpointed: %s",
 		    job, why);
@@ -1179,7 +1229,8 @@ ckpt_resume(const struct ckpt_conf *c, unsigned long job, char *err,
 	struct ckpt_runtime rt;
 	char why[256];
 
-	if (ckpt_runtime_read(c, job, &rt, err, errlen) != 0)
+	if (ckpt_runtime_read(c, job, &rt, err, errlen) != 0 ||
+	    ckpt_runtime_alive(&rt, err, errlen) != 0)
 		return -1;
 	if (shim_ask(&rt, CKPT_RELEASE, why, sizeof(why)) != 0)
 		return errf(err, errlen, "job %lu: %s", job, why);

@@ -39,6 +39,9 @@ struct ckpt_runtime {
 	pid_t init;
 	uid_t uid;
 	long restored;			/* image restored from, 0 = fresh */
+	/* their start times (/proc/PID/stat, clock ticks since boot): a pid
+	 * is only ever signalled while it is still that process */
+	unsigned long long shim_start, init_start;
 };
 
 /* <dir>/<job>/<n>/manifest.json */
@@ -110,6 +113,12 @@ int ckpt_runtime_write(const struct ckpt_conf *c, const struct ckpt_runtime *rt,
 int ckpt_runtime_read(const struct ckpt_conf *c, unsigned long job,
     struct ckpt_runtime *rt, char *err, size_t errlen);
 void ckpt_runtime_remove(const struct ckpt_conf *c, unsigned long job);
+/* Are the shim and the init of rt still the processes it names (same
+ * pid, same start time)?  0, or -1 with err (gone, or a pid reused). */
+int ckpt_runtime_alive(const struct ckpt_runtime *rt, char *err,
+    size_t errlen);
+/* A process's start time, 0 when it is gone. */
+unsigned long long ckpt_proc_start(pid_t pid);
 
 /* One event file in <runtime>/events/ (kind: restore, restore-failed...);
  * the detail as the hook takes it: printable ASCII (others become '?'),

@@ -1,6 +1,7 @@
 /*
  * jsonutil.c - see jsonutil.h.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonutil.h"
@@ -15,6 +16,94 @@ trailing_space(const char *p, size_t n)
 		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
 			return 0;
 	return 1;
+}
+
+/* The number of keys of each object of the text, in the order their '{'
+ * come (a text json-c has parsed: valid, nested at most JS_MAX_DEPTH). */
+static size_t
+raw_counts(const char *buf, size_t len, size_t *counts, size_t max)
+{
+	size_t stack[JS_MAX_DEPTH + 2], n = 0, i;
+	int depth = 0, isobj[JS_MAX_DEPTH + 2], expect_key = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (c == '"') {
+			if (depth > 0 && isobj[depth - 1] && expect_key)
+				counts[stack[depth - 1]]++;
+			expect_key = 0;
+			for (i++; i < len && buf[i] != '"'; i++)
+				if (buf[i] == '\\')
+					i++;
+			continue;
+		}
+		if (c == '{' || c == '[') {
+			if (depth == JS_MAX_DEPTH + 2)
+				return n;	/* (json-c refused it already) */
+			isobj[depth] = c == '{';
+			if (c == '{' && n < max) {
+				counts[n] = 0;
+				stack[depth] = n++;
+			} else if (c == '{')
+				return n;
+			depth++;
+			expect_key = c == '{';
+		} else if (c == '}' || c == ']') {
+			depth--;
+			expect_key = 0;
+		} else if (c == ',')
+			expect_key = depth > 0 && isobj[depth - 1];
+	}
+	return n;
+}
+
+/* The same, of the parsed tree, depth first (json-c keeps an object's
+ * keys in the order they came; a key given twice is there once). */
+static void
+tree_counts(struct json_object *o, size_t *counts, size_t max, size_t *n)
+{
+	size_t i, me;
+
+	if (json_object_is_type(o, json_type_array)) {
+		for (i = 0; i < json_object_array_length(o); i++)
+			tree_counts(json_object_array_get_idx(o, i), counts, max,
+			    n);
+		return;
+	}
+	if (!json_object_is_type(o, json_type_object) || *n >= max)
+		return;
+	me = (*n)++;
+	counts[me] = (size_t)json_object_object_length(o);
+	json_object_object_foreach(o, key, val) {
+		(void)key;
+		tree_counts(val, counts, max, n);
+	}
+}
+
+/* 1 when some object of the text has a key twice (json-c keeps the last
+ * silently), 0 when not, -1 out of memory. */
+static int
+duplicate_keys(const char *buf, size_t len, struct json_object *o)
+{
+	size_t *raw, *tree, nraw, ntree = 0, max = 1, i;
+	int rc;
+
+	for (i = 0; i < len; i++)
+		max += buf[i] == '{';
+	raw = calloc(max, sizeof(*raw));
+	tree = calloc(max, sizeof(*tree));
+	if (raw == NULL || tree == NULL) {
+		free(raw);
+		free(tree);
+		return -1;
+	}
+	nraw = raw_counts(buf, len, raw, max);
+	tree_counts(o, tree, max, &ntree);
+	rc = nraw != ntree || memcmp(raw, tree, nraw * sizeof(*raw)) != 0;
+	free(raw);
+	free(tree);
+	return rc;
 }
 
 struct json_object *
@@ -53,6 +142,12 @@ js_parse(const char *buf, size_t len, char *err, size_t errlen)
 		o = NULL;
 	} else if (!json_object_is_type(o, json_type_object)) {
 		errf(err, errlen, "not a JSON object");
+		json_object_put(o);
+		o = NULL;
+	} else if (duplicate_keys(buf, len, o) != 0) {
+		/* one reader would take the first, another the last */
+		errf(err, errlen, "not valid here: a key given twice in an "
+		    "object");
 		json_object_put(o);
 		o = NULL;
 	}

@@ -28,8 +28,28 @@ static const char *const clean_env[] = {
 	NULL
 };
 
+/*
+ * In the child, between fork and exec, only async-signal-safe calls (the
+ * hook forks from a threaded process): a failure is its errno and its
+ * step, written to the close-on-exec pipe ex, which the parent reads.
+ */
+static void __attribute__((noreturn))
+child_fail(int ex, int step, int code)
+{
+	int msg[2];
+
+	msg[0] = step;
+	msg[1] = errno;
+	if (write(ex, msg, sizeof(msg)) != (ssize_t)sizeof(msg))
+		_exit(code);
+	_exit(code);
+}
+
+enum { STEP_FDS = 1, STEP_USER = 2, STEP_EXEC = 3 };
+
 static void
-child(struct spawn *sp, const struct sysuser *id, int in, int out, int errfd)
+child(struct spawn *sp, const struct sysuser *id, int in, int out, int errfd,
+    int ex)
 {
 	sigset_t none;
 	int sig;
@@ -42,16 +62,23 @@ child(struct spawn *sp, const struct sysuser *id, int in, int out, int errfd)
 	for (sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
-		_exit(127);
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
+		child_fail(ex, STEP_FDS, 127);
+	/* every other descriptor goes, but ex: it closes itself at exec */
+	if (ex > 3 && syscall(SYS_close_range, 3U, (unsigned)ex - 1, 0U) != 0) {
 		int fd;
 
-		for (fd = 3; fd < 1024; fd++)
+		for (fd = 3; fd < ex; fd++)
+			close(fd);
+	}
+	if (syscall(SYS_close_range, (unsigned)ex + 1, ~0U, 0U) != 0) {
+		int fd;
+
+		for (fd = ex + 1; fd < 1024; fd++)
 			close(fd);
 	}
 	if (id != NULL && (setgroups((size_t)id->ngroups, id->groups) != 0 ||
 	    setgid(id->gid) != 0 || setuid(id->uid) != 0))
-		_exit(126);
+		child_fail(ex, STEP_USER, 126);
 	if (sp->env != NULL) {
 		const char *envp[16];
 		size_t n = 0, i;
@@ -66,8 +93,7 @@ child(struct spawn *sp, const struct sysuser *id, int in, int out, int errfd)
 	} else
 		execve(sp->argv[0], (char *const *)(uintptr_t)sp->argv,
 		    (char *const *)(uintptr_t)clean_env);
-	dprintf(2, "cannot execute: %s\n", strerror(errno));
-	_exit(127);
+	child_fail(ex, STEP_EXEC, 127);
 }
 
 /* SIGKILL to the program's process group, and to the program itself
@@ -119,6 +145,7 @@ spawn_run(struct spawn *sp, char *err, size_t errlen)
 	struct pollfd pfd[3];
 	pid_t pid, w;
 	int rc = -1, done = 0, killed = 0, status = 0, devnull = -1;
+	int exp[2] = { -1, -1 }, failed[2] = { 0, 0 };
 
 	sp->outlen = 0;
 	sp->status = 0;
@@ -131,7 +158,8 @@ spawn_run(struct spawn *sp, char *err, size_t errlen)
 			return -1;
 		idp = &id;
 	}
-	if (pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
+	if (pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
+	    pipe2(exp, O_CLOEXEC) != 0) {
 		errf(err, errlen, "%s: pipe: %s", sp->argv[0], strerror(errno));
 		goto out;
 	}
@@ -152,11 +180,12 @@ spawn_run(struct spawn *sp, char *err, size_t errlen)
 	}
 	if (pid == 0)
 		child(sp, idp, sp->input != NULL ? inp[0] : devnull, outp[1],
-		    errp[1]);
+		    errp[1], exp[1]);
 	setpgid(pid, pid);	/* (also in the child: whichever comes first) */
 	close(outp[1]);
 	close(errp[1]);
-	outp[1] = errp[1] = -1;
+	close(exp[1]);
+	outp[1] = errp[1] = exp[1] = -1;
 	if (sp->input != NULL) {
 		close(inp[0]);
 		inp[0] = -1;
@@ -251,6 +280,16 @@ spawn_run(struct spawn *sp, char *err, size_t errlen)
 	}
 	errbuf[errlen_got] = '\0';
 	sp->status = status;
+	/* the child's own failure before the program ran, if any */
+	if (read(exp[0], failed, sizeof(failed)) != (ssize_t)sizeof(failed))
+		failed[0] = 0;
+	if (failed[0] != 0 && !killed) {
+		errf(err, errlen, "%s: %s: %s", sp->argv[0], failed[0] ==
+		    STEP_EXEC ? "cannot execute" : failed[0] == STEP_USER ?
+		    "cannot become its user" : "cannot set up its descriptors",
+		    strerror(failed[1]));
+		goto out;
+	}
 	if (killed)
 		errf(err, errlen, "%s: killed after %.1f s without finishing",
 		    sp->argv[0], sp->timeout);
@@ -278,5 +317,9 @@ out:
 		close(errp[1]);
 	if (devnull >= 0)
 		close(devnull);
+	if (exp[0] >= 0)
+		close(exp[0]);
+	if (exp[1] >= 0)
+		close(exp[1]);
 	return rc;
 }

@@ -196,7 +196,7 @@ wall_time(void)
 }
 
 void
-sleep_seconds(double sec, volatile int *stop)
+sleep_seconds(double sec, volatile sig_atomic_t *stop)
 {
 	struct timespec req, rem;
 
@@ -289,4 +289,62 @@ str_copy(char *dst, size_t dstsz, const char *src)
 	n = strnlen(src, dstsz - 1);
 	memcpy(dst, src, n);
 	dst[n] = '\0';
+}
+
+void
+b64_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned int v;
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (unsigned int)in[i] << 16 | (unsigned int)in[i + 1] << 8 |
+		    in[i + 2];
+		*out++ = abc[v >> 18];
+		*out++ = abc[(v >> 12) & 63];
+		*out++ = abc[(v >> 6) & 63];
+		*out++ = abc[v & 63];
+	}
+	if (i < len) {
+		v = (unsigned int)in[i] << 16 |
+		    (i + 1 < len ? (unsigned int)in[i + 1] << 8 : 0);
+		*out++ = abc[v >> 18];
+		*out++ = abc[(v >> 12) & 63];
+		*out++ = i + 1 < len ? abc[(v >> 6) & 63] : '=';
+		*out++ = '=';
+	}
+	*out = '\0';
+}
+
+int
+b64_decode(const char *in, unsigned char *out, size_t *outlen)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned int acc = 0;
+	size_t n = 0;
+	int bits = 0, pad = 0;
+	const char *p, *c;
+
+	for (p = in; *p != '\0'; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			continue;
+		if (*p == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || (c = strchr(abc, *p)) == NULL)
+			return -1;	/* data after padding, or not base64 */
+		acc = (acc << 6) | (unsigned int)(c - abc);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+			acc &= (1U << bits) - 1;
+		}
+	}
+	if (pad > 2 || bits >= 6)
+		return -1;
+	*outlen = n;
+	return 0;
 }

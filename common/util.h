@@ -5,6 +5,7 @@
 #ifndef VNODE_UTIL_H
 #define VNODE_UTIL_H
 
+#include <signal.h>
 #include <stddef.h>
 
 /* Fill a caller's error buffer; always returns -1 so callers can
@@ -35,7 +36,15 @@ double wall_time(void);	/* CLOCK_REALTIME, seconds with the fraction */
 
 /* Sleep for sec seconds (fraction allowed), restarting after signals
  * unless *stop becomes non-zero. */
-void sleep_seconds(double sec, volatile int *stop);
+void sleep_seconds(double sec, volatile sig_atomic_t *stop);
+
+/* Standard base64 (RFC 4648, '=' padding, line breaks and blanks
+ * skipped) into out, which has room for 3/4 of strlen(in); *outlen set.
+ * -1 on any other character or a bad length. */
+int b64_decode(const char *in, unsigned char *out, size_t *outlen);
+/* Standard base64 with '=' padding into out: 4 * ((len + 2) / 3) + 1
+ * bytes. */
+void b64_encode(const unsigned char *in, size_t len, char *out);
 
 /* src into dst of dstsz bytes, cut to fit, always terminated (a cut
  * that is meant: a reason, a detail). */

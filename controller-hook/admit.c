@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "admit.h"
@@ -22,6 +23,7 @@
 #include "db.h"
 #include "log.h"
 #include "names.h"
+#include "overlay.h"
 #include "slurm.h"
 #include "spawn.h"
 #include "util.h"
@@ -543,7 +545,7 @@ static void
 batch(struct api_admission *list, char (*gone)[64], size_t ngone)
 {
 	struct api_admission **v = NULL, *ad, *next;
-	size_t n = 0, i, k;
+	size_t n = 0, i, k, m;
 	double start = mono_now(), took;
 
 	for (ad = list; ad != NULL; ad = ad->next)
@@ -562,8 +564,22 @@ batch(struct api_admission *list, char (*gone)[64], size_t ngone)
 		v[i]->error[0] = '\0';
 		v[i]->sn.name = v[i]->name;
 	}
+	/* the overlay's peers first (overlay.c): a node is reachable the
+	 * moment Slurm has it; one whose peer could not be set goes no
+	 * further (to the back, out of the first m) */
+	m = n;
+	if (cfg->overlay != OVERLAY_OFF) {
+		overlay_admit(cfg, v, n);
+		for (i = 0; i < m;)
+			if (v[i]->error[0] != '\0') {
+				ad = v[--m];
+				v[m] = v[i];
+				v[i] = ad;
+			} else
+				i++;
+	}
 	/* the elastic nodes first (at the front), then the mode's own */
-	for (i = k = 0; i < n; i++)
+	for (i = k = 0; i < m; i++)
 		if (v[i]->cloud) {
 			ad = v[k];
 			v[k++] = v[i];
@@ -573,15 +589,15 @@ batch(struct api_admission *list, char (*gone)[64], size_t ngone)
 		batch_cloud(v, k);
 	switch (cfg->mode) {
 	case ADMIT_CONF:
-		batch_conf(v + k, n - k, gone, ngone);
+		batch_conf(v + k, m - k, gone, ngone);
 		break;
 	case ADMIT_POOL:
-		if (n > k)
-			batch_pool(v + k, n - k);
+		if (m > k)
+			batch_pool(v + k, m - k);
 		break;
 	default:
-		if (n > k)
-			batch_dynamic(v + k, n - k);
+		if (m > k)
+			batch_dynamic(v + k, m - k);
 		break;
 	}
 	took = mono_now() - start;
@@ -621,10 +637,18 @@ run(void *arg)
 		if (stopping)
 			break;
 		if (cfg->batch_window > 0) {
-			/* let the rest of a burst arrive */
-			pthread_mutex_unlock(&mu);
-			sleep_seconds(cfg->batch_window, &stopping);
-			pthread_mutex_lock(&mu);
+			/* let the rest of a burst arrive (admit_stop cuts the
+			 * wait short: the flag is read under the lock) */
+			struct timespec until;
+			double end = wall_time() + cfg->batch_window;
+
+			until.tv_sec = (time_t)end;
+			until.tv_nsec = (long)((end - (double)until.tv_sec) * 1e9);
+			while (!stopping && pthread_cond_timedwait(&cv, &mu,
+			    &until) == 0)
+				;
+			if (stopping)
+				break;
 		}
 		list = queue;
 		queue = NULL;

@@ -9,11 +9,13 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,13 +24,13 @@
 #include "events.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "mungekey.h"
 #include "names.h"
+#include "overlay.h"
 #include "provision.h"
 #include "slurm.h"
 #include "util.h"
 
-#define MUNGE_KEY_MIN	32
-#define MUNGE_KEY_MAX	1024
 #define MAX_FEATURES	16
 
 _Static_assert((CONFIG_MAX_FEATURES + MAX_FEATURES) * (NAME_MAX_LEN + 1) <=
@@ -62,29 +64,72 @@ api_init(struct api *a, const struct hook_config *cfg, struct db *db,
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
+	int fd;
 
 	memset(a, 0, sizeof(*a));
 	a->cfg = cfg;
 	a->db = db;
 	a->now = real_now;
 	a->now_exact = real_now_exact;
-	if (lstat(cfg->munge_key, &st) != 0)
+	/* opened once, never through a link, and checked on what was
+	 * opened: the file read is the file checked */
+	if ((fd = open(cfg->munge_key, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY)) < 0)
 		return errf(err, errlen, "munge key %s: %s", cfg->munge_key,
+		    errno == ELOOP ? "a symbolic link (name the file itself)" :
 		    strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return errf(err, errlen, "munge key %s: not a regular file",
+	if (fstat(fd, &st) != 0) {
+		errf(err, errlen, "munge key %s: %s", cfg->munge_key,
+		    strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errf(err, errlen, "munge key %s: not a regular file",
 		    cfg->munge_key);
-	if (st.st_mode & 077)
-		return errf(err, errlen, "munge key %s: readable by group or "
-		    "others (mode %04o); make it 0400 or 0600", cfg->munge_key,
+		goto fail;
+	}
+	if (st.st_mode & 077) {
+		errf(err, errlen, "munge key %s: readable by group or others "
+		    "(mode %04o); make it 0400 or 0600", cfg->munge_key,
 		    (unsigned)(st.st_mode & 07777));
-	if (st.st_uid != geteuid())
-		return errf(err, errlen, "munge key %s: owned by uid %u, not by "
-		    "uid %u that the hook runs as", cfg->munge_key,
-		    (unsigned)st.st_uid, (unsigned)geteuid());
-	if (read_file(cfg->munge_key, MUNGE_KEY_MAX, &buf, &len, err,
-	    errlen) != 0)
-		return -1;
+		goto fail;
+	}
+	if (st.st_uid != geteuid()) {
+		errf(err, errlen, "munge key %s: owned by uid %u, not by uid %u "
+		    "that the hook runs as", cfg->munge_key, (unsigned)st.st_uid,
+		    (unsigned)geteuid());
+		goto fail;
+	}
+	if (st.st_size > MUNGE_KEY_MAX) {
+		errf(err, errlen, "munge key %s: %lld bytes, more than %d",
+		    cfg->munge_key, (long long)st.st_size, MUNGE_KEY_MAX);
+		goto fail;
+	}
+	if ((buf = malloc(MUNGE_KEY_MAX + 1)) == NULL) {
+		errf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + len, MUNGE_KEY_MAX + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			errf(err, errlen, "munge key %s: %s", cfg->munge_key,
+			    strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > MUNGE_KEY_MAX) {
+			errf(err, errlen, "munge key %s: more than %d bytes",
+			    cfg->munge_key, MUNGE_KEY_MAX);
+			goto fail;
+		}
+	}
+	close(fd);
+	fd = -1;
 	if (len < MUNGE_KEY_MIN) {
 		explicit_bzero(buf, len);
 		free(buf);
@@ -94,6 +139,13 @@ api_init(struct api *a, const struct hook_config *cfg, struct db *db,
 	a->munge_key = (unsigned char *)buf;
 	a->munge_len = len;
 	return 0;
+fail:
+	if (buf != NULL) {
+		explicit_bzero(buf, len);
+		free(buf);
+	}
+	close(fd);
+	return -1;
 }
 
 void
@@ -330,13 +382,15 @@ struct join_req {
 	int nfeatures;
 	const char *local_addr;		/* the agent's own address, or NULL */
 	const char *address;		/* from the instance's metadata */
+	const char *wg_key;		/* overlay: the node's public key */
+	int wg_required;		/* overlay: the node asks for it */
 };
 
 static int
 join_fields(struct json_object *o, struct join_req *j,
     const struct api_request *rq, struct api_response *rs)
 {
-	struct json_object *arr = NULL;
+	struct json_object *arr = NULL, *ov = NULL;
 	char err[256];
 	size_t i, n;
 
@@ -354,6 +408,15 @@ join_fields(struct json_object *o, struct join_req *j,
 		fail(rs, rq, 400, "body: %s", err);
 		return -1;
 	}
+	if (json_object_object_get_ex(o, "overlay", &ov) && ov != NULL &&
+	    (!json_object_is_type(ov, json_type_object) ||
+	    js_str(ov, "public_key", 1, 64, &j->wg_key, err, sizeof(err)) != 0 ||
+	    js_bool(ov, "required", 0, &j->wg_required, err, sizeof(err)) < 0)) {
+		fail(rs, rq, 400, "body: \"overlay\": %s",
+		    json_object_is_type(ov, json_type_object) ? err :
+		    "not an object");
+		return -1;
+	}
 	if (!name_instance_valid(j->instance)) {
 		fail(rs, rq, 400, "body: \"instance\": only letters, digits and "
 		    "'-', 1 to 64 of them");
@@ -364,6 +427,15 @@ join_fields(struct json_object *o, struct join_req *j,
 		    "[A-Za-z0-9-] joined by '.', each 1 to %d characters and "
 		    "not starting or ending with '-', at most 253 characters",
 		    NAME_MAX_LEN);
+		return -1;
+	}
+	/* Slurm takes NodeHostname as given: loopback, or its own keyword,
+	 * would send it elsewhere */
+	if (strcasecmp(j->hostname, "localhost") == 0 ||
+	    strncasecmp(j->hostname, "localhost.", 10) == 0 ||
+	    strcasecmp(j->hostname, "ALL") == 0) {
+		fail(rs, rq, 400, "body: \"hostname\": %s is not a host name a "
+		    "node can have in Slurm", j->hostname);
 		return -1;
 	}
 	n = arr != NULL ? json_object_array_length(arr) : 0;
@@ -517,6 +589,43 @@ join_elastic(struct api *a, const struct api_request *rq,
 	return 0;
 }
 
+/* The features a node claims of its own must be ones its token allows
+ * (vnodectl token create --features): a feature routes jobs, and a
+ * node that claims "gpu" attracts jobs that need one. */
+static int
+token_features(struct api *a, const struct api_request *rq,
+    const char *token, const struct join_req *j, struct api_response *rs)
+{
+	struct db_token t;
+	char allowed[sizeof(t.features) + 2], want[NAME_MAX_LEN + 3];
+	char err[256];
+	int i, rc;
+
+	if (j->nfeatures == 0)
+		return 0;
+	if ((rc = db_token_get(a->db, token, &t, err, sizeof(err))) != 0) {
+		explicit_bzero(&t, sizeof(t));
+		if (rc < 0)
+			fail(rs, rq, 500, "%s", err);
+		else
+			fail(rs, rq, 403, "the features of token %s are not known "
+			    "any more: the node may claim none", token);
+		return -1;
+	}
+	explicit_bzero(t.master, sizeof(t.master));
+	snprintf(allowed, sizeof(allowed), ",%s,", t.features);
+	for (i = 0; i < j->nfeatures; i++) {
+		snprintf(want, sizeof(want), ",%s,", j->features[i]);
+		if (strstr(allowed, want) == NULL) {
+			fail(rs, rq, 403, "feature %s is not one token %s allows "
+			    "(%s)", j->features[i], token, t.features[0] ?
+			    t.features : "none: vnodectl token create --features");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 join_by_token(struct api *a, const struct api_request *rq,
     const struct auth *au, const struct join_req *j, struct db_node *n,
@@ -624,6 +733,36 @@ node_address(struct api *a, const struct api_request *rq,
 	return 0;
 }
 
+/* Does this join go through the overlay (hookd.conf overlay, and what
+ * the node asks)?  1 yes, 0 no, -1 refused with rs filled. */
+static int
+overlay_wanted(const struct api *a, const struct api_request *rq,
+    const struct join_req *j, struct api_response *rs)
+{
+	switch (a->cfg->overlay) {
+	case OVERLAY_OFF:
+		if (!j->wg_required)
+			return 0;
+		fail(rs, rq, 400, "overlay: the node asks for the overlay, and "
+		    "this site has none (overlay = off in hookd.conf)");
+		return -1;
+	case OVERLAY_ALLOW:
+		if (!j->wg_required)
+			return 0;
+		break;
+	default:
+		break;
+	}
+	if (j->wg_key == NULL) {
+		fail(rs, rq, 400, "overlay: no public key in the join: this "
+		    "site's nodes join through the overlay (overlay = on in "
+		    "hookd.conf); the node needs wireguard-tools, and overlay "
+		    "not set to no in its agent.conf");
+		return -1;
+	}
+	return 1;
+}
+
 static void
 do_join(struct api *a, const struct api_request *rq, struct auth *au,
     struct api_response *rs)
@@ -633,8 +772,9 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	struct join_req j;
 	struct db_node n;
 	struct db_instance in;
+	struct overlay_join oj;
 	char err[512];
-	int rejoin = 0, cloud = 0;
+	int rejoin = 0, cloud = 0, overlay, status;
 
 	memset(&n, 0, sizeof(n));
 	if ((body = parse_body(rq, rs)) == NULL ||
@@ -644,7 +784,9 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 		fail(rs, rq, 500, "out of memory");
 		goto rollback;
 	}
-	if (node_address(a, rq, &j, ad->addr, sizeof(ad->addr), rs) != 0)
+	/* through the overlay, Slurm reaches the node at its overlay address */
+	if ((overlay = overlay_wanted(a, rq, &j, rs)) < 0 || (!overlay &&
+	    node_address(a, rq, &j, ad->addr, sizeof(ad->addr), rs) != 0))
 		goto rollback;
 	if (au->kind == SIG_TOKEN) {
 		if (join_by_token(a, rq, au, &j, &n, &rejoin, &cloud, rs) != 0)
@@ -674,6 +816,40 @@ do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	if (!ad->need_slot && !name_node_valid(n.name)) {
 		fail(rs, rq, 500, "policy made an invalid node name");
 		goto rollback;
+	}
+	if (token_features(a, rq, au->kind == SIG_TOKEN ? au->token.id :
+	    n.token, &j, rs) != 0)
+		goto rollback;
+	/* nor another node's name: Slurm would take one for the other */
+	if (strcasecmp(j.hostname, n.name) != 0) {
+		struct db_node other;
+		int orc = db_node_by_name(a->db, j.hostname, &other, err,
+		    sizeof(err));
+
+		explicit_bzero(&other, sizeof(other));
+		if (orc < 0) {
+			fail(rs, rq, 500, "%s", err);
+			goto rollback;
+		}
+		if (orc == 0) {
+			fail(rs, rq, 409, "body: \"hostname\": %s is another "
+			    "node's name", j.hostname);
+			goto rollback;
+		}
+	}
+	/* the node's overlay address and key, decided last; its peer is
+	 * set by the admission (admit.c), with Slurm's part */
+	if (overlay) {
+		if (overlay_join(a->db, a->cfg, n.id, j.wg_key, a->now_exact(),
+		    &oj, &status, err, sizeof(err)) != 0) {
+			fail(rs, rq, status, "%s", err);
+			goto rollback;
+		}
+		ad->overlay = 1;
+		snprintf(ad->addr, sizeof(ad->addr), "%s", oj.addr);
+		memcpy(ad->wg_key, oj.key, sizeof(ad->wg_key));
+		memcpy(ad->wg_old_key, oj.old_key, sizeof(ad->wg_old_key));
+		ad->wg_was_active = oj.was_active;
 	}
 	/* A fresh credential each join; it replaces the old one only once
 	 * the node is in Slurm (api_join_finish), so a join that fails
@@ -743,7 +919,7 @@ void
 api_join_finish(struct api *a, struct api_admission *ad,
     struct api_response *rs)
 {
-	struct json_object *answer = NULL, *farr;
+	struct json_object *answer = NULL, *farr, *ov = NULL;
 	struct api_request rq;
 	struct db_node n;
 	char err[512], *save = NULL, *f, feat[sizeof(ad->features)];
@@ -756,9 +932,10 @@ api_join_finish(struct api *a, struct api_admission *ad,
 	rq.path = "/v1/join";
 	rq.peer = ad->peer;
 	if (ad->error[0] != '\0') {
-		fail(rs, &rq, 503, "slurm: %s", ad->error);
+		fail(rs, &rq, 503, "%s%s", strncmp(ad->error, "overlay: ", 9) ?
+		    "slurm: " : "", ad->error);
 		a->m.joins_failed++;
-		goto out;
+		goto undo;
 	}
 	/* admitted: so the registry says, under the node's final name */
 	if (db_begin(a->db, err, sizeof(err)) != 0 ||
@@ -779,9 +956,17 @@ api_join_finish(struct api *a, struct api_admission *ad,
 	n.has_master = 1;
 	n.updated = a->now();
 	if (db_node_update(a->db, &n, err, sizeof(err)) != 0 ||
+	    (ad->overlay && overlay_joined(a->db, ad->id, a->now_exact(), err,
+	    sizeof(err)) != 0) ||
 	    db_commit(a->db, err, sizeof(err)) != 0) {
 		fail(rs, &rq, 500, "%s", err);
 		goto fail;
+	}
+	if (ad->overlay && (ov = overlay_answer(a->cfg, ad->addr)) == NULL) {
+		/* (the node is admitted: its next join answers it) */
+		fail(rs, &rq, 503, "overlay: vnode-privd's answer is gone");
+		a->m.joins_failed++;
+		goto out;
 	}
 	answer = json_object_new_object();
 	farr = json_object_new_array();
@@ -803,6 +988,10 @@ api_join_finish(struct api *a, struct api_admission *ad,
 	json_object_object_add(answer, "mounts", mounts_json(a->cfg));
 	json_object_object_add(answer, "rejoin",
 	    json_object_new_boolean(ad->rejoin));
+	if (ov != NULL) {
+		json_object_object_add(answer, "overlay", ov);
+		ov = NULL;
+	}
 	if (seal_secrets(a, &ad->keys, ad->nonce, n.name, ad->secret,
 	    answer) != 0) {
 		fail(rs, &rq, 500, "sealing the answer failed");
@@ -824,9 +1013,17 @@ api_join_finish(struct api *a, struct api_admission *ad,
 fail:
 	db_rollback(a->db);
 	a->m.joins_failed++;
+undo:
+	/* nothing half-made on the controller: a peer set for this join
+	 * goes again */
+	if (ad->overlay && overlay_join_undo(a->db, a->cfg, ad->id, ad->wg_key,
+	    ad->wg_was_active, a->now_exact(), err, sizeof(err)) != 0)
+		log_warnx("join of %s: its overlay peer stays until the next "
+		    "sync: %s", ad->name, err);
 out:
 	sign_with(a, &ad->keys, ad->nonce, rs);
 	json_object_put(answer);
+	json_object_put(ov);
 	explicit_bzero(&n, sizeof(n));
 	explicit_bzero(ad, sizeof(*ad));
 	free(ad);
@@ -1223,6 +1420,11 @@ do_leave(struct api *a, const struct api_request *rq, struct auth *au,
 		fail(rs, rq, 500, "%s", err);
 		goto out;
 	}
+	/* its overlay peer goes (the address stays the node's) */
+	if (a->cfg->overlay != OVERLAY_OFF && overlay_node_gone(a->db, a->cfg,
+	    n.id, a->now_exact(), err, sizeof(err)) != 0)
+		log_warnx("leave of %s: its overlay peer stays until the next "
+		    "sync: %s", n.name, err);
 	note(a, n.name, 0, "leave", "left");
 	o = json_object_new_object();
 	json_object_object_add(o, "node", json_object_new_string(n.name));
@@ -1258,7 +1460,7 @@ do_nodes(struct api *a, const struct api_request *rq, struct api_response *rs)
 }
 
 static const char *const phases[API_PHASES] = { "settings", "time", "join",
-    "mounts", "munge", "slurmd", "ready", "total" };
+    "mounts", "munge", "slurmd", "ready", "total", "overlay" };
 static const double bounds[API_BUCKETS] = { 0.01, 0.025, 0.05, 0.1, 0.25,
     0.5, 1, 2.5, 5, 10, 30, 60 };
 

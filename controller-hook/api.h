@@ -13,7 +13,7 @@
 #include "slurm.h"
 
 #define API_WAIT_MAX	25	/* seconds a heartbeat may wait for an order */
-#define API_PHASES	8
+#define API_PHASES	9
 #define API_BUCKETS	12
 
 struct api_histogram {
@@ -63,6 +63,11 @@ struct api_admission {
 	int need_slot;			/* pool mode: new, or its slot went */
 	int cloud;			/* elastic: a CLOUD node of slurm.conf
 					 * that power saving resumed */
+	/* the overlay (overlay.h): addr is the node's overlay address */
+	int overlay;
+	char wg_key[45];		/* the node's public key */
+	char wg_old_key[45];		/* a rejoin's former one, or "" */
+	int wg_was_active;		/* the same key was a peer before */
 	unsigned char master[CRYPTO_KEY_LEN];	/* of the new credential */
 	/* what the answer needs */
 	struct sig_keys keys;

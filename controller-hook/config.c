@@ -3,6 +3,7 @@
  * one branch calling a typed, bounded parser; an unknown key or a bad value
  * is an error naming the file and line.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ defaults(struct hook_config *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->listen_host, sizeof(c->listen_host), "*");
 	c->listen_port = 8181;
+	c->tls = 1;
 	snprintf(c->database, sizeof(c->database), "/var/lib/vnode/hookd.db");
 	snprintf(c->munge_key, sizeof(c->munge_key), "/etc/vnode/munge.key");
 	snprintf(c->admit, sizeof(c->admit), "dynamic");
@@ -45,6 +47,50 @@ defaults(struct hook_config *c)
 	os_config_defaults(&c->openstack);
 	snprintf(c->local_socket, sizeof(c->local_socket),
 	    "/run/vnode/privd.sock");
+	snprintf(c->qemu.state_dir, sizeof(c->qemu.state_dir),
+	    "/var/lib/vnode/qemu");
+	snprintf(c->qemu.program, sizeof(c->qemu.program),
+	    "/usr/bin/qemu-system-x86_64");
+	snprintf(c->qemu.accel, sizeof(c->qemu.accel), "auto");
+	snprintf(c->qemu.tap_prefix, sizeof(c->qemu.tap_prefix), "vn");
+	c->qemu.memory = 1024;
+	c->qemu.cpus = 1;
+	c->qemu.stop_timeout = 180;
+	c->overlay_max_peers = 1000;
+	c->overlay_keepalive = 25;
+}
+
+/* A host name or IPv4 address, with an optional :port. */
+static int
+parse_endpoint(const char *v, char *dst, size_t dstsz)
+{
+	if ((!name_hostport_valid(v) && !name_host_valid(v) &&
+	    !name_ipv4_valid(v)) || strlen(v) >= dstsz)
+		return -1;
+	snprintf(dst, dstsz, "%s", v);
+	return 0;
+}
+
+/* Networks, comma-separated ("" none). */
+static int
+parse_routes(const char *v, struct hook_config *c)
+{
+	char buf[1024], *tok, *save = NULL;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v);
+	c->noverlay_routes = 0;
+	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (c->noverlay_routes == CONFIG_MAX_ROUTES ||
+		    wg_net_parse_strict(tok,
+		    &c->overlay_routes[c->noverlay_routes]) != 0 ||
+		    c->overlay_routes[c->noverlay_routes].prefix < 8)
+			return -1;
+		c->noverlay_routes++;
+	}
+	return 0;
 }
 
 /* http:// or https://, a host, an optional port, no path, query or
@@ -141,6 +187,118 @@ set_path(char *dst, size_t dstsz, const char *v)
 	return 0;
 }
 
+/* A network interface's name as vnode-privd takes it: [a-z][a-z0-9-],
+ * at most 15. */
+static int
+ifname_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 15 && s[0] >= 'a' && s[0] <= 'z' &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+/* FIRST-LAST/PREFIX, FIRST <= LAST, both in the network of PREFIX. */
+static int
+parse_range(const char *v, struct hook_qemu *q)
+{
+	char buf[64], *dash, *slash;
+	struct in_addr a, b;
+	uint32_t mask;
+	long pl;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v);
+	if ((dash = strchr(buf, '-')) == NULL ||
+	    (slash = strchr(dash, '/')) == NULL)
+		return -1;
+	*dash = *slash = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1 ||
+	    inet_pton(AF_INET, dash + 1, &b) != 1 ||
+	    parse_long(slash + 1, 8, 30, &pl) != 0)
+		return -1;
+	mask = ~0u << (32 - pl);
+	if (ntohl(a.s_addr) > ntohl(b.s_addr) ||
+	    (ntohl(a.s_addr) & mask) != (ntohl(b.s_addr) & mask))
+		return -1;
+	/* (inet_pton took them: at most 15 characters each) */
+	str_copy(q->first, sizeof(q->first), buf);
+	str_copy(q->last, sizeof(q->last), dash + 1);
+	q->prefix = (int)pl;
+	return 0;
+}
+
+/* The qemu_ keys (provider = qemu).  0, or -1 with what set (NULL: no
+ * such key). */
+static int
+qemu_directive(struct hook_qemu *q, const char *key, const char *v,
+    const char **what)
+{
+	if (strcmp(key, "qemu_image") == 0) {
+		*what = "an absolute path without ','";
+		return strchr(v, ',') != NULL ? -1 :
+		    set_path(q->image, sizeof(q->image), v);
+	} else if (strcmp(key, "qemu_bridge") == 0) {
+		*what = "an interface name ([a-z][a-z0-9-], at most 15)";
+		if (!ifname_valid(v))
+			return -1;
+		snprintf(q->bridge, sizeof(q->bridge), "%s", v);
+		return 0;
+	} else if (strcmp(key, "qemu_state_dir") == 0) {
+		/* room for ID/qmp.sock in a unix socket's 107 characters */
+		*what = "an absolute path of at most 32 characters, without ','";
+		return strlen(v) > 32 || strchr(v, ',') != NULL ? -1 :
+		    set_path(q->state_dir, sizeof(q->state_dir), v);
+	} else if (strcmp(key, "qemu_program") == 0) {
+		*what = "an absolute path";
+		return set_path(q->program, sizeof(q->program), v);
+	} else if (strcmp(key, "qemu_accel") == 0) {
+		*what = "auto, kvm or tcg";
+		if (strcmp(v, "auto") != 0 && strcmp(v, "kvm") != 0 &&
+		    strcmp(v, "tcg") != 0)
+			return -1;
+		snprintf(q->accel, sizeof(q->accel), "%s", v);
+		return 0;
+	} else if (strcmp(key, "qemu_memory") == 0) {
+		*what = "MiB from 256 to 1048576";
+		return parse_long(v, 256, 1048576, &q->memory);
+	} else if (strcmp(key, "qemu_cpus") == 0) {
+		*what = "a number from 1 to 256";
+		return parse_long(v, 1, 256, &q->cpus);
+	} else if (strcmp(key, "qemu_addresses") == 0) {
+		*what = "dhcp, or FIRST-LAST/PREFIX in one network, like "
+		    "10.77.0.60-10.77.0.99/24";
+		if (strcmp(v, "dhcp") == 0) {
+			q->first[0] = q->last[0] = '\0';
+			return 0;
+		}
+		return parse_range(v, q);
+	} else if (strcmp(key, "qemu_gateway") == 0) {
+		*what = "an IPv4 address, or none";
+		if (strcmp(v, "none") == 0) {
+			q->gateway[0] = '\0';
+			return 0;
+		}
+		if (!name_ipv4_valid(v))
+			return -1;
+		snprintf(q->gateway, sizeof(q->gateway), "%s", v);
+		return 0;
+	} else if (strcmp(key, "qemu_tap_prefix") == 0) {
+		*what = "2 to 4 lowercase letters (vnode-privd's tap_prefix)";
+		if (strlen(v) < 2 || strlen(v) > 4 ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyz") != strlen(v))
+			return -1;
+		snprintf(q->tap_prefix, sizeof(q->tap_prefix), "%s", v);
+		return 0;
+	} else if (strcmp(key, "qemu_stop_timeout") == 0) {
+		*what = "a duration from 10s to 1h";
+		return parse_duration(v, 10, 3600, &q->stop_timeout);
+	}
+	*what = NULL;
+	return -1;
+}
+
 /* One directive.  Returns 0, or -1 with what (the expected form) set. */
 static int
 directive(struct hook_config *c, const char *key, const char *v,
@@ -149,6 +307,18 @@ directive(struct hook_config *c, const char *key, const char *v,
 	if (strcmp(key, "listen") == 0) {
 		*what = "an IPv4 address or * and a port, like 10.0.0.1:8181";
 		return parse_listen(v, c);
+	} else if (strcmp(key, "tls") == 0) {
+		*what = "on or off";
+		if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+			return -1;
+		c->tls = strcmp(v, "on") == 0;
+		return 0;
+	} else if (strcmp(key, "tls_cert") == 0) {
+		*what = "an absolute path";
+		return set_path(c->tls_cert, sizeof(c->tls_cert), v);
+	} else if (strcmp(key, "tls_key") == 0) {
+		*what = "an absolute path";
+		return set_path(c->tls_key, sizeof(c->tls_key), v);
 	} else if (strcmp(key, "database") == 0) {
 		*what = "an absolute path";
 		return set_path(c->database, sizeof(c->database), v);
@@ -291,13 +461,45 @@ directive(struct hook_config *c, const char *key, const char *v,
 	} else if (strcmp(key, "exec_program") == 0) {
 		*what = "an absolute path";
 		return set_path(c->exec_program, sizeof(c->exec_program), v);
-	} else if (strcmp(key, "local_socket") == 0) {
+	} else if (strcmp(key, "local_socket") == 0 ||
+	    strcmp(key, "privd_socket") == 0) {
 		*what = "an absolute path";
 		return set_path(c->local_socket, sizeof(c->local_socket), v);
 	} else if (strncmp(key, "openstack_", 10) == 0 &&
 	    strcmp(key + 10, "op_timeout") != 0) {
 		/* (a whole call's bound is provider_timeout) */
 		return os_config_set(&c->openstack, key + 10, v, what);
+	} else if (strcmp(key, "overlay") == 0) {
+		*what = "off, on or allow";
+		if (strcmp(v, "off") == 0)
+			c->overlay = OVERLAY_OFF;
+		else if (strcmp(v, "on") == 0)
+			c->overlay = OVERLAY_ON;
+		else if (strcmp(v, "allow") == 0)
+			c->overlay = OVERLAY_ALLOW;
+		else
+			return -1;
+		return 0;
+	} else if (strcmp(key, "overlay_endpoint") == 0) {
+		*what = "a host name or IPv4 address, and an optional :port, as "
+		    "the nodes reach the controller's WireGuard";
+		return parse_endpoint(v, c->overlay_endpoint,
+		    sizeof(c->overlay_endpoint));
+	} else if (strcmp(key, "overlay_pool") == 0) {
+		*what = "a network, like 10.99.0.0/16 (length 16 to 30)";
+		return wg_net_parse_strict(v, &c->overlay_pool) != 0 ||
+		    c->overlay_pool.prefix < 16 || c->overlay_pool.prefix > 30 ?
+		    -1 : 0;
+	} else if (strcmp(key, "overlay_max_peers") == 0) {
+		*what = "a number from 1 to 65000";
+		return parse_long(v, 1, 65000, &c->overlay_max_peers);
+	} else if (strcmp(key, "overlay_keepalive") == 0) {
+		*what = "seconds from 0 (none) to 3600";
+		return parse_long(v, 0, 3600, &c->overlay_keepalive);
+	} else if (strcmp(key, "overlay_routes") == 0) {
+		*what = "networks separated by commas, like 10.1.0.0/16, at "
+		    "most 16, each of length 8 or more";
+		return parse_routes(v, c);
 	}
 	*what = NULL;
 	return -1;
@@ -348,7 +550,11 @@ one(void *arg, const char *key, const char *val, int lineno, char *err,
 	(void)lineno;
 	if (strncmp(key, "mount.", 6) == 0)
 		return parse_mount(arg, key + 6, val, err, errlen);
-	if (directive(arg, key, val, &what) == 0)
+	if (strncmp(key, "qemu_", 5) == 0) {
+		if (qemu_directive(&((struct hook_config *)arg)->qemu, key, val,
+		    &what) == 0)
+			return 0;
+	} else if (directive(arg, key, val, &what) == 0)
 		return 0;
 	if (what == NULL)
 		return errf(err, errlen, "unknown key \"%s\"", key);
@@ -359,7 +565,7 @@ int
 config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 {
 	char *buf = NULL, why[512];
-	int rc = -1;
+	int rc = -1, i;
 
 	defaults(c);
 	if (read_file(path, MAX_CONFIG, &buf, NULL, err, errlen) != 0)
@@ -368,6 +574,19 @@ config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 		goto out;
 	if (c->conf_server[0] == '\0') {
 		errf(err, errlen, "%s: conf_server is not set", path);
+		goto out;
+	}
+	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
+		errf(err, errlen, "%s: %s is set without %s: give both (the "
+		    "site's certificate and its key), or neither (the hook "
+		    "makes its own)", path, c->tls_cert[0] ? "tls_cert" :
+		    "tls_key", c->tls_cert[0] ? "tls_key" : "tls_cert");
+		goto out;
+	}
+	if (!c->tls && c->tls_cert[0] != '\0') {
+		errf(err, errlen, "%s: tls = off, and tls_cert and tls_key are "
+		    "set: the hook would serve plain http and not use them; "
+		    "remove one or the other", path);
 		goto out;
 	}
 	/* a batch in conf mode costs a slurmctld restart: gather joins for
@@ -382,8 +601,16 @@ config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 			    "address)", path, c->provider);
 			goto out;
 		}
-		snprintf(c->hook_url, sizeof(c->hook_url), "http://%s:%d",
-		    c->listen_host, c->listen_port);
+		snprintf(c->hook_url, sizeof(c->hook_url), "%s://%s:%d",
+		    c->tls ? "https" : "http", c->listen_host, c->listen_port);
+	}
+	if (c->hook_url[0] != '\0' &&
+	    (strncmp(c->hook_url, "https://", 8) == 0) != c->tls) {
+		errf(err, errlen, "%s: hook_url is %s, and the hook serves %s "
+		    "(tls = %s): instances would not reach it", path,
+		    c->hook_url, c->tls ? "https" : "plain http",
+		    c->tls ? "on" : "off");
+		goto out;
 	}
 	if (strcmp(c->provider, "exec") == 0 && c->exec_program[0] == '\0') {
 		errf(err, errlen, "%s: provider = exec needs exec_program", path);
@@ -394,6 +621,30 @@ config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 		errf(err, errlen, "%s: provider = openstack: %s", path, why);
 		goto out;
 	}
+	if (strcmp(c->provider, "qemu") == 0 && (c->qemu.image[0] == '\0' ||
+	    c->qemu.bridge[0] == '\0')) {
+		errf(err, errlen, "%s: provider = qemu needs %s (%s)", path,
+		    c->qemu.image[0] == '\0' ? "qemu_image" : "qemu_bridge",
+		    c->qemu.image[0] == '\0' ? "the vnode image the instances "
+		    "boot, make image's build/vnode.qcow2" : "the bridge their "
+		    "tap devices go on");
+		goto out;
+	}
+	if (c->overlay != OVERLAY_OFF && (c->overlay_endpoint[0] == '\0' ||
+	    c->overlay_pool.prefix == 0)) {
+		errf(err, errlen, "%s: overlay = %s needs overlay_endpoint (how "
+		    "the nodes reach the controller's WireGuard) and overlay_pool "
+		    "(their addresses)", path, c->overlay == OVERLAY_ON ? "on" :
+		    "allow");
+		goto out;
+	}
+	for (i = 0; i < c->noverlay_routes; i++)
+		if (c->overlay != OVERLAY_OFF &&
+		    wg_net_overlap(&c->overlay_routes[i], &c->overlay_pool)) {
+			errf(err, errlen, "%s: overlay_routes: a network overlaps "
+			    "overlay_pool", path);
+			goto out;
+		}
 	rc = 0;
 out:
 	free(buf);

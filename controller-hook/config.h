@@ -7,12 +7,14 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "wg.h"
 #include "openstack.h"
 
 #define CONFIG_PATH "/etc/vnode/hookd.conf"
 #define CONFIG_MAX_FEATURES 16
 #define CONFIG_MAX_MOUNTS 8
 #define CONFIG_MAX_PARTITIONS 16
+#define CONFIG_MAX_ROUTES 16
 
 struct hook_mount {
 	char name[33];			/* mount.NAME */
@@ -25,6 +27,11 @@ struct hook_mount {
 struct hook_config {
 	char listen_host[64];		/* IPv4 address, or "*" */
 	int listen_port;
+	int tls;			/* https (the default), or http */
+	char tls_cert[PATH_MAX];	/* the site's; "": the hook's own */
+	char tls_key[PATH_MAX];
+	char hook_pin[72];		/* not a key: the served certificate's
+					 * pin, set by vnode-hookd (tls.h) */
 	char database[PATH_MAX];
 	char munge_key[PATH_MAX];
 	char conf_server[300];		/* host:port, for slurmd --conf-server */
@@ -62,8 +69,32 @@ struct hook_config {
 	double sync_interval;		/* seconds between looks at the cloud */
 	long max_instances;		/* at once */
 	char exec_program[PATH_MAX];	/* provider = exec */
-	char local_socket[PATH_MAX];	/* provider = local: vnode-privd */
+	char local_socket[PATH_MAX];	/* vnode-privd (providers local, qemu; overlay) */
 	struct os_config openstack;	/* provider = openstack: openstack_* */
+	struct hook_qemu {		/* provider = qemu (prov_qemu.c) */
+		char image[PATH_MAX];	/* the base image, qcow2 */
+		char bridge[16];	/* the instances' taps go on it */
+		char state_dir[PATH_MAX]; /* overlays, config drives, pids */
+		char program[PATH_MAX];	/* qemu-system-x86_64 */
+		char accel[8];		/* auto, kvm or tcg */
+		long memory;		/* MiB per instance */
+		long cpus;
+		char first[16], last[16]; /* static addresses; "" DHCP */
+		int prefix;
+		char gateway[16];	/* "" none */
+		char tap_prefix[8];	/* vnode-privd's tap_prefix */
+		long stop_timeout;	/* seconds a graceful delete waits */
+	} qemu;
+	/* the overlay: WireGuard from the nodes to the controller, whose
+	 * interface vnode-privd (local_socket) keeps */
+	enum { OVERLAY_OFF, OVERLAY_ON, OVERLAY_ALLOW } overlay;
+	char overlay_endpoint[300];	/* host[:port] as the nodes reach it */
+	struct wg_net overlay_pool;	/* the nodes' addresses */
+	long overlay_max_peers;
+	long overlay_keepalive;		/* seconds; 0: none */
+	struct wg_net overlay_routes[CONFIG_MAX_ROUTES];	/* through the
+					 * controller: bare-metal, login hosts */
+	int noverlay_routes;
 };
 
 /* Defaults, then the file; any bad line is an error naming file:line. */

@@ -18,12 +18,17 @@
 #include "util.h"
 
 #define RESUME_FILE_MAX	(4 * 1024 * 1024)
-#define PROLOG_POLL	0.1		/* seconds */
+#define PROLOG_POLL	0.1		/* seconds, the first wait */
+#define PROLOG_POLL_MAX	0.5		/* seconds, the longest (x1.5 each) */
+#define PROLOG_SINGLE	8		/* nodes a job's prolog asks one by one */
 
+/* Counts the names of a host list; a name that is not a node name (an
+ * unbalanced range that Slurm's parser takes as a name) stops it. */
 static int
 count_name(void *arg, const char *name)
 {
-	(void)name;
+	if (!name_node_valid(name))
+		return -1;
 	(*(long *)arg)++;
 	return 0;
 }
@@ -80,8 +85,10 @@ ctl_power(struct db *db, const struct hook_config *cfg, const char *action,
 	if (cfg->provider[0] == '\0')
 		fatalx("%s %s: hookd.conf names no provider: elastic vnode is off",
 		    action, hostlist);
+	err[0] = '\0';
 	if (sl_hostlist_each(hostlist, count_name, &n, err, sizeof(err)) != 0)
-		fatalx("%s: %s", action, err);
+		fatalx("%s: %s", action, err[0] ? err : "not a host list of node "
+		    "names (like cloud-[1-3,7])");
 	if (strcmp(action, "resume") == 0)
 		resume_jobs(detail, sizeof(detail));
 	else
@@ -188,7 +195,7 @@ ctl_provision(const struct hook_config *cfg, int argc, char *argv[])
 	int ch, failed = 0;
 
 	memset(&p, 0, sizeof(p));
-	optind = 1;
+	optind = 0;	/* glibc: start afresh, options may follow operands */
 	while ((ch = getopt_long(argc, argv, "p:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
@@ -316,13 +323,13 @@ ctl_slurm_conf(const struct hook_config *cfg, int argc, char *argv[])
 	for (i = 0; i < cfg->nfeatures; i++)
 		snprintf(feat + strlen(feat), sizeof(feat) - strlen(feat), "%s%s",
 		    i ? "," : "", cfg->features[i]);
-	optind = 1;
+	optind = 0;	/* glibc: start afresh, options may follow operands */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
 			if (strlen(optarg) >= sizeof(nodes) ||
 			    sl_hostlist_each(optarg, count_name, &n, err,
-			    sizeof(err)) != 0)
+			    sizeof(err)) != 0 || n == 0)
 				fatalx("--nodes: \"%s\" is not a host list like "
 				    "cloud-[1-100]", optarg);
 			snprintf(nodes, sizeof(nodes), "%s", optarg);
@@ -454,7 +461,8 @@ ctl_prolog(void)
 	const char *list = getenv("SLURM_JOB_NODELIST");
 	const char *job = getenv("SLURM_JOB_ID");
 	char err[512];
-	double start = mono_now(), end;
+	double start = mono_now(), end, wait;
+	int rc = 0;
 
 	if (list == NULL || list[0] == '\0')
 		return 0;
@@ -470,16 +478,33 @@ ctl_prolog(void)
 		goto out;
 	}
 	qsort(w.v, w.n, sizeof(w.v[0]), cmp_name);
-	for (;;) {
+	/*
+	 * A hundred jobs resumed at once are a hundred prologs: each asks
+	 * for its own nodes only (a small answer, while slurmctld is busy
+	 * registering nodes), and less often as the wait grows.
+	 */
+	for (wait = PROLOG_POLL;; wait = wait * 1.5 < PROLOG_POLL_MAX ?
+	    wait * 1.5 : PROLOG_POLL_MAX) {
 		w.pending = 0;
-		if (sl_node_each(count_powering_up, &w, err, sizeof(err)) != 0) {
+		if (w.n <= PROLOG_SINGLE) {
+			struct sl_status st;
+			size_t i;
+
+			for (i = 0; i < w.n && rc == 0; i++)
+				if ((rc = sl_node_status(w.v[i], &st, err,
+				    sizeof(err))) == 0)
+					count_powering_up(&w, w.v[i], &st);
+		} else
+			rc = sl_node_each(count_powering_up, &w, err,
+			    sizeof(err));
+		if (rc != 0) {
 			log_warnx("prolog: job %s: %s", job != NULL ? job : "?",
 			    err);
 			break;
 		}
 		if (w.pending == 0 || mono_now() > end)
 			break;
-		sleep_seconds(PROLOG_POLL, NULL);
+		sleep_seconds(wait, NULL);
 	}
 	if (w.pending > 0)
 		log_warnx("prolog: job %s: %zu node%s still powering up after "

@@ -12,9 +12,10 @@
 #include "util.h"
 
 /* PRAGMA user_version: 1 tokens, nodes, nonces, orders; 2 events and
- * releases as well */
-#define DB_VERSION	3
-#define DB_VERSION_TEXT	"3"
+ * releases as well; 3 instances and power; 4 a token's features; 5 the
+ * overlay's addresses */
+#define DB_VERSION	5
+#define DB_VERSION_TEXT	"5"
 
 struct db {
 	sqlite3 *h;
@@ -96,6 +97,15 @@ static const char schema[] =
     "  target TEXT NOT NULL DEFAULT '',"
     "  created REAL NOT NULL,"
     "  state TEXT NOT NULL);"
+    /* version 5: the overlay's addresses, each a node's (nodes.id) or a
+     * host's (vnodectl overlay host), with the peer's public key */
+    "CREATE TABLE IF NOT EXISTS overlay ("
+    "  addr TEXT PRIMARY KEY,"
+    "  node INTEGER UNIQUE,"
+    "  host TEXT UNIQUE,"
+    "  pubkey TEXT UNIQUE,"
+    "  state TEXT NOT NULL,"
+    "  updated REAL NOT NULL);"
     "PRAGMA user_version = " DB_VERSION_TEXT ";";
 
 static int
@@ -148,6 +158,23 @@ db_open(const char *path, struct db **out, char *err, size_t errlen)
 		errf(err, errlen, "%s: %s", path, msg != NULL ? msg : "schema");
 		sqlite3_free(msg);
 		goto fail;
+	}
+	/* version 4: a token's features (a registry made before gains the
+	 * column: its tokens allow none) */
+	{
+		sqlite3_stmt *st = NULL;
+
+		if (sqlite3_prepare_v2(db->h, "SELECT features FROM tokens "
+		    "LIMIT 0", -1, &st, NULL) != SQLITE_OK &&
+		    sqlite3_exec(db->h, "ALTER TABLE tokens ADD COLUMN features "
+		    "TEXT NOT NULL DEFAULT ''", NULL, NULL, &msg) != SQLITE_OK) {
+			errf(err, errlen, "%s: %s", path, msg != NULL ? msg :
+			    "schema");
+			sqlite3_free(msg);
+			sqlite3_finalize(st);
+			goto fail;
+		}
+		sqlite3_finalize(st);
 	}
 	*out = db;
 	return 0;
@@ -252,8 +279,8 @@ db_token_add(struct db *db, const struct db_token *t, char *err, size_t errlen)
 	char mh[65];
 	int rc;
 
-	st = prep(db, "INSERT INTO tokens(id, master, uses, expires, created) "
-	    "VALUES(?, ?, ?, ?, ?)", err, errlen);
+	st = prep(db, "INSERT INTO tokens(id, master, uses, expires, created, "
+	    "features) VALUES(?, ?, ?, ?, ?, ?)", err, errlen);
 	if (st == NULL)
 		return -1;
 	master_hex(t->master, mh);
@@ -262,6 +289,7 @@ db_token_add(struct db *db, const struct db_token *t, char *err, size_t errlen)
 	sqlite3_bind_int64(st, 3, t->uses);
 	sqlite3_bind_int64(st, 4, t->expires);
 	sqlite3_bind_int64(st, 5, t->created);
+	sqlite3_bind_text(st, 6, t->features, -1, SQLITE_TRANSIENT);
 	rc = step_done(db, st, err, errlen);
 	explicit_bzero(mh, sizeof(mh));
 	return rc;
@@ -275,8 +303,8 @@ db_token_get(struct db *db, const char *id, struct db_token *t, char *err,
 	int rc;
 
 	st = prep(db, "SELECT id, master, uses, expires, created, "
-	    "(SELECT count(*) FROM nodes WHERE nodes.token = tokens.id) "
-	    "FROM tokens WHERE id = ?", err, errlen);
+	    "(SELECT count(*) FROM nodes WHERE nodes.token = tokens.id), "
+	    "features FROM tokens WHERE id = ?", err, errlen);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
@@ -292,6 +320,7 @@ db_token_get(struct db *db, const char *id, struct db_token *t, char *err,
 		t->expires = (long)sqlite3_column_int64(st, 3);
 		t->created = (long)sqlite3_column_int64(st, 4);
 		t->used = (long)sqlite3_column_int64(st, 5);
+		copy_col(st, 6, t->features, sizeof(t->features));
 	} else if (rc == SQLITE_DONE)
 		rc = 1;
 	else
@@ -308,8 +337,8 @@ db_token_list(struct db *db, char *err, size_t errlen)
 	int rc;
 
 	st = prep(db, "SELECT id, uses, expires, created, (SELECT count(*) FROM "
-	    "nodes WHERE nodes.token = tokens.id) FROM tokens ORDER BY created",
-	    err, errlen);
+	    "nodes WHERE nodes.token = tokens.id), features FROM tokens ORDER BY "
+	    "created", err, errlen);
 	if (st == NULL)
 		return NULL;
 	inst = prep(db, "SELECT instance, name FROM nodes WHERE token = ? "
@@ -331,6 +360,9 @@ db_token_list(struct db *db, char *err, size_t errlen)
 		    json_object_new_int64(sqlite3_column_int64(st, 2)));
 		json_object_object_add(o, "created",
 		    json_object_new_int64(sqlite3_column_int64(st, 3)));
+		json_object_object_add(o, "features", json_object_new_string(
+		    sqlite3_column_text(st, 5) != NULL ?
+		    (const char *)sqlite3_column_text(st, 5) : ""));
 		ia = json_object_new_array();
 		sqlite3_reset(inst);
 		sqlite3_bind_text(inst, 1,
@@ -1234,5 +1266,149 @@ db_node_insert_named(struct db *db, struct db_node *n, char *err,
 	if (step_done(db, st, err, errlen) != 0)
 		return -1;
 	n->id = (long)sqlite3_last_insert_rowid(db->h);
+	return 0;
+}
+
+/* ---- the overlay ---- */
+
+#define OVERLAY_COLS "o.addr, o.node, o.host, o.pubkey, o.state, o.updated, " \
+    "COALESCE(n.name, o.host, ''), COALESCE(n.state, '')"
+#define OVERLAY_FROM " FROM overlay o LEFT JOIN nodes n ON n.id = o.node "
+
+static void
+overlay_row(sqlite3_stmt *st, struct db_overlay *o)
+{
+	memset(o, 0, sizeof(*o));
+	copy_col(st, 0, o->addr, sizeof(o->addr));
+	o->node = (long)sqlite3_column_int64(st, 1);
+	copy_col(st, 2, o->host, sizeof(o->host));
+	copy_col(st, 3, o->pubkey, sizeof(o->pubkey));
+	copy_col(st, 4, o->state, sizeof(o->state));
+	o->updated = sqlite3_column_double(st, 5);
+	copy_col(st, 6, o->name, sizeof(o->name));
+	copy_col(st, 7, o->node_state, sizeof(o->node_state));
+}
+
+/* One row by a column: 0 found, 1 none, -1 error. */
+static int
+overlay_by(struct db *db, const char *where, const char *text, long num,
+    struct db_overlay *o, char *err, size_t errlen)
+{
+	char sql[512];
+	sqlite3_stmt *st;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT " OVERLAY_COLS OVERLAY_FROM
+	    "WHERE %s = ?", where);
+	if ((st = prep(db, sql, err, errlen)) == NULL)
+		return -1;
+	if (text != NULL)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st, 1, num);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		overlay_row(st, o);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return 1;
+	return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+}
+
+int
+db_overlay_by_node(struct db *db, long node, struct db_overlay *o,
+    char *err, size_t errlen)
+{
+	return overlay_by(db, "o.node", NULL, node, o, err, errlen);
+}
+
+int
+db_overlay_by_key(struct db *db, const char *key, struct db_overlay *o,
+    char *err, size_t errlen)
+{
+	return overlay_by(db, "o.pubkey", key, 0, o, err, errlen);
+}
+
+int
+db_overlay_by_host(struct db *db, const char *host, struct db_overlay *o,
+    char *err, size_t errlen)
+{
+	return overlay_by(db, "o.host", host, 0, o, err, errlen);
+}
+
+int
+db_overlay_by_addr(struct db *db, const char *addr, struct db_overlay *o,
+    char *err, size_t errlen)
+{
+	return overlay_by(db, "o.addr", addr, 0, o, err, errlen);
+}
+
+int
+db_overlay_put(struct db *db, const struct db_overlay *o, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	/* an upsert, not INSERT OR REPLACE: a key or owner held by another
+	 * row is an error here, never that row deleted */
+	st = prep(db, "INSERT INTO overlay(addr, node, host, pubkey, state, "
+	    "updated) VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(addr) DO UPDATE SET "
+	    "node = excluded.node, host = excluded.host, pubkey = "
+	    "excluded.pubkey, state = excluded.state, updated = "
+	    "excluded.updated", err, errlen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, o->addr, -1, SQLITE_TRANSIENT);
+	if (o->node > 0)
+		sqlite3_bind_int64(st, 2, o->node);
+	else
+		sqlite3_bind_null(st, 2);
+	if (o->host[0] != '\0')
+		sqlite3_bind_text(st, 3, o->host, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 3);
+	if (o->pubkey[0] != '\0')
+		sqlite3_bind_text(st, 4, o->pubkey, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_text(st, 5, o->state, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 6, o->updated);
+	return step_done(db, st, err, errlen);
+}
+
+int
+db_overlay_delete(struct db *db, const char *addr, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = prep(db, "DELETE FROM overlay WHERE addr = ?", err,
+	    errlen);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_TRANSIENT);
+	return step_done(db, st, err, errlen);
+}
+
+int
+db_overlay_each(struct db *db, void (*fn)(void *arg,
+    const struct db_overlay *o), void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = prep(db, "SELECT " OVERLAY_COLS OVERLAY_FROM "ORDER BY o.updated",
+	    err, errlen);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct db_overlay o;
+
+		overlay_row(st, &o);
+		fn(arg, &o);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
 	return 0;
 }

@@ -21,6 +21,8 @@ struct db_token {
 	long used;		/* how many have */
 	long expires;		/* unix time */
 	long created;
+	char features[1100];	/* the node features its instances may
+				 * claim, comma-separated; "" none */
 };
 
 struct db_node {
@@ -226,5 +228,39 @@ int db_release_list(struct db *db, struct db_release **out, size_t *n,
 /* A new state, or the row removed (state NULL). */
 int db_release_set(struct db *db, long job, const char *state, char *err,
     size_t errlen);
+
+/* The overlay's addresses (hookd.conf overlay_pool): each is a node's,
+ * kept across its rejoins, or a host's. */
+struct db_overlay {
+	char addr[16];
+	long node;		/* nodes.id; 0 for a host */
+	char host[64];		/* a host's name; "" for a node */
+	char pubkey[45];	/* "" when none */
+	char state[12];		/* joining, active (a peer of the
+				 * controller), inactive */
+	double updated;
+	/* read only: the node's name (or the host's) and its state */
+	char name[64];
+	char node_state[16];
+};
+
+/* 0 found, 1 none, -1 error. */
+int db_overlay_by_node(struct db *db, long node, struct db_overlay *o,
+    char *err, size_t errlen);
+int db_overlay_by_key(struct db *db, const char *key, struct db_overlay *o,
+    char *err, size_t errlen);
+int db_overlay_by_host(struct db *db, const char *host, struct db_overlay *o,
+    char *err, size_t errlen);
+int db_overlay_by_addr(struct db *db, const char *addr, struct db_overlay *o,
+    char *err, size_t errlen);
+/* Insert, or update the row of that address; a key, node or host that
+ * another row holds is an error. */
+int db_overlay_put(struct db *db, const struct db_overlay *o, char *err,
+    size_t errlen);
+int db_overlay_delete(struct db *db, const char *addr, char *err,
+    size_t errlen);
+/* fn for each row, the least recently updated first. */
+int db_overlay_each(struct db *db, void (*fn)(void *arg,
+    const struct db_overlay *o), void *arg, char *err, size_t errlen);
 
 #endif

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -32,9 +33,11 @@
 #include "db.h"
 #include "log.h"
 #include "mover.h"
+#include "overlay.h"
 #include "provision.h"
 #include "reaper.h"
 #include "sig.h"
+#include "tls.h"
 #include "slurm.h"
 #include "util.h"
 
@@ -45,6 +48,7 @@ struct upload {
 	char *buf;
 	size_t len;
 	int too_big;
+	char bad[96];			/* headers that make it ambiguous */
 	int waiting;			/* suspended, in the waiters list */
 	int resumed;			/* resumed: answer from pending */
 	struct api_pending pending;
@@ -208,12 +212,35 @@ reaped(const char *line)
 	log_info("%s", line);
 }
 
+/* The overlay's interface put right (overlay_sync); a failure is said
+ * once, until it works again. */
+static void
+overlay_tick(struct db *ticker, int *failing)
+{
+	char err[512];
+
+	if (cfg.overlay == OVERLAY_OFF)
+		return;
+	if (overlay_sync(ticker, &cfg, wall_time(), reaped, err,
+	    sizeof(err)) != 0) {
+		if (!*failing)
+			log_warnx("overlay: %s; trying again every %.0f s", err,
+			    REAP_EVERY);
+		*failing = 1;
+	} else if (*failing) {
+		log_info("overlay: vnode-privd answers again");
+		*failing = 0;
+	}
+}
+
 /* Refusals always; status and heartbeats (routine) come all the time, so
  * only with -d unless something happened; the rest always. */
 static void
 log_answer(const struct api_response *rs, int routine)
 {
-	if (rs->status >= 400)
+	if (rs->status >= 500)
+		log_errx("%s", rs->log);
+	else if (rs->status >= 400)
 		log_warnx("%s", rs->log);
 	else if (rs->notable || !routine)
 		log_info("%s", rs->log);
@@ -250,6 +277,51 @@ peer_of(struct MHD_Connection *c, char *out, size_t outsz)
 	inet_ntop(AF_INET, &sin->sin_addr, out, (socklen_t)outsz);
 }
 
+/* The headers that must come once: a second one would have two readers
+ * (here, and a proxy in front) read two different requests. */
+struct header_count {
+	int clen, te, key, time, nonce, sig;
+};
+
+static enum MHD_Result
+count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct header_count *h = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		h->clen++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		h->te++;
+	else if (strcasecmp(key, SIG_HDR_KEY) == 0)
+		h->key++;
+	else if (strcasecmp(key, SIG_HDR_TIME) == 0)
+		h->time++;
+	else if (strcasecmp(key, SIG_HDR_NONCE) == 0)
+		h->nonce++;
+	else if (strcasecmp(key, SIG_HDR_SIG) == 0)
+		h->sig++;
+	return MHD_YES;
+}
+
+static void
+check_headers(struct MHD_Connection *c, char *bad, size_t badsz)
+{
+	struct header_count h;
+
+	memset(&h, 0, sizeof(h));
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &h);
+	if (h.clen > 1)
+		snprintf(bad, badsz, "Content-Length given %d times", h.clen);
+	else if (h.clen > 0 && h.te > 0)
+		snprintf(bad, badsz, "both Content-Length and "
+		    "Transfer-Encoding");
+	else if (h.key > 1 || h.time > 1 || h.nonce > 1 || h.sig > 1)
+		snprintf(bad, badsz, "a signature header given twice");
+}
+
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -269,6 +341,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		if ((up = calloc(1, sizeof(*up))) == NULL)
 			return MHD_NO;
 		*con_cls = up;
+		check_headers(c, up->bad, sizeof(up->bad));
 		clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (clen != NULL && (parse_long(clen, 0, cfg.max_body, &n) != 0))
@@ -310,6 +383,10 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		return ret;
 	}
 	peer_of(c, peer, sizeof(peer));
+	if (up->bad[0] != '\0') {
+		log_warnx("%s %s from %s: 400 %s", method, url, peer, up->bad);
+		return send_error(c, 400, up->bad);
+	}
 	if (up->too_big) {
 		char reason[80];
 
@@ -402,8 +479,24 @@ raise_nofile(void)
 	}
 }
 
+/* An expired certificate, or one near its end, is said: at start, then
+ * hourly (journalctl -p err shows it). */
+static void
+tls_check(const struct hook_tls *t)
+{
+	char buf[700];
+	time_t now = time(NULL);
+
+	if (tls_warning(t, now, buf, sizeof(buf)) == NULL)
+		return;
+	if (now >= t->not_after || now < t->not_before)
+		log_errx("tls: %s", buf);
+	else
+		log_warnx("tls: %s", buf);
+}
+
 static struct MHD_Daemon *
-listen_start(char *err, size_t errlen)
+listen_start(const struct hook_tls *tls, char *err, size_t errlen)
 {
 	struct sockaddr_in sa;
 	struct MHD_Daemon *d;
@@ -417,19 +510,33 @@ listen_start(char *err, size_t errlen)
 		errf(err, errlen, "listen address %s", cfg.listen_host);
 		return NULL;
 	}
+	/* TLS 1.2 and 1.3 only */
+	struct MHD_OptionItem tlsopt[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0,
+		    tls != NULL ? tls->cert_pem : NULL },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0,
+		    tls != NULL ? tls->key_pem : NULL },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0,
+		    (void *)(uintptr_t)"SECURE:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" },
+		{ MHD_OPTION_END, 0, NULL }
+	};
+
 	/* epoll: no FD_SETSIZE limit, for many heartbeats waiting at once */
 	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
-	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+	    (tls != NULL ? MHD_USE_TLS : 0),
 	    (uint16_t)cfg.listen_port, NULL, NULL, handler, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg.max_connections,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_ARRAY, tls != NULL ? tlsopt : tlsopt + 3,
 	    MHD_OPTION_END);
 	if (d == NULL)
-		errf(err, errlen, "cannot listen on %s:%d: %s", cfg.listen_host,
-		    cfg.listen_port, strerror(errno));
+		errf(err, errlen, "cannot listen on %s:%d%s: %s",
+		    cfg.listen_host, cfg.listen_port, tls != NULL ?
+		    " with TLS" : "", strerror(errno));
 	return d;
 }
 
@@ -440,10 +547,11 @@ main(int argc, char *argv[])
 	struct MHD_Daemon *httpd;
 	struct db *db, *ticker, *moverdb, *provdb;
 	struct timespec tmo;
-	double next_reap = 0;
+	double next_reap = 0, next_tls = mono_now() + 3600;
+	struct hook_tls tls;
 	char err[512];
 	sigset_t set;
-	int ch, check = 0, sig, i, lfd;
+	int ch, check = 0, sig, i, lfd, overlay_failing = 0;
 
 	log_init("vnode-hookd", 0);
 	while ((ch = getopt(argc, argv, "df:n")) != -1) {
@@ -483,6 +591,12 @@ main(int argc, char *argv[])
 
 	if (crypto_init(err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	if (cfg.tls) {
+		if (tls_load(&cfg, 1, &tls, err, sizeof(err)) != 0)
+			fatalx("tls: %s", err);
+		snprintf(cfg.hook_pin, sizeof(cfg.hook_pin), "%s", tls.pin);
+		tls_check(&tls);
+	}
 	if (db_open(cfg.database, &db, err, sizeof(err)) != 0 ||
 	    db_open(cfg.database, &ticker, err, sizeof(err)) != 0 ||
 	    db_open(cfg.database, &moverdb, err, sizeof(err)) != 0 ||
@@ -499,10 +613,17 @@ main(int argc, char *argv[])
 	if (provision_start(&cfg, provdb, reaped, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	raise_nofile();
-	if ((httpd = listen_start(err, sizeof(err))) == NULL)
+	if ((httpd = listen_start(cfg.tls ? &tls : NULL, err,
+	    sizeof(err))) == NULL)
 		fatalx("%s", err);
-	log_info("listening on %s:%d, admitting nodes in %s mode as %s<n>",
-	    cfg.listen_host, cfg.listen_port, cfg.admit, cfg.name_prefix);
+	log_info("listening on %s:%d (%s), admitting nodes in %s mode as "
+	    "%s<n>%s", cfg.listen_host, cfg.listen_port, cfg.tls ? "https" :
+	    "plain http: tls = off", cfg.admit, cfg.name_prefix,
+	    cfg.overlay == OVERLAY_ON ? ", through the overlay" :
+	    cfg.overlay == OVERLAY_ALLOW ? ", through the overlay when they ask" :
+	    "");
+	if (cfg.tls)
+		log_info("tls: %s, pin %s", tls.cert_path, tls.pin);
 
 	tmo.tv_sec = 0;
 	tmo.tv_nsec = (long)(TICK * 1e9);
@@ -511,10 +632,15 @@ main(int argc, char *argv[])
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		tick(ticker, 0);
+		if (cfg.tls && mono_now() >= next_tls) {
+			tls_check(&tls);
+			next_tls = mono_now() + 3600;
+		}
 		if (mono_now() >= next_reap) {
 			if (reaper_pass(ticker, &cfg, wall_now(), reaped, err,
 			    sizeof(err)) != 0)
 				log_warnx("reaper: %s", err);
+			overlay_tick(ticker, &overlay_failing);
 			next_reap = mono_now() + REAP_EVERY;
 		}
 	}
@@ -539,6 +665,8 @@ main(int argc, char *argv[])
 	db_close(moverdb);
 	db_close(ticker);
 	db_close(db);
+	if (cfg.tls)
+		tls_free(&tls);
 	crypto_shutdown();
 	return 0;
 }

@@ -291,8 +291,9 @@ release_set(struct mover *m, long job, const char *state)
 }
 
 /* One queued release.  target "-": no target, but the ReqNodeList an
- * earlier release set is cleared. */
-static void
+ * earlier release set is cleared.  1 when it still waits for its job to
+ * be PENDING. */
+static int
 release_one(struct mover *m, const struct db_release *r,
     const struct sl_job *j, double now)
 {
@@ -306,18 +307,21 @@ release_one(struct mover *m, const struct db_release *r,
 			    "release-failed", "job %s", j == NULL ? "gone" :
 			    j->state_text);
 			release_set(m, r->job, NULL);
-			return;
+			return 0;
 		}
 		if (!pending) {
 			/* Slurm takes the update only once the job is PENDING,
-			 * not while it completes */
+			 * not while it completes (at the end of which it sets
+			 * the start of a requeued job to 121 s later, unless
+			 * it is later already) */
 			if (now - r->created > MOVER_RELEASE_TIMEOUT) {
 				event(m, now, "", j->id, "release-failed", "job still "
 				    "%s after %.0f s", j->state_text,
 				    MOVER_RELEASE_TIMEOUT);
 				release_set(m, r->job, NULL);
+				return 0;
 			}
-			return;
+			return 1;
 		}
 		if (strcmp(r->target, "-") == 0)
 			nodes = "";
@@ -326,7 +330,7 @@ release_one(struct mover *m, const struct db_release *r,
 		if (sl_job_release(j->id, 1, nodes, err, sizeof(err)) != 0) {
 			event(m, now, "", j->id, "release-failed", "%s", err);
 			release_set(m, r->job, NULL);
-			return;
+			return 0;
 		}
 		event(m, now, nodes != NULL && nodes[0] != '\0' ? nodes : "",
 		    j->id, "release", "StartTime=now%s%s", nodes == NULL ? "" :
@@ -356,23 +360,28 @@ release_one(struct mover *m, const struct db_release *r,
 			release_set(m, r->job, NULL);
 		}
 	}
+	return 0;
 }
 
-static void
+/* The releases; how many wait for their job to be PENDING. */
+static int
 releases(struct mover *m, const struct sl_job *jobs, size_t njobs,
     double now)
 {
 	struct db_release *r;
 	char err[256];
 	size_t i, n;
+	int waiting = 0;
 
 	if (db_release_list(m->db, &r, &n, err, sizeof(err)) != 0) {
 		say(m, "mover: releases: %s", err);
-		return;
+		return 0;
 	}
 	for (i = 0; i < n; i++)
-		release_one(m, &r[i], find_job(jobs, njobs, r[i].job), now);
+		waiting += release_one(m, &r[i], find_job(jobs, njobs,
+		    r[i].job), now);
 	free(r);
+	return waiting;
 }
 
 struct idle {
@@ -539,18 +548,19 @@ out:
 	free(sj);
 }
 
-void
+int
 mover_pass(struct mover *m, const struct sl_job *jobs, size_t njobs,
     double now)
 {
 	char err[256];
 	size_t i;
+	int waiting;
 
 	m->nreg = 0;
 	if (db_node_stale(m->db, "admitted", (long)now + 1, add_reg, m, err,
 	    sizeof(err)) != 0) {
 		say(m, "mover: %s", err);
-		return;
+		return 0;
 	}
 	if (m->nreg > 0)
 		qsort(m->reg, m->nreg, sizeof(m->reg[0]), cmp_name);
@@ -558,10 +568,11 @@ mover_pass(struct mover *m, const struct sl_job *jobs, size_t njobs,
 		track_job(m, &jobs[i], now);
 	track_sweep(m, now);
 	m->first = 0;
-	releases(m, jobs, njobs, now);
+	waiting = releases(m, jobs, njobs, now);
 	forget(m, jobs, njobs, now);
 	if (m->cfg->nckpt_partitions > 0)
 		move(m, jobs, njobs, now);
+	return waiting;
 }
 
 /* The thread. */
@@ -580,7 +591,7 @@ run(void *arg)
 	double next = mono_now(), wall;
 	size_t n;
 	char err[256];
-	int failing = 0;
+	int failing = 0, waiting = 0;
 
 	(void)arg;
 	pthread_mutex_lock(&stop_mu);
@@ -595,10 +606,14 @@ run(void *arg)
 			if (failing)
 				say(mover, "mover: Slurm answers again");
 			failing = 0;
-			mover_pass(mover, jobs, n, wall_time());
+			waiting = mover_pass(mover, jobs, n, wall_time());
 			free(jobs);
 		}
-		next += mover->cfg->move_interval;
+		/* a requeued job is released the moment it is PENDING: each
+		 * moment it waits adds to the time its node stands idle */
+		next += waiting > 0 && mover->cfg->move_interval >
+		    MOVER_RELEASE_POLL ? MOVER_RELEASE_POLL :
+		    mover->cfg->move_interval;
 		if (next < mono_now())
 			next = mono_now();
 		wall = wall_time() + (next - mono_now());

@@ -7,7 +7,8 @@
  *   - releases jobs the hook requeued (POST /v1/requeue, a drain with
  *     checkpoints): once PENDING, StartTime=now and, with a target,
  *     ReqNodeList=target, which is cleared again when the job is pending
- *     after it ran there; gives up after MOVER_RELEASE_TIMEOUT;
+ *     after it ran there; gives up after MOVER_RELEASE_TIMEOUT; while a
+ *     release waits for its job, it polls every MOVER_RELEASE_POLL;
  *   - with ckpt_partitions: orders a checkpoint of a job suspended in one
  *     of them to a registry node that is IDLE ("checkpoint JOB NODE" to the
  *     agent of the job's node), once per job until that order has an
@@ -25,6 +26,7 @@
 #include "slurm.h"
 
 #define MOVER_RELEASE_TIMEOUT	60.0	/* seconds */
+#define MOVER_RELEASE_POLL	0.05	/* seconds */
 
 struct mover;
 
@@ -33,8 +35,9 @@ struct mover;
 struct mover *mover_new(const struct hook_config *cfg, struct db *db,
     void (*report)(const char *line));
 void mover_free(struct mover *m);
-/* One poll, given Slurm's jobs (as sl_jobs() made them) at time now. */
-void mover_pass(struct mover *m, const struct sl_job *jobs, size_t njobs,
+/* One poll, given Slurm's jobs (as sl_jobs() made them) at time now; how
+ * many releases wait for their job to be PENDING. */
+int mover_pass(struct mover *m, const struct sl_job *jobs, size_t njobs,
     double now);
 
 /* The thread: a pass every move_interval; db is its own. */

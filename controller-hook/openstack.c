@@ -217,40 +217,10 @@ say_copy(char *dst, size_t dstsz, const char *src)
 	memmove(dst, t, strlen(t) + 1);
 }
 
-static const char b64chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 static size_t
 b64_len(size_t n)
 {
 	return (n + 2) / 3 * 4;
-}
-
-/* out holds b64_len(n) + 1 bytes */
-static void
-b64_encode(const unsigned char *in, size_t n, char *out)
-{
-	size_t i, o = 0;
-	unsigned long v;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		v = (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 |
-		    in[i + 2];
-		out[o++] = b64chars[v >> 18 & 63];
-		out[o++] = b64chars[v >> 12 & 63];
-		out[o++] = b64chars[v >> 6 & 63];
-		out[o++] = b64chars[v & 63];
-	}
-	if (i < n) {
-		v = (unsigned long)in[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned long)in[i + 1] << 8;
-		out[o++] = b64chars[v >> 18 & 63];
-		out[o++] = b64chars[v >> 12 & 63];
-		out[o++] = i + 1 < n ? b64chars[v >> 6 & 63] : '=';
-		out[o++] = '=';
-	}
-	out[o] = '\0';
 }
 
 /* "2026-12-07T12:19:54Z", "...54.000000Z", "...54+00:00": seconds since

@@ -1,7 +1,8 @@
 /*
- * vnode-privd - the root work of vnode-hookd's providers on this host
- * (privd.h, vnode-privd(8)): node sandboxes for provider = local, tap
- * devices for provider = qemu.  Nothing else.
+ * vnode-privd - the root work of vnode-hookd on this host (privd.h,
+ * vnode-privd(8)): node sandboxes for provider = local, tap devices for
+ * provider = qemu, and the peers of the overlay's WireGuard interface.
+ * Nothing else.
  *
  * It listens on a unix socket that only root and the SlurmUser may open,
  * and checks the peer's uid again (SO_PEERCRED).  Each connection is one
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <net/if.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,12 +35,15 @@
 #include "privd.h"
 #include "spawn.h"
 #include "util.h"
+#include "wg.h"
 
 #define CONFIG_PATH	"/etc/vnode/privd.conf"
-#define CHILDREN	16
+#define CHILDREN	64		/* the hook makes up to 32 at once */
 #define IO_TIMEOUT	10		/* seconds to read a request */
 #define SCRIPT_TIMEOUT	90.0		/* seconds for local-node */
 #define IP_TIMEOUT	10.0
+#define WG_TIMEOUT	10.0		/* seconds for wg, wireguard-go */
+#define WG_MTU		"1420"
 
 struct privd_conf {
 	char user[64];
@@ -60,6 +65,15 @@ struct privd_conf {
 	long leave_timeout;		/* seconds a graceful delete waits */
 	char tap_prefix[8];		/* taps we may make and delete */
 	char tap_bridges[256];		/* bridges taps may go on */
+	/* the overlay: "" when there is none */
+	char wg_if[16];
+	char wg_address_text[32];	/* as written: ADDRESS/PREFIX */
+	struct wg_net wg_address;	/* the controller's, and the network */
+	long wg_port;
+	char wg_key[4096];		/* its private key's file */
+	char wg_impl[16];		/* auto, kernel, wireguard-go */
+	long wg_max_peers;
+	int wg_hub;			/* forwarding between peers */
 };
 
 static struct privd_conf conf;
@@ -174,6 +188,43 @@ one(void *arg, const char *key, const char *v, int lineno, char *err,
 	} else if (strcmp(key, "tap_bridges") == 0) {
 		what = "interface names separated by commas";
 		bad = set_str(c->tap_bridges, sizeof(c->tap_bridges), v);
+	} else if (strcmp(key, "wg_interface") == 0) {
+		what = "an interface name ([a-z][a-z0-9-], at most 15), or none";
+		if (strcmp(v, "none") == 0)
+			c->wg_if[0] = '\0';
+		else
+			bad = !ifname_ok(v) || set_str(c->wg_if, sizeof(c->wg_if),
+			    v);
+	} else if (strcmp(key, "wg_address") == 0) {
+		what = "the controller's overlay address and the network's "
+		    "length, like 10.99.0.1/16 (length 8 to 30)";
+		bad = wg_net_parse(v, &c->wg_address) != 0 ||
+		    c->wg_address.prefix < 8 || c->wg_address.prefix > 30 ||
+		    c->wg_address.addr == wg_net_first(&c->wg_address) ||
+		    c->wg_address.addr == wg_net_last(&c->wg_address) ||
+		    set_str(c->wg_address_text, sizeof(c->wg_address_text), v);
+	} else if (strcmp(key, "wg_port") == 0) {
+		what = "a UDP port from 1 to 65535";
+		bad = parse_long(v, 1, 65535, &c->wg_port);
+	} else if (strcmp(key, "wg_key") == 0) {
+		what = "an absolute path";
+		bad = v[0] != '/' || set_str(c->wg_key, sizeof(c->wg_key), v);
+	} else if (strcmp(key, "wg_impl") == 0) {
+		what = "auto, kernel or wireguard-go";
+		bad = (strcmp(v, "auto") != 0 && strcmp(v, "kernel") != 0 &&
+		    strcmp(v, "wireguard-go") != 0) ||
+		    set_str(c->wg_impl, sizeof(c->wg_impl), v);
+	} else if (strcmp(key, "wg_max_peers") == 0) {
+		what = "a number from 1 to 65000";
+		bad = parse_long(v, 1, 65000, &c->wg_max_peers);
+	} else if (strcmp(key, "wg_hub") == 0) {
+		what = "yes or no";
+		if (strcmp(v, "yes") == 0)
+			c->wg_hub = 1;
+		else if (strcmp(v, "no") == 0)
+			c->wg_hub = 0;
+		else
+			bad = 1;
 	} else
 		return errf(err, errlen, "unknown key \"%s\"", key);
 	if (bad)
@@ -199,11 +250,20 @@ load(const char *path)
 	snprintf(conf.tap_prefix, sizeof(conf.tap_prefix), "vn");
 	conf.max_instances = 500;
 	conf.leave_timeout = 150;
+	conf.wg_port = 51820;
+	snprintf(conf.wg_key, sizeof(conf.wg_key), "/etc/vnode/wg.key");
+	snprintf(conf.wg_impl, sizeof(conf.wg_impl), "auto");
+	conf.wg_max_peers = 1000;
+	conf.wg_hub = 1;
 	if (read_file(path, 64 * 1024, &buf, NULL, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (kv_parse(buf, path, one, &conf, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	free(buf);
+	if (conf.wg_if[0] != '\0' && conf.wg_address_text[0] == '\0')
+		fatalx("%s: wg_interface = %s needs wg_address (the controller's "
+		    "overlay address and network, like 10.99.0.1/16)", path,
+		    conf.wg_if);
 	if ((pw = getpwnam(conf.user)) == NULL)
 		fatalx("%s: user %s does not exist", path, conf.user);
 	conf.uid = pw->pw_uid;
@@ -502,6 +562,475 @@ write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* ---- the overlay: the controller's WireGuard interface ---- */
+
+/* The first of two places a program may be, by absolute path. */
+static const char *
+program(const char *a, const char *b)
+{
+	return access(a, X_OK) == 0 ? a : b;
+}
+
+static const char *
+wg_program(void)
+{
+	return program("/usr/bin/wg", "/usr/sbin/wg");
+}
+
+static int
+wg_run(const char *const *argv, char *out, size_t outsz, char *err,
+    size_t errlen)
+{
+	struct spawn sp;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = argv;
+	sp.out = out;
+	sp.outsz = outsz;
+	sp.timeout = WG_TIMEOUT;
+	return spawn_run(&sp, err, errlen);
+}
+
+/* The private key's file: made (0600, root) when missing; one that is
+ * there must be a regular file of root's that no one else may read. */
+static int
+wg_key_file(char *err, size_t errlen)
+{
+	char key[WG_KEY_LEN + 2];
+	struct stat st;
+	int fd, rc = -1;
+
+	if (lstat(conf.wg_key, &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			return errf(err, errlen, "wg_key %s: not a regular file",
+			    conf.wg_key);
+		if (st.st_uid != 0)
+			return errf(err, errlen, "wg_key %s: owned by uid %u, "
+			    "not root", conf.wg_key, (unsigned)st.st_uid);
+		if (st.st_mode & 077)
+			return errf(err, errlen, "wg_key %s: readable by group or "
+			    "others (mode %04o); make it 0600", conf.wg_key,
+			    (unsigned)(st.st_mode & 07777));
+		if (st.st_size > WG_KEY_FILE_MAX)
+			return errf(err, errlen, "wg_key %s: %lld bytes, not a "
+			    "key", conf.wg_key, (long long)st.st_size);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return errf(err, errlen, "wg_key %s: %s", conf.wg_key,
+		    strerror(errno));
+	if (wg_key_make(key) != 0)
+		return errf(err, errlen, "wg_key: no random numbers");
+	strcat(key, "\n");
+	if ((fd = open(conf.wg_key, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) < 0) {
+		errf(err, errlen, "wg_key %s: %s", conf.wg_key, strerror(errno));
+		goto out;
+	}
+	if (write_all(fd, key, strlen(key)) != 0 || fsync(fd) != 0) {
+		errf(err, errlen, "wg_key %s: %s", conf.wg_key, strerror(errno));
+		close(fd);
+		unlink(conf.wg_key);
+		goto out;
+	}
+	if (close(fd) != 0) {
+		errf(err, errlen, "wg_key %s: %s", conf.wg_key, strerror(errno));
+		unlink(conf.wg_key);
+		goto out;
+	}
+	log_info("overlay: a new private key in %s", conf.wg_key);
+	rc = 0;
+out:
+	explicit_bzero(key, sizeof(key));
+	return rc;
+}
+
+/*
+ * At start: the interface, made when it is not there (the kernel's
+ * WireGuard, else wireguard-go, as wg_impl says), with its key, port and
+ * address, up.  One that is there is kept with its peers (vnode-privd
+ * restarted: the nodes' tunnels carry on); the hook puts back any peer
+ * the registry has and the interface lacks.
+ */
+static int
+wg_setup(char *err, size_t errlen)
+{
+	const char *ipp = program("/usr/sbin/ip", "/sbin/ip");
+	char port[8], fwd[128], e[1024];
+	const char *how = "kept";
+	int fd;
+
+	if (wg_key_file(err, errlen) != 0)
+		return -1;
+	if (if_nametoindex(conf.wg_if) == 0) {
+		const char *add[] = { ipp, "link", "add", conf.wg_if, "type",
+		    "wireguard", NULL };
+		const char *go[] = { program("/usr/bin/wireguard-go",
+		    "/usr/sbin/wireguard-go"), conf.wg_if, NULL };
+
+		e[0] = '\0';
+		if (strcmp(conf.wg_impl, "wireguard-go") != 0 &&
+		    wg_run(add, NULL, 0, e, sizeof(e)) == 0)
+			how = "made (kernel)";
+		else if (strcmp(conf.wg_impl, "kernel") == 0)
+			return errf(err, errlen, "wg_interface %s: the kernel's "
+			    "WireGuard: %s", conf.wg_if, e);
+		else if (wg_run(go, NULL, 0, err, errlen) != 0 ||
+		    if_nametoindex(conf.wg_if) == 0)
+			return errf(err, errlen, "wg_interface %s: neither the "
+			    "kernel's WireGuard (%s) nor wireguard-go (%s)",
+			    conf.wg_if, e[0] ? e : "not tried", err);
+		else
+			how = "made (wireguard-go)";
+	}
+	snprintf(port, sizeof(port), "%ld", conf.wg_port);
+	{
+		const char *set[] = { wg_program(), "set", conf.wg_if,
+		    "private-key", conf.wg_key, "listen-port", port, NULL };
+		const char *addr[] = { ipp, "address", "replace",
+		    conf.wg_address_text, "dev", conf.wg_if, NULL };
+		const char *up[] = { ipp, "link", "set", conf.wg_if, "mtu",
+		    WG_MTU, "up", NULL };
+
+		if (wg_run(set, NULL, 0, err, errlen) != 0 ||
+		    wg_run(addr, NULL, 0, err, errlen) != 0 ||
+		    wg_run(up, NULL, 0, err, errlen) != 0)
+			return -1;
+	}
+	/* the hub: what comes in on the interface may go out of it again
+	 * (only this interface's forwarding; the site's other interfaces
+	 * are the site's) */
+	snprintf(fwd, sizeof(fwd), "/proc/sys/net/ipv4/conf/%s/forwarding",
+	    conf.wg_if);
+	if ((fd = open(fwd, O_WRONLY | O_CLOEXEC)) < 0 ||
+	    write_all(fd, conf.wg_hub ? "1\n" : "0\n", 2) != 0) {
+		errf(err, errlen, "%s: %s", fwd, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	log_info("overlay: %s %s, %s, port %s%s", conf.wg_if, how,
+	    conf.wg_address_text, port, conf.wg_hub ? ", a hub" : "");
+	return 0;
+}
+
+struct wg_peer {
+	char key[WG_KEY_LEN + 1];
+	char allowed[256];
+	char endpoint[64];
+	long handshake;
+	long long rx, tx;
+};
+
+/* The interface's peers (wg show dump), into *out (freed by the caller). */
+static int
+wg_peers(struct wg_peer **out, size_t *n, char *err, size_t errlen)
+{
+	const char *argv[] = { wg_program(), "show", conf.wg_if, "dump", NULL };
+	struct wg_peer *p = NULL, *np;
+	char *buf, *line, *save = NULL;
+	size_t cap = 0;
+	int first = 1, rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if ((buf = malloc(PRIVD_REPLY_MAX)) == NULL)
+		return errf(err, errlen, "out of memory");
+	if (wg_run(argv, buf, PRIVD_REPLY_MAX, err, errlen) != 0)
+		goto out;
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char key[64], psk[64], ep[64], allowed[256];
+		long hs;
+		long long rx, tx;
+
+		if (first) {		/* the interface's own line */
+			first = 0;
+			continue;
+		}
+		if (sscanf(line, "%63s %63s %63s %255s %ld %lld %lld", key, psk,
+		    ep, allowed, &hs, &rx, &tx) != 7 || !wg_key_valid(key)) {
+			errf(err, errlen, "wg show %s dump: a line not understood",
+			    conf.wg_if);
+			goto out;
+		}
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if ((np = realloc(p, cap * sizeof(*p))) == NULL) {
+				errf(err, errlen, "out of memory");
+				goto out;
+			}
+			p = np;
+		}
+		memcpy(p[*n].key, key, WG_KEY_LEN + 1);	/* valid: 44 */
+		snprintf(p[*n].allowed, sizeof(p[0].allowed), "%s", allowed);
+		snprintf(p[*n].endpoint, sizeof(p[0].endpoint), "%s", ep);
+		p[*n].handshake = hs;
+		p[*n].rx = rx;
+		p[*n].tx = tx;
+		(*n)++;
+		explicit_bzero(psk, sizeof(psk));
+	}
+	*out = p;
+	p = NULL;
+	rc = 0;
+out:
+	free(p);
+	free(buf);
+	return rc;
+}
+
+/* The interface's own public key and listen port. */
+static int
+wg_self(char key[WG_KEY_LEN + 1], long *port, char *err, size_t errlen)
+{
+	const char *k[] = { wg_program(), "show", conf.wg_if, "public-key",
+	    NULL };
+	const char *p[] = { wg_program(), "show", conf.wg_if, "listen-port",
+	    NULL };
+	char out[128];
+
+	if (wg_run(k, out, sizeof(out), err, errlen) != 0)
+		return -1;
+	out[strcspn(out, "\n")] = '\0';
+	if (!wg_key_valid(out))
+		return errf(err, errlen, "wg show %s public-key: not a key",
+		    conf.wg_if);
+	memcpy(key, out, WG_KEY_LEN + 1);
+	if (wg_run(p, out, sizeof(out), err, errlen) != 0)
+		return -1;
+	out[strcspn(out, "\n")] = '\0';
+	if (parse_long(out, 1, 65535, port) != 0)
+		return errf(err, errlen, "wg show %s listen-port: \"%.16s\"",
+		    conf.wg_if, out);
+	return 0;
+}
+
+static int
+wg_request_ok(const struct privd_req *rq, struct privd_rep *rp)
+{
+	if (conf.wg_if[0] == '\0') {
+		reply(rp, -1, "no overlay here (privd.conf has no wg_interface)");
+		return 0;
+	}
+	if (rq->name[0] != '\0' && strcmp(rq->name, conf.wg_if) != 0) {
+		reply(rp, -1, "\"%.64s\" is not the overlay's interface (%s)",
+		    rq->name, conf.wg_if);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+wg_info(const struct privd_req *rq, struct privd_rep *rp)
+{
+	char key[WG_KEY_LEN + 1], err[1024], net[32];
+	long port;
+
+	if (!wg_request_ok(rq, rp))
+		return;
+	if (wg_self(key, &port, err, sizeof(err)) != 0) {
+		reply(rp, -1, "%s", err);
+		return;
+	}
+	snprintf(net, sizeof(net), "%s", conf.wg_address_text);
+	snprintf(rp->data, PRIVD_REPLY_MAX, "%s %ld %s %ld %d\n", key, port,
+	    net, conf.wg_max_peers, conf.wg_hub);
+	rp->len = (uint32_t)strlen(rp->data);
+	reply(rp, 0, "%s", conf.wg_if);
+}
+
+/* The request's lines, each "KEY" or "KEY ADDRESS", checked; at most
+ * PRIVD_WG_BATCH.  keys and addrs hold *n of them. */
+static int
+wg_lines(const struct privd_req *rq, int with_addr,
+    char (*keys)[WG_KEY_LEN + 1], uint32_t *addrs, size_t *n,
+    struct privd_rep *rp)
+{
+	char buf[PRIVD_DATA_MAX + 1], *line, *save = NULL, own[WG_KEY_LEN + 1];
+	char e[1024];
+	long port;
+	size_t i;
+
+	*n = 0;
+	if (wg_self(own, &port, e, sizeof(e)) != 0) {
+		reply(rp, -1, "%s", e);
+		return -1;
+	}
+	memcpy(buf, rq->data, rq->len);
+	buf[rq->len] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char key[64], addr[32], extra[2];
+		int got = sscanf(line, "%63s %31s %1s", key, addr, extra);
+
+		if (*n == PRIVD_WG_BATCH) {
+			reply(rp, -1, "more than %d peers in one request",
+			    PRIVD_WG_BATCH);
+			return -1;
+		}
+		if (got != (with_addr ? 2 : 1) || !wg_key_valid(key)) {
+			reply(rp, -1, "line %zu: not \"PUBLIC-KEY%s\" with a valid "
+			    "key", *n + 1, with_addr ? " ADDRESS" : "");
+			return -1;
+		}
+		if (strcmp(key, own) == 0) {
+			reply(rp, -1, "line %zu: the key is the interface's own",
+			    *n + 1);
+			return -1;
+		}
+		if (with_addr && (wg_addr_parse(addr, &addrs[*n]) != 0 ||
+		    !wg_net_contains(&conf.wg_address, addrs[*n]) ||
+		    addrs[*n] == conf.wg_address.addr ||
+		    addrs[*n] == wg_net_first(&conf.wg_address) ||
+		    addrs[*n] == wg_net_last(&conf.wg_address))) {
+			reply(rp, -1, "line %zu: \"%.31s\" is not a peer's address "
+			    "in %s", *n + 1, addr, conf.wg_address_text);
+			return -1;
+		}
+		for (i = 0; i < *n; i++)
+			if (strcmp(keys[i], key) == 0 ||
+			    (with_addr && addrs[i] == addrs[*n])) {
+				reply(rp, -1, "line %zu: a key or address given "
+				    "twice", *n + 1);
+				return -1;
+			}
+		memcpy(keys[(*n)++], key, WG_KEY_LEN + 1);
+	}
+	if (*n == 0) {
+		reply(rp, -1, "no peers in the request");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+wg_peers_set(const struct privd_req *rq, struct privd_rep *rp)
+{
+	static char keys[PRIVD_WG_BATCH][WG_KEY_LEN + 1];
+	static uint32_t addrs[PRIVD_WG_BATCH];
+	static char allowed[PRIVD_WG_BATCH][24];
+	const char **argv = NULL;
+	struct wg_peer *cur = NULL;
+	char err[1024], a[16];
+	size_t n, ncur, i, k, added = 0;
+	int argc = 0;
+
+	if (!wg_request_ok(rq, rp) || wg_lines(rq, 1, keys, addrs, &n, rp) != 0)
+		return;
+	if (wg_peers(&cur, &ncur, err, sizeof(err)) != 0) {
+		reply(rp, -1, "%s", err);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		int present = 0;
+
+		wg_addr_format(addrs[i], a, sizeof(a));
+		snprintf(allowed[i], sizeof(allowed[0]), "%s/32", a);
+		for (k = 0; k < ncur; k++) {
+			if (strcmp(cur[k].key, keys[i]) == 0)
+				present = 1;
+			else if (strcmp(cur[k].allowed, allowed[i]) == 0) {
+				reply(rp, -1, "%s is the address of another peer "
+				    "(remove that one first)", a);
+				goto out;
+			}
+		}
+		added += !present;
+	}
+	if (ncur + added > (size_t)conf.wg_max_peers) {
+		reply(rp, -1, "the interface would have %zu peers, more than "
+		    "wg_max_peers (%ld)", ncur + added, conf.wg_max_peers);
+		goto out;
+	}
+	if ((argv = calloc(4 * n + 4, sizeof(*argv))) == NULL) {
+		reply(rp, -1, "out of memory");
+		goto out;
+	}
+	argv[argc++] = wg_program();
+	argv[argc++] = "set";
+	argv[argc++] = conf.wg_if;
+	for (i = 0; i < n; i++) {
+		argv[argc++] = "peer";
+		argv[argc++] = keys[i];
+		argv[argc++] = "allowed-ips";
+		argv[argc++] = allowed[i];
+	}
+	argv[argc] = NULL;
+	if (wg_run(argv, NULL, 0, err, sizeof(err)) != 0) {
+		reply(rp, -1, "%s", err);
+		goto out;
+	}
+	reply(rp, 0, "%zu peer%s set (%zu new)", n, n == 1 ? "" : "s", added);
+	log_info("overlay: %zu peer%s set on %s (%zu new), %zu in all", n,
+	    n == 1 ? "" : "s", conf.wg_if, added, ncur + added);
+out:
+	free(argv);
+	free(cur);
+}
+
+static void
+wg_peers_remove(const struct privd_req *rq, struct privd_rep *rp)
+{
+	static char keys[PRIVD_WG_BATCH][WG_KEY_LEN + 1];
+	const char **argv;
+	char err[1024];
+	size_t n, i;
+	int argc = 0;
+
+	if (!wg_request_ok(rq, rp) || wg_lines(rq, 0, keys, NULL, &n, rp) != 0)
+		return;
+	if ((argv = calloc(3 * n + 4, sizeof(*argv))) == NULL) {
+		reply(rp, -1, "out of memory");
+		return;
+	}
+	argv[argc++] = wg_program();
+	argv[argc++] = "set";
+	argv[argc++] = conf.wg_if;
+	for (i = 0; i < n; i++) {
+		argv[argc++] = "peer";
+		argv[argc++] = keys[i];
+		argv[argc++] = "remove";
+	}
+	argv[argc] = NULL;
+	if (wg_run(argv, NULL, 0, err, sizeof(err)) != 0)
+		reply(rp, -1, "%s", err);
+	else {
+		reply(rp, 0, "%zu peer%s removed", n, n == 1 ? "" : "s");
+		log_info("overlay: %zu peer%s removed from %s", n,
+		    n == 1 ? "" : "s", conf.wg_if);
+	}
+	free(argv);
+}
+
+static void
+wg_list(const struct privd_req *rq, struct privd_rep *rp)
+{
+	struct wg_peer *cur = NULL;
+	char err[1024];
+	size_t n, i, used = 0;
+	int len;
+
+	if (!wg_request_ok(rq, rp))
+		return;
+	if (wg_peers(&cur, &n, err, sizeof(err)) != 0) {
+		reply(rp, -1, "%s", err);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		len = snprintf(rp->data + used, PRIVD_REPLY_MAX - used,
+		    "%s %s %s %ld %lld %lld\n", cur[i].key, cur[i].allowed,
+		    cur[i].endpoint, cur[i].handshake, cur[i].rx, cur[i].tx);
+		if (len < 0 || (size_t)len >= PRIVD_REPLY_MAX - used)
+			break;
+		used += (size_t)len;
+	}
+	rp->len = (uint32_t)used;
+	free(cur);
+	reply(rp, 0, "%zu peers", n);
+}
+
 /* In a child: one connection. */
 static void __attribute__((noreturn))
 serve(int fd)
@@ -551,6 +1080,18 @@ serve(int fd)
 			break;
 		case PRIVD_TAP_DELETE:
 			tap(rq, rp, 0);
+			break;
+		case PRIVD_WG_INFO:
+			wg_info(rq, rp);
+			break;
+		case PRIVD_WG_PEERS_SET:
+			wg_peers_set(rq, rp);
+			break;
+		case PRIVD_WG_PEERS_REMOVE:
+			wg_peers_remove(rq, rp);
+			break;
+		case PRIVD_WG_LIST:
+			wg_list(rq, rp);
 			break;
 		default:
 			reply(rp, -1, "unknown request %u", rq->op);
@@ -604,6 +1145,12 @@ main(int argc, char *argv[])
 	if (geteuid() != 0)
 		fatalx("must run as root (it makes namespaces and devices for "
 		    "the SlurmUser)");
+	if (conf.wg_if[0] != '\0') {
+		char err[1024];
+
+		if (wg_setup(err, sizeof(err)) != 0)
+			fatalx("overlay: %s", err);
+	}
 	memset(&act, 0, sizeof(act));
 	act.sa_handler = on_term;
 	sigaction(SIGTERM, &act, NULL);

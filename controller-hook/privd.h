@@ -32,7 +32,30 @@ enum privd_op {
 	 * bridge (provider qemu) */
 	PRIVD_TAP_CREATE = 4,
 	PRIVD_TAP_DELETE = 5,
+	/*
+	 * The overlay (privd.conf wg_interface): the controller's WireGuard
+	 * interface, which vnode-privd makes at its start.  name = "" or
+	 * that interface, for each of these.
+	 *
+	 * The reply's data: "PUBLIC-KEY LISTEN-PORT ADDRESS/PREFIX
+	 * MAX-PEERS HUB\n" (HUB 1 when peers reach each other through it).
+	 */
+	PRIVD_WG_INFO = 6,
+	/* data: "PUBLIC-KEY ADDRESS\n" per peer (at most PRIVD_WG_BATCH):
+	 * each is added, or has its allowed IP set, as ADDRESS/32; refused
+	 * whole when a key or address is not valid, an address is not in
+	 * the interface's network or is held by another peer, or the peers
+	 * would be more than wg_max_peers */
+	PRIVD_WG_PEERS_SET = 7,
+	/* data: "PUBLIC-KEY\n" per peer: removed (one not there is no error) */
+	PRIVD_WG_PEERS_REMOVE = 8,
+	/* the reply's data: "PUBLIC-KEY ALLOWED-IPS ENDPOINT
+	 * LATEST-HANDSHAKE RX-BYTES TX-BYTES\n" per peer ("(none)" for an
+	 * endpoint not known yet) */
+	PRIVD_WG_LIST = 9,
 };
+
+#define PRIVD_WG_BATCH		200	/* peers in one request */
 
 struct privd_req {
 	uint32_t magic;

@@ -54,8 +54,13 @@ run(struct exec_st *x, const char *a1, const char *a2, const char *a3,
 	sp.outsz = OUT_MAX;
 	sp.timeout = x->timeout;
 	if (spawn_run(&sp, why, sizeof(why)) != 0) {
+		size_t pl = strlen(x->program);
+
 		free(sp.out);
-		return errf(err, errlen, "%s %s: %s", x->program, a1, why);
+		/* spawn's reason starts with the program's path: said once */
+		return errf(err, errlen, "%s %s: %s", x->program, a1,
+		    strncmp(why, x->program, pl) == 0 && strncmp(why + pl, ": ",
+		    2) == 0 ? why + pl + 2 : why);
 	}
 	*out = sp.out;
 	*outlen = sp.outlen;

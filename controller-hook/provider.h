@@ -54,6 +54,8 @@ struct prov_instance {
 
 struct provider {
 	const char *name;		/* "local", "qemu", "exec", "openstack" */
+	char info[PROV_DETAIL_MAX];	/* what it says of itself at open, for
+					 * the log; "" nothing */
 	void *st;
 	/*
 	 * Make n instances, one bulk request where the cloud has one.
@@ -99,6 +101,8 @@ int prov_local_open(const struct hook_config *cfg, struct provider *p,
 int prov_exec_open(const struct hook_config *cfg, struct provider *p,
     char *err, size_t errlen);
 int prov_openstack_open(const struct hook_config *cfg, struct provider *p,
+    char *err, size_t errlen);
+int prov_qemu_open(const struct hook_config *cfg, struct provider *p,
     char *err, size_t errlen);
 
 #endif

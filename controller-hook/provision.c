@@ -458,12 +458,16 @@ static int
 user_data(struct prov *pv, const struct db_instance *in, const char *token,
     char *out, size_t outsz)
 {
+	const char *pin = pv->cfg->hook_pin;
 	int n = snprintf(out, outsz,
 	    "#cloud-config\n"
 	    "# made by vnode-hookd for Slurm node %s\n"
 	    "vnode:\n"
 	    "  hook_url: \"%s\"\n"
-	    "  join_token: \"%s\"\n", in->node, pv->cfg->hook_url, token);
+	    "  join_token: \"%s\"\n"
+	    "%s%s%s", in->node, pv->cfg->hook_url, token,
+	    pin[0] != '\0' ? "  hook_pin: \"" : "", pin,
+	    pin[0] != '\0' ? "\"\n" : "");
 
 	return n < 0 || (size_t)n >= outsz ? -1 : 0;
 }
@@ -848,8 +852,9 @@ provision_start(const struct hook_config *cfg, struct db *db,
 		goto fail;
 	}
 	running = 1;
-	say(pv, "provision: provider %s, instances join within %ld s, "
-	    "%s as %s", pv->p.name, pv->join_timeout, cfg->hook_url,
+	say(pv, "provision: provider %s%s%s%s, instances join within %ld s, "
+	    "%s as %s", pv->p.name, pv->p.info[0] ? " (" : "", pv->p.info,
+	    pv->p.info[0] ? ")" : "", pv->join_timeout, cfg->hook_url,
 	    "their hook_url");
 	return 0;
 fail:

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "admit.h"
+#include "overlay.h"
 #include "provision.h"
 #include "reaper.h"
 #include "slurm.h"
@@ -35,12 +36,15 @@ add_node(void *arg, const struct db_node *n)
 	struct db_node *nn;
 
 	if (p->n == p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 64;
-		if ((nn = realloc(p->nodes, p->cap * sizeof(*nn))) == NULL) {
+		/* the new capacity only once the block has it */
+		size_t cap = p->cap ? 2 * p->cap : 64;
+
+		if ((nn = realloc(p->nodes, cap * sizeof(*nn))) == NULL) {
 			p->failed = 1;
 			return;
 		}
 		p->nodes = nn;
+		p->cap = cap;
 	}
 	p->nodes[p->n] = *n;
 	explicit_bzero(p->nodes[p->n].master, CRYPTO_KEY_LEN);
@@ -56,12 +60,14 @@ add_slurm(void *arg, const char *name, const struct sl_status *st)
 	if (strlen(name) >= sizeof(p->sl[0].name))
 		return;
 	if (p->nsl == p->capsl) {
-		p->capsl = p->capsl ? 2 * p->capsl : 64;
-		if ((nn = realloc(p->sl, p->capsl * sizeof(*nn))) == NULL) {
+		size_t cap = p->capsl ? 2 * p->capsl : 64;
+
+		if ((nn = realloc(p->sl, cap * sizeof(*nn))) == NULL) {
 			p->failed = 1;
 			return;
 		}
 		p->sl = nn;
+		p->capsl = cap;
 	}
 	snprintf(p->sl[p->nsl].name, sizeof(p->sl[0].name), "%s", name);
 	p->sl[p->nsl++].st = *st;
@@ -107,8 +113,9 @@ still_silent(struct db *db, const char *name, long before, struct db_node *n,
 }
 
 static void
-reap(struct db *db, const char *name, const struct sl_status *st, long now,
-    long before, void (*report)(const char *line))
+reap(struct db *db, const struct hook_config *cfg, const char *name,
+    const struct sl_status *st, long now, long before,
+    void (*report)(const char *line))
 {
 	struct db_node n;
 	char err[512], line[800], reason[128];
@@ -153,6 +160,13 @@ reap(struct db *db, const char *name, const struct sl_status *st, long now,
 	if (rc != 0) {
 		db_rollback(db);
 		goto out;
+	}
+	/* its overlay peer goes (the address stays the node's) */
+	if (cfg->overlay != OVERLAY_OFF && overlay_node_gone(db, cfg, n.id,
+	    (double)now, err, sizeof(err)) != 0) {
+		snprintf(line, sizeof(line), "reaper: %s: its overlay peer stays "
+		    "until the next sync: %s", name, err);
+		report(line);
 	}
 	if (st != NULL && (rc = provision_node_left(db, name, NULL,
 	    "reaped", (double)now, err, sizeof(err))) < 0)
@@ -241,7 +255,7 @@ reaper_pass(struct db *db, const struct hook_config *cfg, long now,
 		/* late, but Slurm still hears from it: not gone */
 		if (st != NULL && st->responding && !st->down)
 			continue;
-		reap(db, n->name, st, now, before, report);
+		reap(db, cfg, n->name, st, now, before, report);
 	}
 	rc = 0;
 out:

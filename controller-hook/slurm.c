@@ -1,6 +1,9 @@
 /*
- * slurm.c - see slurm.h.  Written against Slurm 22.05's libslurm.
+ * slurm.c - see slurm.h.  Written against Slurm 22.05's libslurm, and
+ * built against 24.11's as well (make SLURM=24.11); what differs between
+ * them is said once, below the includes.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +17,61 @@
 
 #include "slurm.h"
 #include "util.h"
+
+/*
+ * The libslurm releases vnode is built against differ here, and only here
+ * (tested: 22.05.8 and 24.11.5; the releases in between from Slurm's
+ * history):
+ *
+ * - 23.11 made hostlist_t the structure itself (the calls take a
+ *   hostlist_t *); before, hostlist_t is the pointer.
+ * - 24.11 has no slurm_get_errno(); the older ones' returns errno, so
+ *   errno it is, for all.
+ * - SuspendExcStates (slurm_conf_t's suspend_exc_states) came in 23.02.
+ * - 24.05 made PrologSlurmctld a list (char **, prolog_slurmctld_cnt);
+ *   the first is taken.
+ * - Before 23.11 the gang scheduler (PreemptMode=...,GANG) sizes a table
+ *   of each node's CPUs (gang.c, gs_bits_per_node) for the nodes
+ *   slurmctld has when it starts or is reconfigured, and
+ *   slurm_create_node does not make it rebuild it: the first job on a
+ *   created node then reads past its end and slurmctld dies (22.05.8:
+ *   SIGSEGV in sched_agent, in select_nodes, gs_job_start,
+ *   add_job_to_cores).  Changing the debug flags rebuilds it (and changes
+ *   nothing when none are given), so after creating nodes those releases
+ *   are asked to.  From 23.11 the gang scheduler reads each node's record.
+ *
+ * Everything else this file uses (update_node_msg_t with the node line in
+ * extra for slurm_create_node, slurm_load_node_single, slurm_requeue,
+ * job_desc_msg_t's begin_time and req_nodes, the node and job state bits)
+ * is the same in 22.05 and 24.11.
+ */
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(23, 11, 0)
+typedef hostlist_t *sl_hostlist;
+#define GANG_TABLE_AFTER_CREATE	0
+#else
+typedef hostlist_t sl_hostlist;
+#define GANG_TABLE_AFTER_CREATE	1
+#endif
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(23, 2, 0)
+#define SUSPEND_EXC_STATES(c)	((c)->suspend_exc_states)
+#else
+#define SUSPEND_EXC_STATES(c)	((const char *)NULL)
+#endif
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(24, 5, 0)
+#define PROLOG_SLURMCTLD(c)	((c)->prolog_slurmctld_cnt > 0 ? \
+				    (c)->prolog_slurmctld[0] : NULL)
+#else
+#define PROLOG_SLURMCTLD(c)	((c)->prolog_slurmctld)
+#endif
+
+/* After nodes were created: see above.  The nodes are made all the same
+ * when this fails; slurmctld then says why in its log. */
+static void
+created(void)
+{
+	if (GANG_TABLE_AFTER_CREATE)
+		(void)slurm_set_debugflags(0, 0);
+}
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -39,7 +97,7 @@ sl_fini(void)
 static int
 sl_err(char *err, size_t errlen, const char *what, const char *name)
 {
-	int e = slurm_get_errno();
+	int e = errno;
 
 	return errf(err, errlen, "%s %s: %s", what, name, slurm_strerror(e));
 }
@@ -77,6 +135,7 @@ node_create(const struct sl_node *n, char *err, size_t errlen)
 	m.extra = line;
 	if (slurm_create_node(&m) != SLURM_SUCCESS)
 		return sl_err(err, errlen, "create node", n->name);
+	created();
 	return 0;
 }
 
@@ -102,7 +161,7 @@ node_delete(const char *name, char *err, size_t errlen)
 	slurm_init_update_node_msg(&m);
 	m.node_names = (char *)(uintptr_t)name;
 	if (slurm_delete_node(&m) != SLURM_SUCCESS) {
-		if (slurm_get_errno() == ESLURM_INVALID_NODE_NAME)
+		if (errno == ESLURM_INVALID_NODE_NAME)
 			return 0;	/* gone already */
 		return sl_err(err, errlen, "delete node", name);
 	}
@@ -191,7 +250,7 @@ node_status(const char *name, struct sl_status *st, char *err,
 	memset(st, 0, sizeof(*st));
 	if (slurm_load_node_single(&msg, (char *)(uintptr_t)name,
 	    SHOW_ALL | SHOW_FUTURE) != SLURM_SUCCESS) {
-		if (slurm_get_errno() == ESLURM_INVALID_NODE_NAME) {
+		if (errno == ESLURM_INVALID_NODE_NAME) {
 			snprintf(st->state, sizeof(st->state), "ABSENT");
 			return 0;
 		}
@@ -249,7 +308,7 @@ requeue_node_jobs(const char *name,
 {
 	job_info_msg_t *jobs = NULL;
 	job_info_t *j;
-	hostlist_t hl;
+	sl_hostlist hl;
 	uint32_t i, base;
 
 	*requeued = *failed = 0;
@@ -270,7 +329,7 @@ requeue_node_jobs(const char *name,
 			} else {
 				(*failed)++;
 				report(arg, j->job_id,
-				    slurm_strerror(slurm_get_errno()));
+				    slurm_strerror(errno));
 			}
 		}
 		slurm_hostlist_destroy(hl);
@@ -293,7 +352,7 @@ static void
 fill_job(const job_info_t *ji, struct sl_job *j)
 {
 	uint32_t base = ji->job_state & JOB_STATE_BASE;
-	hostlist_t hl;
+	sl_hostlist hl;
 	char *first;
 
 	memset(j, 0, sizeof(*j));
@@ -358,7 +417,7 @@ job_load(unsigned long id, struct sl_job *j, char *err, size_t errlen)
 
 	snprintf(what, sizeof(what), "%lu", id);
 	if (slurm_load_job(&msg, (uint32_t)id, SHOW_ALL) != SLURM_SUCCESS) {
-		if (slurm_get_errno() == ESLURM_INVALID_JOB_ID)
+		if (errno == ESLURM_INVALID_JOB_ID)
 			return 1;
 		return sl_err(err, errlen, "load job", what);
 	}
@@ -407,7 +466,7 @@ node_jobs(const char *name, unsigned long *ids, size_t max, size_t *n,
 {
 	job_info_msg_t *jobs = NULL;
 	job_info_t *j;
-	hostlist_t hl;
+	sl_hostlist hl;
 	uint32_t i, base;
 
 	*n = 0;
@@ -522,6 +581,7 @@ create_group(const struct sl_node *n, const size_t *pick, size_t count,
 		sl_err(err, errlen, "create nodes", names);
 		goto out;
 	}
+	created();
 	rc = 0;
 out:
 	free(names);
@@ -659,8 +719,69 @@ power_conf(struct sl_power_conf *pc, char *err, size_t errlen)
 	copy_conf(pc->resume_fail_program, sizeof(pc->resume_fail_program),
 	    c->resume_fail_program);
 	copy_conf(pc->prolog_slurmctld, sizeof(pc->prolog_slurmctld),
-	    c->prolog_slurmctld);
+	    PROLOG_SLURMCTLD(c));
 	slurm_free_ctl_conf(c);
+	return 0;
+}
+
+/* PreemptMode's words, as slurm.conf(5) writes them. */
+static void
+preempt_mode_text(uint16_t m, char *out, size_t outsz)
+{
+	static const struct { uint16_t bit; const char *name; } w[] = {
+		{ PREEMPT_MODE_SUSPEND, "SUSPEND" },
+		{ PREEMPT_MODE_REQUEUE, "REQUEUE" },
+		{ PREEMPT_MODE_CANCEL, "CANCEL" },
+		{ PREEMPT_MODE_GANG, "GANG" },
+		{ PREEMPT_MODE_WITHIN, "WITHIN" },
+	};
+	size_t i, len;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		if (!(m & w[i].bit))
+			continue;
+		len = strlen(out);
+		snprintf(out + len, outsz - len, "%s%s", len > 0 ? "," : "",
+		    w[i].name);
+	}
+	if (out[0] == '\0')
+		snprintf(out, outsz, "OFF");
+}
+
+static int
+conf_load(struct sl_conf *c, char *err, size_t errlen)
+{
+	slurm_conf_t *sc = NULL;
+
+	memset(c, 0, sizeof(*c));
+	if (slurm_load_ctl_conf((time_t)0, &sc) != SLURM_SUCCESS)
+		return sl_err(err, errlen, "load", "slurmctld's configuration");
+	copy_conf(c->version, sizeof(c->version), sc->version);
+	snprintf(c->lib_version, sizeof(c->lib_version), "%d.%02d.%d",
+	    SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER),
+	    SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
+	    SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER));
+	copy_conf(c->sched_params, sizeof(c->sched_params), sc->sched_params);
+	copy_conf(c->slurmctld_params,
+	    sizeof(c->slurmctld_params), sc->slurmctld_params);
+	copy_conf(c->preempt_type, sizeof(c->preempt_type), sc->preempt_type);
+	preempt_mode_text(sc->preempt_mode, c->preempt_mode,
+	    sizeof(c->preempt_mode));
+	copy_conf(c->select_type, sizeof(c->select_type), sc->select_type);
+	copy_conf(c->suspend_exc_states,
+	    sizeof(c->suspend_exc_states), SUSPEND_EXC_STATES(sc));
+	copy_conf(c->suspend_exc_parts,
+	    sizeof(c->suspend_exc_parts), sc->suspend_exc_parts);
+	copy_conf(c->suspend_exc_nodes,
+	    sizeof(c->suspend_exc_nodes), sc->suspend_exc_nodes);
+	c->has_suspend_exc_states = SLURM_VERSION_NUMBER >=
+	    SLURM_VERSION_NUM(23, 2, 0);
+	/* INFINITE (or NO_VAL) when power saving is off */
+	c->suspend_time = sc->suspend_time == INFINITE ||
+	    sc->suspend_time == NO_VAL ? -1 : (long)sc->suspend_time;
+	c->job_requeue = sc->job_requeue != 0;
+	slurm_free_ctl_conf(sc);
 	return 0;
 }
 
@@ -797,7 +918,7 @@ int
 sl_hostlist_each(const char *expr, int (*fn)(void *arg, const char *name),
     void *arg, char *err, size_t errlen)
 {
-	hostlist_t hl;
+	sl_hostlist hl;
 	char *h;
 	int rc = 0;
 
@@ -807,9 +928,9 @@ sl_hostlist_each(const char *expr, int (*fn)(void *arg, const char *name),
 		return errf(err, errlen, "\"%.80s\" is not a host list "
 		    "(node names, ranges like vm-[1-3,7])", expr != NULL ?
 		    expr : "");
-	pthread_mutex_lock(&mu);
+	/* no lock: it is pure parsing, and callers of sl_node_each call it
+	 * from their callback, with the lock held */
 	hl = slurm_hostlist_create(expr);
-	pthread_mutex_unlock(&mu);
 	if (hl == NULL)
 		return errf(err, errlen, "\"%.80s\" is not a host list", expr);
 	while (rc == 0 && (h = slurm_hostlist_shift(hl)) != NULL) {
@@ -970,6 +1091,17 @@ sl_reconfigure(char *err, size_t errlen)
 }
 
 int
+sl_conf_load(struct sl_conf *c, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = conf_load(c, err, errlen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int
 sl_jobs(struct sl_job **out, size_t *n, char *err, size_t errlen)
 {
 	int rc;
@@ -994,7 +1126,7 @@ sl_job(unsigned long id, struct sl_job *j, char *err, size_t errlen)
 int
 sl_job_uses(const struct sl_job *j, const char *node)
 {
-	hostlist_t hl;
+	sl_hostlist hl;
 	int found;
 
 	if (j->nodes[0] == '\0' || (hl = slurm_hostlist_create(j->nodes)) ==

@@ -70,6 +70,24 @@ struct sl_job {
 	long start;		/* unix time of its latest start; 0 none */
 };
 
+/* What vnodectl check-slurm weighs of the running slurmctld's
+ * configuration. */
+struct sl_conf {
+	char version[32];		/* slurmctld's, like 24.11.5 */
+	char lib_version[32];		/* the libslurm we were built with */
+	char sched_params[1024];	/* SchedulerParameters; "" none */
+	char slurmctld_params[1024];	/* SlurmctldParameters */
+	char preempt_type[64];		/* like preempt/partition_prio */
+	char preempt_mode[64];		/* like SUSPEND,GANG; OFF */
+	char select_type[64];
+	char suspend_exc_states[256];	/* SuspendExcStates; "" none */
+	char suspend_exc_parts[256];	/* SuspendExcParts; "" none */
+	char suspend_exc_nodes[256];	/* SuspendExcNodes; "" none */
+	int has_suspend_exc_states;	/* this Slurm knows the key (23.02+) */
+	long suspend_time;		/* SuspendTime, s; -1 power saving off */
+	int job_requeue;		/* JobRequeue */
+};
+
 #define SL_DRAIN_REASON "vnode: node is leaving"
 #define SL_REAP_REASON "vnode: reaped"
 
@@ -111,6 +129,8 @@ int sl_requeue_node_jobs(const char *name,
     void (*report)(void *arg, unsigned long jobid, const char *error),
     void *arg, int *requeued, int *failed, char *err, size_t errlen);
 
+/* The running slurmctld's configuration, with one request. */
+int sl_conf_load(struct sl_conf *c, char *err, size_t errlen);
 /* Power saving (elastic vnode). */
 int sl_power_conf(struct sl_power_conf *pc, char *err, size_t errlen);
 /* POWER_DOWN_FORCE (force: the node's jobs requeued, the node powered

@@ -23,12 +23,15 @@
 #include "config.h"
 #include "crypto.h"
 #include "ctl_elastic.h"
+#include "ctl_overlay.h"
 #include "db.h"
 #include "log.h"
 #include "names.h"
 #include "sig.h"
 #include "slurm.h"
+#include "slurmcheck.h"
 #include "timeline.h"
+#include "tls.h"
 #include "util.h"
 
 #ifndef VNODE_DATADIR
@@ -46,14 +49,17 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: vnodectl [-f config] token create [--uses N] [--ttl DURATION]\n"
-	    "           [--user-data [--hook-url URL] [--template FILE]]\n"
+	    "           [--features F,...] [--user-data [--hook-url URL] "
+	    "[--template FILE]]\n"
 	    "       vnodectl [-f config] token list\n"
+	    "       vnodectl [-f config] pin\n"
 	    "       vnodectl [-f config] nodes\n"
 	    "       vnodectl [-f config] retire NODE\n"
 	    "       vnodectl [-f config] migrate JOB [--to NODE] [--wait SECONDS]\n"
 	    "       vnodectl [-f config] events [--job JOB] [--since TIME]\n"
 	    "       vnodectl [-f config] timeline --svg FILE [--job JOB ...] "
 	    "[--since TIME]\n"
+	    "       vnodectl [-f config] check-slurm\n"
 	    "       vnodectl [-f config] resume|suspend|resume-fail HOSTLIST\n"
 	    "       vnodectl [-f config] provision N [--partition P]\n"
 	    "       vnodectl [-f config] deprovision NODE...\n"
@@ -61,6 +67,11 @@ usage(void)
 	    "       vnodectl [-f config] slurm-conf [--nodes LIST] [--cpus N] "
 	    "[--memory MB]\n"
 	    "           [--partition P] [--features F] [--bindir DIR]\n"
+	    "       vnodectl [-f config] overlay [peers]\n"
+	    "       vnodectl [-f config] overlay route [--via ADDRESS] "
+	    "[--interface IF] [--hosts NETWORK]\n"
+	    "       vnodectl [-f config] overlay host NAME PUBLIC-KEY | "
+	    "host-remove NAME\n"
 	    "       vnodectl prolog\n"
 	    "       (as vnode-resume, vnode-suspend, vnode-resume-fail: "
 	    "HOSTLIST; as vnode-prolog)\n");
@@ -118,25 +129,93 @@ url_ok(const char *u)
 	return 1;
 }
 
-/* Write TEMPLATE with each @HOOK_URL@ and @JOIN_TOKEN@ replaced. */
+/* Write TEMPLATE with each @HOOK_URL@, @JOIN_TOKEN@ and @HOOK_PIN@
+ * replaced ("" for the pin of a plain http hook). */
 static void
-put_user_data(const char *tpl, size_t len, const char *url, const char *token)
+put_user_data(const char *tpl, size_t len, const char *url, const char *token,
+    const char *pin)
 {
-	static const char hk[] = "@HOOK_URL@", tk[] = "@JOIN_TOKEN@";
-	size_t i = 0;
+	static const char *const mark[] = { "@HOOK_URL@", "@JOIN_TOKEN@",
+	    "@HOOK_PIN@" };
+	const char *val[] = { url, token, pin };
+	size_t i = 0, k, n;
 
 	while (i < len) {
-		if (len - i >= sizeof(hk) - 1 &&
-		    memcmp(tpl + i, hk, sizeof(hk) - 1) == 0) {
-			fputs(url, stdout);
-			i += sizeof(hk) - 1;
-		} else if (len - i >= sizeof(tk) - 1 &&
-		    memcmp(tpl + i, tk, sizeof(tk) - 1) == 0) {
-			fputs(token, stdout);
-			i += sizeof(tk) - 1;
+		for (k = 0; k < 3; k++) {
+			n = strlen(mark[k]);
+			if (len - i >= n && memcmp(tpl + i, mark[k], n) == 0)
+				break;
+		}
+		if (k < 3) {
+			fputs(val[k], stdout);
+			i += strlen(mark[k]);
 		} else
 			putchar(tpl[i++]);
 	}
+}
+
+/* The pin of the certificate the hook serves (tls.h). */
+static int
+served_pin(const struct hook_config *cfg, char pin[TLS_PIN_LEN + 1],
+    char *err, size_t errlen)
+{
+	char cert[PATH_MAX], key[PATH_MAX], e2[512], *pem = NULL;
+	size_t len = 0;
+	int rc;
+
+	tls_paths(cfg, cert, sizeof(cert), key, sizeof(key));
+	if (read_file(cert, 256 * 1024, &pem, &len, e2, sizeof(e2)) != 0)
+		return errf(err, errlen, "the hook's certificate: %s%s", e2,
+		    cfg->tls_cert[0] ? "" : " (vnode-hookd makes it when it "
+		    "first starts with tls = on)");
+	rc = tls_pin_of_pem(pem, len, pin, e2, sizeof(e2));
+	free(pem);
+	if (rc != 0)
+		return errf(err, errlen, "%s: %s", cert, e2);
+	return 0;
+}
+
+static int
+pin_print(const struct hook_config *cfg)
+{
+	char pin[TLS_PIN_LEN + 1], err[1100];
+
+	if (!cfg->tls)
+		fatalx("tls = off: the hook serves plain http, and has no "
+		    "certificate to pin");
+	if (served_pin(cfg, pin, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	printf("%s\n", pin);
+	return 0;
+}
+
+/* "a,b,c": up to 16 features, each as Slurm takes them, no repeats;
+ * written back without blanks into out. */
+static int
+features_arg(const char *v, char *out, size_t outsz)
+{
+	char buf[1200], *t, *save = NULL, list[16][64];
+	size_t used = 0;
+	int n = 0, i;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v);
+	out[0] = '\0';
+	for (t = strtok_r(buf, ", ", &save); t != NULL;
+	    t = strtok_r(NULL, ", ", &save)) {
+		if (!name_feature_valid(t) || n == 16)
+			return -1;
+		for (i = 0; i < n; i++)
+			if (strcmp(list[i], t) == 0)
+				return -1;
+		snprintf(list[n++], sizeof(list[0]), "%s", t);
+		used += (size_t)snprintf(out + used, outsz - used, "%s%s",
+		    used ? "," : "", t);
+		if (used >= outsz)
+			return -1;
+	}
+	return n > 0 ? 0 : -1;
 }
 
 static int
@@ -149,11 +228,12 @@ token_create(struct db *db, const struct hook_config *cfg, int argc,
 		{ "user-data", no_argument, NULL, 'd' },
 		{ "hook-url", required_argument, NULL, 'h' },
 		{ "template", required_argument, NULL, 'T' },
+		{ "features", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct db_token t;
-	char secret[SECRET_LEN + 1], err[256], when[32], url[300] = "";
-	char token[TOKEN_LEN + 1];
+	char secret[SECRET_LEN + 1], err[1100], when[32], url[300] = "";
+	char token[TOKEN_LEN + 1], features[1100] = "", pin[TLS_PIN_LEN + 1] = "";
 	const char *tplpath = USER_DATA_TEMPLATE;
 	char *tpl = NULL;
 	size_t tpllen = 0;
@@ -187,6 +267,12 @@ token_create(struct db *db, const struct hook_config *cfg, int argc,
 			tplpath = optarg;
 			tplset = 1;
 			break;
+		case 'F':
+			if (features_arg(optarg, features, sizeof(features)) != 0)
+				fatalx("--features: \"%s\" is not a list of up to 16 "
+				    "Slurm features ([A-Za-z0-9_.-], comma-"
+				    "separated)", optarg);
+			break;
 		default:
 			usage();
 		}
@@ -202,8 +288,12 @@ token_create(struct db *db, const struct hook_config *cfg, int argc,
 			    "(listen = *:%d); give --hook-url URL as the nodes "
 			    "reach it", cfg->listen_port);
 		if (url[0] == '\0')
-			snprintf(url, sizeof(url), "http://%s:%d",
-			    cfg->listen_host, cfg->listen_port);
+			snprintf(url, sizeof(url), "%s://%s:%d", cfg->tls ?
+			    "https" : "http", cfg->listen_host, cfg->listen_port);
+		if ((strncmp(url, "https://", 8) == 0) != cfg->tls)
+			fatalx("--hook-url %s: the hook serves %s (tls = %s)", url,
+			    cfg->tls ? "https" : "plain http",
+			    cfg->tls ? "on" : "off");
 		if (read_file(tplpath, TEMPLATE_MAX, &tpl, &tpllen, err,
 		    sizeof(err)) != 0)
 			fatalx("--user-data: template %s", err);
@@ -211,12 +301,23 @@ token_create(struct db *db, const struct hook_config *cfg, int argc,
 		    memmem(tpl, tpllen, "@HOOK_URL@", 10) == NULL)
 			fatalx("--user-data: template %s has no @JOIN_TOKEN@ "
 			    "or no @HOOK_URL@", tplpath);
+		if (cfg->tls && memmem(tpl, tpllen, "@HOOK_PIN@", 10) == NULL)
+			log_warnx("--user-data: template %s has no @HOOK_PIN@: "
+			    "the nodes will check the hook's certificate against "
+			    "their CA list, not its pin", tplpath);
+	}
+	/* the nodes' user data needs the pin; a bare token is told it */
+	if (cfg->tls && served_pin(cfg, pin, err, sizeof(err)) != 0) {
+		if (userdata)
+			fatalx("--user-data: %s", err);
+		pin[0] = '\0';
 	}
 	memset(&t, 0, sizeof(t));
 	if (sig_new_token_id(t.id) != 0 || sig_new_secret(secret) != 0 ||
 	    sig_master(SIG_TOKEN, secret, t.master) != 0)
 		fatalx("no random numbers");
 	t.uses = uses;
+	snprintf(t.features, sizeof(t.features), "%s", features);
 	t.created = wall_now();
 	t.expires = t.created + ttl;
 	if (db_token_add(db, &t, err, sizeof(err)) != 0)
@@ -225,15 +326,16 @@ token_create(struct db *db, const struct hook_config *cfg, int argc,
 	fmt_time(t.expires, when, sizeof(when));
 	if (userdata) {
 		snprintf(token, sizeof(token), "%s.%s", t.id, secret);
-		put_user_data(tpl, tpllen, url, token);
+		put_user_data(tpl, tpllen, url, token, pin);
 		explicit_bzero(token, sizeof(token));
 		free(tpl);
 	} else
 		printf("%s.%s\n", t.id, secret);
 	fflush(stdout);
 	explicit_bzero(secret, sizeof(secret));
-	log_info("token %s: %ld use%s, expires %s", t.id, uses,
-	    uses == 1 ? "" : "s", when);
+	log_info("token %s: %ld use%s, expires %s%s%s", t.id, uses,
+	    uses == 1 ? "" : "s", when, pin[0] ? "; the hook's pin: " : "",
+	    pin);
 	return 0;
 }
 
@@ -241,14 +343,15 @@ static int
 token_list(struct db *db)
 {
 	struct json_object *arr, *t, *insts;
+	const char *f;
 	char err[256], when[32];
 	size_t i, k, n;
 	long now = wall_now();
 
 	if ((arr = db_token_list(db, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
-	printf("%-16s %5s %5s  %-20s %-8s %s\n", "TOKEN", "USES", "USED",
-	    "EXPIRES", "STATE", "INSTANCES");
+	printf("%-16s %5s %5s  %-20s %-8s %-16s %s\n", "TOKEN", "USES", "USED",
+	    "EXPIRES", "STATE", "FEATURES", "INSTANCES");
 	n = json_object_array_length(arr);
 	for (i = 0; i < n; i++) {
 		long uses, used, expires;
@@ -261,10 +364,12 @@ token_list(struct db *db)
 		expires = (long)json_object_get_int64(json_object_object_get(t,
 		    "expires"));
 		fmt_time(expires, when, sizeof(when));
-		printf("%-16s %5ld %5ld  %-20s %-8s ", json_object_get_string(
-		    json_object_object_get(t, "id")), uses, used, when,
-		    now >= expires ? "expired" : used >= uses ? "spent" :
-		    "valid");
+		f = json_object_get_string(json_object_object_get(t,
+		    "features"));
+		printf("%-16s %5ld %5ld  %-20s %-8s %-16s ",
+		    json_object_get_string(json_object_object_get(t, "id")), uses,
+		    used, when, now >= expires ? "expired" : used >= uses ?
+		    "spent" : "valid", f != NULL && f[0] != '\0' ? f : "-");
 		insts = json_object_object_get(t, "instances");
 		for (k = 0; k < json_object_array_length(insts); k++) {
 			struct json_object *b = json_object_array_get_idx(insts, k);
@@ -674,6 +779,39 @@ migrate(struct db *db, int argc, char *argv[])
 	fatalx("migrate: job %ld: no restore within %ld s", job, wait);
 }
 
+static void
+check_line(void *arg, enum sc_level level, const char *setting,
+    const char *text)
+{
+	(void)arg;
+	printf("%-4s %s: %s\n", level == SC_OK ? "ok" : "warn", setting,
+	    text);
+}
+
+/* The running slurmctld's settings against what vnode wants; 1 when
+ * something is missing. */
+static int
+check_slurm(const struct hook_config *cfg)
+{
+	struct sl_conf c;
+	char err[512];
+	int n;
+
+	if (sl_init(err, sizeof(err)) != 0)
+		fatalx("slurm: %s", err);
+	if (sl_conf_load(&c, err, sizeof(err)) != 0)
+		fatalx("slurm: %s", err);
+	sl_fini();
+	n = slurmcheck(&c, cfg, check_line, NULL);
+	if (n == 0)
+		printf("check-slurm: configuration OK for vnode (admit = %s%s)\n",
+		    cfg->admit, cfg->nckpt_partitions > 0 ?
+		    ", ckpt_partitions" : "");
+	else
+		printf("check-slurm: %d warning%s\n", n, n == 1 ? "" : "s");
+	return n == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -735,18 +873,26 @@ parsed:
 	    (strcmp(argv[0], "token") == 0 && argc == 2 &&
 	    strcmp(argv[1], "list") == 0) ||
 	    (strcmp(argv[0], "nodes") == 0 && argc == 1) ||
+	    (strcmp(argv[0], "pin") == 0 && argc == 1) ||
 	    (strcmp(argv[0], "retire") == 0 && argc == 2) ||
 	    (strcmp(argv[0], "migrate") == 0 && argc >= 2) ||
+	    (strcmp(argv[0], "check-slurm") == 0 && argc == 1) ||
 	    ((strcmp(argv[0], "resume") == 0 || strcmp(argv[0], "suspend") == 0 ||
 	    strcmp(argv[0], "resume-fail") == 0) && argc == 2) ||
 	    strcmp(argv[0], "provision") == 0 ||
 	    strcmp(argv[0], "deprovision") == 0 ||
 	    strcmp(argv[0], "instances") == 0 ||
 	    strcmp(argv[0], "slurm-conf") == 0 ||
+	    strcmp(argv[0], "overlay") == 0 ||
 	    strcmp(argv[0], "events") == 0 || strcmp(argv[0], "timeline") == 0))
 		usage();
 	if (config_load(path, &cfg, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	if (strcmp(argv[0], "pin") == 0)
+		return pin_print(&cfg);
+	/* (Slurm only, no registry) */
+	if (strcmp(argv[0], "check-slurm") == 0)
+		return check_slurm(&cfg);
 	become_owner(cfg.database);
 	if (crypto_init(err, sizeof(err)) != 0)
 		fatalx("%s", err);
@@ -779,6 +925,8 @@ parsed:
 		rc = ctl_instances(db, argc, argv);
 	else if (strcmp(argv[0], "slurm-conf") == 0)
 		rc = ctl_slurm_conf(&cfg, argc, argv);
+	else if (strcmp(argv[0], "overlay") == 0)
+		rc = ctl_overlay(db, &cfg, argc, argv);
 	else
 		usage();
 	db_close(db);

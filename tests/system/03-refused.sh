@@ -9,7 +9,15 @@ ctl_start
 node_create n1
 node_create n2
 
-tok=$(token 2)
+# the token allows 16 features of 63 characters (the second join uses
+# them all, below)
+l63f=$(printf '%063d' 0)
+tfeats=
+for i in $(seq -w 16); do
+	tfeats=$tfeats${tfeats:+,}f$i${l63f:3}
+done
+tok=$(vnodectl token create --uses 2 --ttl 15m --features "$tfeats" 2>/dev/null) ||
+    fail "vnodectl token create --features"
 id=${tok%%.*}
 secret=${tok#*.}
 other=$(token 1)
@@ -112,11 +120,17 @@ for c in \
     'hostname null|"instance":"i-1","hostname":null,"cpus":1,"memory_mb":500|"hostname": missing' \
     'cpus missing|"instance":"i-1","hostname":"n1","memory_mb":500|"cpus": missing' \
     'memory_mb missing|"instance":"i-1","hostname":"n1","cpus":1|"memory_mb": missing' \
-    'no fields at all||"instance": missing'; do
+    'no fields at all||"instance": missing' \
+    'hostname localhost|"instance":"i-1","hostname":"localhost","cpus":1,"memory_mb":500|"hostname": localhost is not a host name a node can have in Slurm' \
+    'hostname localhost.localdomain|"instance":"i-1","hostname":"localhost.localdomain","cpus":1,"memory_mb":500|"hostname": localhost.localdomain is not a host name a node can have in Slurm' \
+    'hostname ALL|"instance":"i-1","hostname":"ALL","cpus":1,"memory_mb":500|"hostname": ALL is not a host name a node can have in Slurm'; do
 	IFS='|' read -r what fields reason <<<"$c"
 	send token "$secret" "token:$id" now new "{$fields}"
 	expect "$what" 400 "^body: $reason\$"
 done
+# a key twice: one reader would take the first, another the last
+send token "$secret" "token:$id" now new '{"instance":"i-1","hostname":"n1","cpus":1,"memory_mb":500,"cpus":64}'
+expect "cpus given twice" 400 '^body: not valid here: a key given twice in an object$'
 
 # names that are not names: what Slurm or a node line would read as syntax
 # (space, '=', ',', newline, a hostlist's brackets), bytes outside ASCII,
@@ -206,6 +220,14 @@ send token "$secret" "token:$id" now new "$(pad 65536)"
 expect "body of exactly max_body bytes, in chunks" 400 '^body: "cpus": not an integer$'
 send token "$secret" "token:$id" now new "$(pad 65537)"
 expect "body one byte over max_body, in chunks" 413 "$too_big"
+# a length given twice (a proxy might read one request, the hook another)
+b="$(body i-1)"
+CURL_EXTRA=(-H "Content-Length: ${#b}" -H "Content-Length: ${#b}")
+send token "$secret" "token:$id" now new "$b"
+[ "$STATUS" = 400 ] || fail "Content-Length twice: $STATUS $REASON"
+say "refused as it should: Content-Length twice: $STATUS $(cat "$T/resp" | head -c 120)"
+grep -q "Content-Length given 2 times\|Bad Request" "$T/resp" "$T/resp.h" ||
+    fail "Content-Length twice: no reason: $(cat "$T/resp")"
 CURL_EXTRA=()
 
 # a good join: admitted, the answer signed, the munge key not on the wire
@@ -223,6 +245,20 @@ grep -q "${keyhex:0:32}" "$T/resp" && fail "munge key readable in the answer"
 grep -q '"secrets":{"iv":"[0-9a-f]*","data":"[0-9a-f]*"}' "$T/resp" ||
     fail "no sealed secrets in the answer"
 grep -q '"node":"vm-1"' "$T/resp" || fail "not admitted as vm-1: $(cat "$T/resp")"
+
+# a feature the token does not allow: refused, nothing changed
+snapshot before
+send token "$secret" "token:$id" now new \
+    '{"instance":"i-2","hostname":"n2","cpus":1,"memory_mb":500,"features":["gpu"]}'
+expect "a feature the token does not allow" 403 \
+    "^feature gpu is not one token $id allows \\(f01"
+
+# another instance whose host name is that node's name: refused
+snapshot before
+send token "$secret" "token:$id" now new \
+    '{"instance":"i-2","hostname":"vm-1","cpus":1,"memory_mb":500,"features":[]}'
+expect "a host name that is another node's name" 409 \
+    '^body: "hostname": vm-1 is another node.s name$'
 
 # the same request again: a replay
 snapshot before
@@ -339,7 +375,7 @@ for round in $(seq 10); do
 	read -r rname _ _ _ _ rinst <"$R.registry"
 	[ "$rname $rinst" = "$node race-$round-$win" ] ||
 	    fail "race $round: registry has $rname $rinst, not $node race-$round-$win"
-	vnodectl token list | grep -q "^$id .* spent  *race-$round-$win=$node\$" ||
+	vnodectl token list | grep -q "^$id .* spent  *-  *race-$round-$win=$node\$" ||
 	    fail "race $round: token list: $(vnodectl token list | grep "^$id")"
 	[ "$(slurm_nodes)" = $((nslurm + 1)) ] ||
 	    fail "race $round: Slurm has $(slurm_nodes) nodes, not $((nslurm + 1))"

@@ -7,7 +7,8 @@
 vt_init
 ctl_start
 node_create n1
-tok=$(token 1)
+tok=$(vnodectl token create --uses 1 --ttl 15m --features bigmem 2>/dev/null) ||
+    fail "vnodectl token create --features bigmem"
 D=$T/drive
 mkdir -p "$D/openstack/latest"
 cat >"$D/openstack/latest/meta_data.json" <<JSON
@@ -18,7 +19,7 @@ cat >"$D/openstack/latest/meta_data.json" <<JSON
 JSON
 # user_data: the template admins use, filled in, with more cloud-config
 # around it and a few more keys
-sed -e "s|@HOOK_URL@|http://192.0.2.1:1|" -e "s|@JOIN_TOKEN@|$tok|" \
+sed -e "s|@HOOK_URL@|http://192.0.2.1:1|" -e "s|@JOIN_TOKEN@|$tok|" -e "s|@HOOK_PIN@||" \
     "$(dirname "$0")/../../cloud-init/user-data.yaml" >"$D/openstack/latest/user_data"
 cat >>"$D/openstack/latest/user_data" <<YAML
   time_timeout: 20   # seconds

@@ -6,7 +6,8 @@
 # is restored and carries on from its count while H runs on A.  Both end
 # COMPLETED, L's output whole; the record has every step in order, and
 # vnodectl timeline draws it.
-# (In pool mode: see preempt_env.)
+# (Over dynamic nodes, with either Slurm: on 22.05.8 that needs the hook's
+# gang table rebuild, controller-hook/slurm.c.)
 . "$(dirname "$0")/test.common"
 vt_init
 command -v xmllint >/dev/null || skip "xmllint is not installed (libxml2-utils; run make check)"

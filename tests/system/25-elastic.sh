@@ -8,11 +8,15 @@
 # second instance.  Idle for SuspendTime, the node is suspended
 # (vnode-suspend): its agent leaves, the instance is deleted, the node is
 # powered down and usable again; a second job resumes it again, with a new
-# instance.  vnodectl slurm-conf prints the lines used, vnodectl instances
+# instance.  vnodectl provision powers a node up by hand, deprovision
+# retires it; vnode-privd refuses bad requests and ordinary users.
+# vnodectl slurm-conf prints the lines used, vnodectl instances
 # and /metrics show what happened, and the record has resume, create,
-# join and delete.
+# join and delete.  The hook serves https with its own certificate: the
+# instances' user data carries its pin.
 . "$(dirname "$0")/test.common"
 vt_init
+HOOK_TLS=on
 elastic_env 2
 ctl_start
 privd_start
@@ -53,6 +57,11 @@ vnodectl nodes | grep -Eq "^$node +admitted +$addr .* $inst$" ||
     fail "registry: $(vnodectl nodes)"
 grep -q "join from $addr: admitted $node (instance $inst, token" "$T/hookd.log" ||
     fail "the hook did not admit $inst as $node"
+# over https, the hook's key pinned by the user data it made
+grep -q "settings: hook https://$CTL_IP:$HOOK_PORT," "$T/local/$inst/agent.log" ||
+    fail "$inst did not join over https: $(grep settings: "$T/local/$inst/agent.log")"
+grep -q "\"hook_pin\":\"$HOOK_PIN\"" "$T/local/$inst/root/var/lib/vnode/node.json" ||
+    fail "$inst did not keep the hook's pin"
 
 # 2. Slurm resumes the same node again (after a slurmctld restart it does):
 # no second instance
@@ -80,6 +89,38 @@ grep -qx "$node" "$T/work/J2.out" || fail "job J2: $(cat "$T/work/J2.out")"
 n=$(vnodectl instances | awk -v n="$node" '$2 == n' | wc -l)
 [ "$n" = 2 ] || fail "$node had $n instances, not 2: $(vnodectl instances)"
 
+# 5. by hand: vnodectl provision has Slurm power a node up (no job), and
+# vnodectl deprovision retires it
+pd() { [ "$(sb ctl sinfo -h -p cloud -o '%T %D' | awk '$1 == "idle~" { print $2 }')" = 2 ]; }
+wait_for 90 "both cloud nodes powered down" pd
+out=$(vnodectl provision 1 --partition cloud 2>&1) || fail "vnodectl provision: $out"
+pnode=$(echo "$out" | grep -x 'cloud-[0-9]*')
+[ -n "$pnode" ] || fail "vnodectl provision printed no node: $out"
+joined() { vnodectl instances | awk -v n="$pnode" '$2 == n && $5 == "joined"' | grep -q .; }
+wait_for 60 "$pnode provisioned by hand, joined" joined
+idle() { node_flags "$pnode" | grep -q '^IDLE' && ! node_flags "$pnode" | grep -q POWER; }
+wait_for 30 "$pnode IDLE" idle
+out=$(vnodectl deprovision "$pnode" 2>&1) || fail "vnodectl deprovision: $out"
+pinst=$(vnodectl instances | awk -v n="$pnode" '$2 == n && ($5 == "retiring" || $5 == "joined") { print $4 }')
+pgone() { vnodectl instances | awk -v n="$pnode" '$2 == n && $5 == "deleted" && $4 == "'"$pinst"'"' | grep -q .; }
+wait_for 60 "$pnode deprovisioned: its instance deleted" pgone
+out=$(vnodectl deprovision cloud-1 cloud-2 2>&1) && fail "deprovision of nodes without instances succeeded: $out"
+echo "$out" | grep -q "has no instance of elastic vnode" || fail "deprovision: $out"
+out=$(vnodectl resume 'cloud-[1-' 2>&1) && fail "resume of a bad host list succeeded: $out"
+echo "$out" | grep -q "not a host list" || fail "resume: $out"
+say "provisioned $pnode by hand, and deprovisioned it"
+
+# vnode-privd checks every request itself, and whom it comes from
+out=$(privd_call create 'Bad_Name' </dev/null 2>&1) && fail "privd created a bad name"
+echo "$out" | grep -q "is not a node name" || fail "privd: $out"
+out=$(privd_call delete '../../etc' force 2>&1) && fail "privd deleted ../../etc"
+echo "$out" | grep -q "is not a local instance id" || fail "privd: $out"
+out=$(privd_call delete 'l-cloud-1-1' sideways 2>&1) && fail "privd took a bad mode"
+echo "$out" | grep -q "is not graceful or force" || fail "privd: $out"
+out=$(sb_user ctl "$VNODE_BIN/tests/privd-call" /run/vnode/privd.sock list 2>&1) &&
+    fail "an ordinary user spoke to vnode-privd: $out"
+say "vnode-privd refused: $(echo "$out" | tail -n 1)"
+
 # the record and the metrics
 vnodectl events >"$T/ev"
 for k in power-up create join power-down delete; do
@@ -97,9 +138,9 @@ for k in power-up create join power-down delete; do
 done
 grep -q "<g class=\"job\" data-job=\"$J\"><rect class=\"bar\"" "$T/svg/elastic.svg" ||
     fail "no bar for job J in the timeline"
-sb ctl curl -sf "http://$CTL_IP:$HOOK_PORT/metrics" >"$T/metrics" || fail "GET /metrics"
-grep -q '^vnode_instance_events_total{event="created"} 2$' "$T/metrics" ||
+hook_curl /metrics >"$T/metrics" || fail "GET /metrics"
+grep -q '^vnode_instance_events_total{event="created"} 3$' "$T/metrics" ||
     fail "metrics: $(grep vnode_instance "$T/metrics")"
-grep -q '^vnode_provider_call_seconds_count{call="create"} 2$' "$T/metrics" ||
+grep -q '^vnode_provider_call_seconds_count{call="create"} 3$' "$T/metrics" ||
     fail "metrics: $(grep vnode_provider "$T/metrics")"
 exit 0

@@ -23,7 +23,7 @@ privd_start
 node_flags() { sb ctl scontrol show node "$1" | sed -n 's/.* State=\([^ ]*\).*/\1/p'; }
 counted() { [ "$(grep -c . "$1")" -ge "$2" ]; }
 
-J=$(submit -p cloud -o "$T/work/J.out" --wrap "$(count_job 300)")
+J=$(submit -p cloud -o "$T/work/J.out" --wrap "$(count_job 600)")
 wait_for 90 "job J $J running" job_is "$J" RUNNING
 first=$(job_field "$J" NodeList)
 wait_for 60 "job J counting" counted "$T/work/J.out" 30
@@ -41,9 +41,9 @@ say "$first reclaimed at line $n_before: $(grep "checkpoint: job $J: image" "$T/
 restored() { vnodectl events --job "$J" | grep -q " restore "; }
 wait_for 120 "job J restored from its checkpoint" restored
 second=$(job_field "$J" NodeList)
-wait_for 90 "job J ends" job_ended "$J"
+wait_for 180 "job J ends" job_ended "$J"
 job_is "$J" COMPLETED || fail "job J is $(job_field "$J" JobState)"
-why=$(count_whole "$T/work/J.out" 300) || fail "job J's output is not 1..300 once each: $why"
+why=$(count_whole "$T/work/J.out" 600) || fail "job J's output is not 1..600 once each: $why"
 from=$(vnodectl events --job "$J" | awk '$4 == "restore"' | head -n 1)
 say "job J went on on $second: $from"
 vnodectl events --job "$J" | grep -Eq " $first +$J +checkpoint +image 1" ||

@@ -6,6 +6,8 @@
  *   privd-call SOCKET create NODE     (user data on standard input)
  *   privd-call SOCKET delete ID graceful|force
  *   privd-call SOCKET list
+ *   privd-call SOCKET wg-info | wg-list
+ *   privd-call SOCKET wg-set | wg-remove   (the lines on standard input)
  *
  * Prints the reply's data; exit 0, or 1 with vnode-privd's message.
  */
@@ -44,9 +46,20 @@ main(int argc, char *argv[])
 		snprintf(rq->arg, sizeof(rq->arg), "%s", argv[4]);
 	} else if (strcmp(argv[2], "list") == 0 && argc == 3)
 		rq->op = PRIVD_LOCAL_LIST;
-	else
+	else if (strcmp(argv[2], "wg-info") == 0 && argc == 3)
+		rq->op = PRIVD_WG_INFO;
+	else if (strcmp(argv[2], "wg-list") == 0 && argc == 3)
+		rq->op = PRIVD_WG_LIST;
+	else if ((strcmp(argv[2], "wg-set") == 0 ||
+	    strcmp(argv[2], "wg-remove") == 0) && argc == 3) {
+		rq->op = strcmp(argv[2], "wg-set") == 0 ? PRIVD_WG_PEERS_SET :
+		    PRIVD_WG_PEERS_REMOVE;
+		n = read(0, rq->data, sizeof(rq->data));
+		rq->len = n > 0 ? (uint32_t)n : 0;
+	} else
 		fatalx("usage: privd-call SOCKET create NODE | delete ID "
-		    "graceful|force | list");
+		    "graceful|force | list | wg-info | wg-list | wg-set | "
+		    "wg-remove");
 	if (privd_call(argv[1], rq, rp, 100, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (rp->status != 0)
@@ -54,5 +67,7 @@ main(int argc, char *argv[])
 	fputs(rp->data, stdout);
 	if (rp->len > 0 && rp->data[rp->len - 1] != '\n')
 		putchar('\n');
+	free(rq);
+	free(rp);
 	return 0;
 }

@@ -3,7 +3,9 @@
  * manifests, runtime files, and event files as the hook takes them.
  * (The dump and restore themselves are the system tests' 16, 17, 19-22.)
  */
+#include <dirent.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <dirent.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -139,20 +141,42 @@ test_runtime(void **state)
 	struct ckpt_runtime rt, got;
 	char err[256];
 
+	pid_t child;
+	int status;
+
+	/* the shim is this process, the init a child that waits */
+	if ((child = fork()) == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_true(child > 0);
 	memset(&rt, 0, sizeof(rt));
 	rt.job = 12;
-	rt.shim = 100;
-	rt.init = 101;
+	rt.shim = getpid();
+	rt.init = child;
 	rt.uid = 4711;
 	rt.restored = 2;
 	assert_int_equal(ckpt_runtime_write(&f->c, &rt, err, sizeof(err)), 0);
 	assert_int_equal(ckpt_runtime_read(&f->c, 12, &got, err,
 	    sizeof(err)), 0);
 	assert_int_equal(got.job, 12);
-	assert_int_equal(got.shim, 100);
-	assert_int_equal(got.init, 101);
+	assert_int_equal(got.shim, getpid());
+	assert_int_equal(got.init, child);
 	assert_int_equal(got.uid, 4711);
 	assert_int_equal(got.restored, 2);
+	assert_true(got.shim_start == ckpt_proc_start(getpid()));
+	assert_true(got.init_start != 0);
+	assert_int_equal(ckpt_runtime_alive(&got, err, sizeof(err)), 0);
+	/* the same pid, another process: never signalled as the job's */
+	got.init_start++;
+	assert_int_equal(ckpt_runtime_alive(&got, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "(the pid is another process's now)"));
+	got.init_start--;
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	assert_int_equal(ckpt_runtime_alive(&got, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "its init"));
+	assert_non_null(strstr(err, "is gone"));
 	ckpt_runtime_remove(&f->c, 12);
 	assert_int_equal(ckpt_runtime_read(&f->c, 12, &got, err,
 	    sizeof(err)), -1);

@@ -18,6 +18,9 @@
 #define TOKEN "0123456789abcdef." \
     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
+#define CRIU_META "{\"meta\": {\"criu\": \"/tmp/x\"}}"
+#define CKPT_META "{\"meta\": {\"ckpt_dir\": \"/tmp/x\"}}"
+
 static char err[1024];
 
 static int
@@ -143,7 +146,16 @@ test_meta(void **state)
 	assert_int_equal(settings_parse_meta(&s, "{\"meta\": {\"metadata_url\": "
 	    "\"none\"}}", 34, "config drive x", err, sizeof(err)), -1);
 	assert_string_equal(err, "config drive x meta.metadata_url: "
-	    "metadata_url: only in agent.conf");
+	    "metadata_url: only in agent.conf (where the metadata is)");
+	/* nor what root runs or writes */
+	assert_int_equal(settings_parse_meta(&s, CRIU_META,
+	    strlen(CRIU_META), "config drive x", err, sizeof(err)), -1);
+	assert_string_equal(err, "config drive x meta.criu: "
+	    "criu: only in agent.conf (a program root runs)");
+	assert_int_equal(settings_parse_meta(&s, CKPT_META,
+	    strlen(CKPT_META), "config drive x", err, sizeof(err)), -1);
+	assert_string_equal(err, "config drive x meta.ckpt_dir: "
+	    "ckpt_dir: only in agent.conf (a directory root writes)");
 	assert_int_equal(meta(&s, "{\"a\":[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]}"), -1);
 }
 
@@ -189,6 +201,78 @@ test_user_data(void **state)
 	assert_string_equal(err, "user_data:3: unknown key \"nope\"");
 }
 
+/* What cloud-init reads as the vnode key, the agent reads too: a comment
+ * after it, blanks before its colon, a flow mapping, blank lines first,
+ * and the text/cloud-config parts of MIME multipart user data (plain or
+ * base64).  User data that gives nothing says so. */
+static void
+test_user_data_forms(void **state)
+{
+	struct settings s;
+	int used;
+
+	(void)state;
+	settings_init(&s);
+	assert_int_equal(user_data(&s, "#cloud-config\nvnode:   # ours\n"
+	    "  cpus: 2\n", &used), 0);
+	assert_true(used);
+	assert_int_equal(s.cpus, 2);
+
+	settings_init(&s);
+	assert_int_equal(user_data(&s, "#cloud-config\nvnode :\n  cpus: 3\n",
+	    &used), 0);
+	assert_int_equal(s.cpus, 3);
+
+	settings_init(&s);
+	assert_int_equal(user_data(&s, "#cloud-config\nvnode: {cpus: 4, "
+	    "hook_url: \"http://h:8\", join_token: '" TOKEN "'}  # flow\n",
+	    &used), 0);
+	assert_true(used);
+	assert_int_equal(s.cpus, 4);
+	assert_string_equal(s.hook_url, "http://h:8");
+	assert_string_equal(s.join_token, TOKEN);
+	assert_int_equal(user_data(&s, "#cloud-config\nvnode: {cpus: 4\n",
+	    &used), -1);
+	assert_string_equal(err, "user_data:2: vnode: {...} must close on its "
+	    "line");
+	assert_int_equal(user_data(&s, "#cloud-config\nvnode: 4\n", &used),
+	    -1);
+	assert_non_null(strstr(err, "vnode: expected a mapping"));
+
+	settings_init(&s);
+	assert_int_equal(user_data(&s, "\n\n#cloud-config\nvnode:\n  cpus: 5\n",
+	    &used), 0);
+	assert_int_equal(s.cpus, 5);
+
+	/* MIME: a shell script part (cloud-init's), the cloud-config part
+	 * (ours), once plain, once base64 */
+	settings_init(&s);
+	assert_int_equal(user_data(&s, "Content-Type: multipart/mixed; "
+	    "boundary=\"==BOUND==\"\nMIME-Version: 1.0\n\n--==BOUND==\n"
+	    "Content-Type: text/x-shellscript\n\n#!/bin/sh\necho hi\n"
+	    "--==BOUND==\nContent-Type: text/cloud-config; charset=\"us-ascii\"\n"
+	    "MIME-Version: 1.0\nContent-Transfer-Encoding: 7bit\n\n"
+	    "#cloud-config\nvnode:\n  cpus: 6\n--==BOUND==--\n", &used), 0);
+	assert_true(used);
+	assert_int_equal(s.cpus, 6);
+	assert_string_equal(s.source[K_CPUS], "user_data part 2:3");
+	settings_init(&s);
+	/* "#cloud-config\nvnode:\n  cpus: 7\n" */
+	assert_int_equal(user_data(&s, "Content-Type: multipart/mixed; "
+	    "boundary=B\n\n--B\nContent-Type: text/cloud-config\n"
+	    "Content-Transfer-Encoding: base64\n\n"
+	    "I2Nsb3VkLWNvbmZpZwp2bm9kZToKICBjcHVzOiA3Cg==\n--B--\n", &used), 0);
+	assert_true(used);
+	assert_int_equal(s.cpus, 7);
+
+	/* nothing for us: said, not silently dropped */
+	settings_init(&s);
+	assert_int_equal(user_data(&s, "#cloud-config\nruncmd:\n  - x\n",
+	    &used), 0);
+	assert_false(used);
+	assert_non_null(strstr(s.note, "user_data: nothing taken from it"));
+}
+
 static void
 test_finish(void **state)
 {
@@ -209,6 +293,47 @@ test_finish(void **state)
 	    "default: host of hook_url");
 }
 
+#define PIN "sha256:" "0123456789abcdef0123456789abcdef" \
+    "0123456789abcdef0123456789abcdef"
+
+/* hook_pin: sha256: and 64 hex digits (upper case taken, kept lower),
+ * none or "" for none; with an http:// hook_url it is refused. */
+static void
+test_pin(void **state)
+{
+	struct settings s;
+	int used;
+
+	(void)state;
+	settings_init(&s);
+	assert_int_equal(conf(&s, "hook_pin = sha256:0123456789ABCDEF"
+	    "0123456789abcdef0123456789abcdef0123456789abcdef\n"), 0);
+	assert_string_equal(s.hook_pin, PIN);
+	settings_init(&s);
+	assert_int_equal(user_data(&s, "#cloud-config\nvnode:\n  hook_pin: "
+	    "\"\"\n  cpus: 1\n", &used), 0);
+	assert_string_equal(s.hook_pin, "");
+	assert_int_equal(conf(&s, "hook_pin = none\n"), 0);
+	assert_int_equal(conf(&s, "hook_pin = sha256:0123\n"), -1);
+	assert_non_null(strstr(err, "hook_pin"));
+	assert_int_equal(conf(&s, "hook_pin = " PIN "0\n"), -1);
+	assert_int_equal(conf(&s, "hook_pin = sha1:" PIN "\n"), -1);
+	assert_int_equal(conf(&s, "hook_pin = sha256:0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef0123456789abcdeg\n"), -1);
+
+	settings_init(&s);
+	assert_int_equal(conf(&s, "hook_url = http://h:8\njoin_token = " TOKEN
+	    "\ninstance_id = i-1\nhostname = n1\nhook_pin = " PIN "\n"), 0);
+	assert_int_equal(settings_finish(&s, "/x/agent.conf", err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "a pinned hook is reached by https only"));
+	settings_init(&s);
+	assert_int_equal(conf(&s, "hook_url = https://h:8\njoin_token = " TOKEN
+	    "\ninstance_id = i-1\nhostname = n1\nhook_pin = " PIN "\n"), 0);
+	assert_int_equal(settings_finish(&s, "/x/agent.conf", err, sizeof(err)),
+	    0);
+}
+
 int
 main(void)
 {
@@ -217,7 +342,9 @@ main(void)
 		cmocka_unit_test(test_conf_errors),
 		cmocka_unit_test(test_meta),
 		cmocka_unit_test(test_user_data),
+		cmocka_unit_test(test_user_data_forms),
 		cmocka_unit_test(test_finish),
+		cmocka_unit_test(test_pin),
 	};
 
 	crypto_init(NULL, 0);

@@ -20,6 +20,7 @@
 #include "atomicfile.h"
 #include "crypto.h"
 #include "jsonutil.h"
+#include "log.h"
 #include "spawn.h"
 #include "sysuser.h"
 #include "util.h"
@@ -73,6 +74,13 @@ test_hex(void **state)
 	assert_false(ct_equal("abc", "abd", 3));
 }
 
+#define DUP(doc) do { \
+	assert_null(js_parse(doc, strlen(doc), err, sizeof(err))); \
+	assert_string_equal(err, "not valid here: a key given twice in an " \
+	    "object"); \
+} while (0)
+#define OK1 "{\"a\":{\"a\":1,\"s\":\"\\\"a\\\":,\"},\"l\":[{\"a\":1},{\"a\":2}]}"
+
 static void
 test_json(void **state)
 {
@@ -108,6 +116,15 @@ test_json(void **state)
 	assert_null(js_parse("\"s\"", 3, err, sizeof(err)));
 	assert_null(js_parse("{\"a\":[[[[[[[[[[1]]]]]]]]]]}", 27, err,
 	    sizeof(err)));
+	/* a key given twice, at any depth, even spelled with an escape */
+	DUP("{\"a\":1,\"a\":2}");
+	DUP("{\"x\":{\"b\":1,\"c\":{},\"b\":[2]}}");
+	DUP("{\"l\":[{\"k\":1},{\"k\":1,\"k\":2}]}");
+	DUP("{\"a\":1,\"\\u0061\":2}");
+	/* and not: the same key in different objects, keys in strings */
+	o = js_parse(OK1, strlen(OK1), err, sizeof(err));
+	assert_non_null(o);
+	json_object_put(o);
 }
 
 static void
@@ -121,6 +138,9 @@ test_spawn(void **state)
 	const char *slow[] = { "/bin/sleep", "5", NULL };
 	const char *rel[] = { "sh", NULL };
 	const char *env[] = { "/usr/bin/env", NULL };
+	const char *missing[] = { "/nonexistent/vnode-test", NULL };
+	const char *group[] = { "/bin/sh", "-c", "sleep 30 & sleep 30; wait",
+	    NULL };
 	char out[256], err[512];
 	struct spawn sp;
 
@@ -156,6 +176,19 @@ test_spawn(void **state)
 
 	sp.argv = rel;
 	assert_int_equal(spawn_run(&sp, err, sizeof(err)), -1);
+
+	/* a program that is not there: the child's exec failure, told back
+	 * through its pipe (nothing but async-signal-safe calls after fork) */
+	sp.argv = missing;
+	sp.timeout = 5;
+	assert_int_equal(spawn_run(&sp, err, sizeof(err)), -1);
+	assert_string_equal(err, "/nonexistent/vnode-test: cannot execute: "
+	    "No such file or directory");
+	/* a timeout kills the program's whole process group */
+	sp.argv = group;
+	sp.timeout = 0.5;
+	assert_int_equal(spawn_run(&sp, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "killed after 0.5 s"));
 
 	/* the environment is clean: nothing of ours leaks */
 	setenv("VNODE_SECRET_TEST", "1", 1);
@@ -260,6 +293,46 @@ test_atomicfile(void **state)
 	rmdir(dir);
 }
 
+/* Log lines to the journal's stream carry their priority; elsewhere not. */
+static void
+test_log_priority(void **state)
+{
+	char path[] = "/tmp/test_log.XXXXXX", js[64], *buf = NULL;
+	struct stat st;
+	size_t len;
+	int fd, saved;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	saved = dup(2);
+	dup2(fd, 2);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", js, 1);
+	log_init("t", 1);
+	log_debug("d");
+	log_info("i");
+	log_notice("n");
+	log_warnx("w");
+	log_errx("e");
+	setenv("JOURNAL_STREAM", "1:2", 1);	/* another stream */
+	log_init("t", 0);
+	log_warnx("plain");
+	unsetenv("JOURNAL_STREAM");
+	log_init("t", 0);
+	log_errx("plain too");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	assert_int_equal(read_file(path, 4096, &buf, &len, NULL, 0), 0);
+	assert_string_equal(buf, "<7>t: d\n<6>t: i\n<5>t: n\n<4>t: w\n<3>t: e\n"
+	    "t: plain\nt: plain too\n");
+	free(buf);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -270,6 +343,7 @@ main(void)
 		cmocka_unit_test(test_spawn),
 		cmocka_unit_test(test_sysuser),
 		cmocka_unit_test(test_atomicfile),
+		cmocka_unit_test(test_log_priority),
 	};
 
 	crypto_init(NULL, 0);
