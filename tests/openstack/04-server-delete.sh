@@ -4,6 +4,10 @@
 # with a checkpoint store on NFS (the hook's mount.ckpt, root not squashed)
 # and the checkpoint plugin for the backfill partition.
 #
+# The checkpoint store is the image's: vnode-agent takes ckpt_dir from
+# agent.conf only (never from metadata or user data), so the site bakes
+# it in (image/build --agent-conf), here as the image "vnode-ckpt".
+#
 # 1. openstack server stop a1, then openstack server delete a1, at once:
 #    Nova shuts the guest down (ACPI; it waits up to its shutdown_timeout)
 #    before it deletes it, so a1's agent leaves: it checkpoints the
@@ -17,10 +21,13 @@
 . "$(dirname "$0")/../vm/vm.common"
 . "$(dirname "$0")/os.common"
 vt_init
+CKPT_DIR=/var/lib/vnode-ckpt
+VM_AGENT_CONF=$T/agent.conf
+echo "ckpt_dir = $CKPT_DIR" >"$VM_AGENT_CONF"
 vm_init
+OS_IMAGE=vnode-ckpt
 os_init
 nfs_exports
-CKPT_DIR=/var/lib/vnode-ckpt
 mkdir -m 0700 "$T/nfs/ckpt"
 HOOKD_EXTRA="$HOOKD_EXTRA
 mount.ckpt = $CTL_IP:/ckpt $CKPT_DIR nfs vers=4.1,proto=tcp,hard,timeo=50
@@ -39,7 +46,7 @@ vnodectl token create --uses 3 --ttl 60m --user-data \
     fail "vnodectl token create --user-data"
 ud=$(os_share "$T/nodes.user-data")
 for n in a1 a2 b1; do
-	os_create "$n" --user-data "$ud" --property "ckpt_dir=$CKPT_DIR" >/dev/null
+	os_create "$n" --user-data "$ud" >/dev/null
 done
 for n in a1 a2 b1; do
 	os_wait_active "$n" 600
