@@ -13,6 +13,7 @@
 vt_init
 vm_init
 os_init
+nfs_exports
 TAG=t$NSP
 at_exit os_tag_cleanup
 os_tag_cleanup() {
@@ -49,7 +50,8 @@ SuspendTimeout=120
 ResumeRate=0
 SuspendRate=0
 PrivateData=cloud"
-HOOKD_EXTRA="provider = openstack
+HOOKD_EXTRA="$HOOKD_EXTRA
+provider = openstack
 hook_url = http://$CTL_IP:$HOOK_PORT
 sync_interval = 5
 provider_timeout = 120
@@ -61,6 +63,7 @@ openstack_network = $OS_NETWORK
 openstack_security_group = $OS_SECGROUP
 openstack_tag = $TAG"
 ctl_start
+ganesha_start "/home:$T/nfs/home:RW" "/sw:$T/nfs/sw:RO"
 os_attach
 
 node_flags() { sb ctl scontrol show node "$1" | sed -n 's/.* State=\([^ ]*\).*/\1/p'; }
@@ -69,7 +72,11 @@ wait_for 30 "cloud-1 powered down at start" node_is cloud-1 POWERED_DOWN
 
 # a job to the empty partition: an instance made by Nova joins as its node
 t0=$(date +%s.%N)
-J=$(submit -p cloud -o "$T/work/J.out" --wrap 'echo "ran on $SLURMD_NODENAME as $(id -un)"')
+# (the guest has the NFS home, not the controller's $T/work)
+H=$T/nfs/home/$VT_USER
+J=$(sb_user ctl sbatch --parsable -p cloud -D "/home/$VT_USER" \
+    -o "/home/$VT_USER/J.out" \
+    --wrap 'echo "ran on $SLURMD_NODENAME as $(id -un)"') || fail "sbatch J"
 ours() {
 	os --os-compute-api-version 2.52 server list --tags "$TAG" -f value \
 	    -c ID -c Name -c Status 2>/dev/null
@@ -84,7 +91,7 @@ os server show "$iid" -f value -c properties | grep -q "'vnode_node': '$inode'" 
     fail "its metadata: $(os server show "$iid" -f value -c properties)"
 wait_for 1200 "job J $J ends" job_ended "$J"
 job_is "$J" COMPLETED || fail "job J is $(job_field "$J" JobState): $(vnodectl instances)"
-grep -qx "ran on $inode as $VT_USER" "$T/work/J.out" || fail "job J: $(cat "$T/work/J.out")"
+grep -qx "ran on $inode as $VT_USER" "$H/J.out" || fail "job J: $(cat "$H/J.out")"
 say "job J: sbatch -> COMPLETED on $inode in $(printf %.1f "$(echo "$(date +%s.%N) - $t0" | bc)") s"
 vnodectl instances | grep -q "$iid" || fail "vnodectl instances: $(vnodectl instances)"
 
