@@ -5,8 +5,9 @@
 # an application credential of the site's project in a file only the
 # SlurmUser reads), with user data holding the node's token; the instance
 # boots, joins as that node and runs the job.  Idle for SuspendTime, the
-# node is suspended: the hook deletes the instance gracefully (Nova stops
-# it, its agent leaves, then Nova deletes it); the node is powered down.
+# node is suspended: the hook orders its agent to retire (it leaves), then
+# deletes the instance (an agent that does not leave in time, Nova stops
+# first: the graceful delete); the node is powered down.
 . "$(dirname "$0")/../system/test.common"
 . "$(dirname "$0")/../vm/vm.common"
 . "$(dirname "$0")/os.common"
@@ -95,16 +96,24 @@ grep -qx "ran on $inode as $VT_USER" "$H/J.out" || fail "job J: $(cat "$H/J.out"
 say "job J: sbatch -> COMPLETED on $inode in $(printf %.1f "$(echo "$(date +%s.%N) - $t0" | bc)") s"
 vnodectl instances | grep -q "$iid" || fail "vnodectl instances: $(vnodectl instances)"
 
-# idle for SuspendTime: the instance is stopped, then deleted
+# idle for SuspendTime: the node leaves, then its instance is deleted:
+# the hook orders its agent to retire (it drains, checkpoints, leaves),
+# then deletes the instance; an agent that did not leave in time is
+# stopped by Nova first (its graceful delete: stop, then delete)
 gone() { ! ours | grep -q "^$iid "; }
 wait_for 600 "$inode suspended: its instance deleted in Nova" gone
 "$OS_STACK" run grep -h "$iid" /var/log/nova/nova-compute.log >"$T/inst.nova.log"
-grep -q -E "Instance shutdown successfully|Instance failed to shutdown" "$T/inst.nova.log" ||
-    fail "the instance was not stopped before its delete: $(tail -n 3 "$T/inst.nova.log")"
+if grep -q "leave from .*: $inode removed" "$T/hookd.log"; then
+	grep -q "provision: $inode: instance $iid deleted" "$T/hookd.log" ||
+	    fail "$inode left, but the hook's log has no delete of $iid: $(grep "$inode" "$T/hookd.log" | tail -n 3)"
+	how="its agent left first (the hook's retire order), then the hook deleted it"
+elif grep -q -E "Instance shutdown successfully|Instance failed to shutdown" "$T/inst.nova.log"; then
+	how="stopped by Nova first ($(grep -o -E 'Instance (shutdown successfully[^.]*|failed to shutdown in [0-9]+ seconds)' "$T/inst.nova.log" | head -n 1)), then deleted"
+else
+	fail "instance $iid was deleted with neither its agent's leave nor a stop first: $(grep "$inode" "$T/hookd.log" | tail -n 3); Nova: $(tail -n 3 "$T/inst.nova.log")"
+fi
 wait_for 120 "$inode powered down" node_is "$inode" POWERED_DOWN
-grep -q "leave from .*: $inode removed" "$T/hookd.log" ||
-    say "(its agent's leave is not in the hook's log: $(grep "$inode" "$T/hookd.log" | tail -n 2))"
-say "$inode: suspended, instance $iid stopped and deleted, powered down; $(grep -o -E 'Instance (shutdown successfully[^.]*|failed to shutdown in [0-9]+ seconds)' "$T/inst.nova.log" | head -n 1)"
+say "$inode: suspended, powered down; instance $iid: $how"
 vnodectl events >"$T/ev"
 for k in power-up create join power-down delete; do
 	grep -Eq " $inode .* $k " "$T/ev" || fail "no $k event of $inode: $(cat "$T/ev")"
