@@ -9,6 +9,8 @@
 #                   source (slurm/build, cached in /var/cache/vnode/slurm):
 #                   vnode built with its libslurm and headers, in
 #                   build-24.11, the system tests run with its daemons
+#   make check-openstack  the OpenStack tier (tests/openstack): a real
+#                   OpenStack from Debian's packages, Nova launching the image
 #   make check-asan the same with AddressSanitizer and UBSan
 #   make criu       $(O)/criu/criu: CRIU 4.2.1 (pinned) from Debian sid source with
 #                   ckpt/criu/*.patch (ckpt/criu/build), cached in
@@ -85,8 +87,9 @@ AGENT     := main step leave settings isofs metadata timesync http https certpin
              overlay
 HOOK      := hookd config api api_auth api_join api_node api_heartbeat \
              api_metrics admit db slurm reaper events mover provision \
-             provider prov_exec prov_local prov_qemu privd_client tls overlay
-CTL       := vnodectl config db slurm slurmcheck timeline ctl_elastic tls \
+             provider prov_exec prov_local prov_qemu privd_client tls overlay \
+             os_config openstack prov_openstack
+CTL       := vnodectl config os_config db slurm slurmcheck timeline ctl_elastic tls \
              overlay privd_client ctl_overlay
 
 COMMON_O  := $(COMMON:%=$(O)/common/%.o)
@@ -99,7 +102,7 @@ CTL_O     := $(CTL:%=$(O)/controller-hook/%.o)
 # in libc since glibc 2.34 (before that: make DL_LIBS=-ldl)
 DL_LIBS   ?=
 AGENT_LIBS = -pthread -ljson-c $(NSS_LIBS) $(DL_LIBS)
-HOOK_LIBS  = -lpthread -lmicrohttpd -lgnutls -lsqlite3 -ljson-c $(SLURM_LIBS) $(NSS_LIBS)
+HOOK_LIBS  = -lpthread -lmicrohttpd -lgnutls -lsqlite3 -ljson-c $(SLURM_LIBS) -lcurl $(NSS_LIBS)
 CTL_LIBS   = -lpthread -lsqlite3 -ljson-c $(SLURM_LIBS) -lm -lgnutls $(NSS_LIBS)
 
 # the SPANK plugin, loaded by slurmstepd: its objects built -fPIC apart,
@@ -114,15 +117,16 @@ PIC_CFLAGS = $(filter-out -fPIE $(SAN),$(ALL_CFLAGS)) -fPIC
 PROGS     := $(O)/vnode-agent $(O)/vnode-hookd $(O)/vnodectl $(O)/vnode-privd \
              $(O)/vnode-sbinit
 TESTPROGS := $(O)/tests/vnode-sign $(O)/tests/sbinit $(O)/tests/rusage \
-             $(O)/tests/ckpt-dump $(O)/tests/privd-call $(O)/tests/prov-call
+             $(O)/tests/ckpt-dump $(O)/tests/privd-call $(O)/tests/prov-call \
+             $(O)/tests/os-client
 BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate $(O)/bench/ckpt-job \
              $(O)/bench/registry
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
              test_http test_events test_timeline test_ckpt test_tls \
-             test_slurmcheck test_wg test_db
+             test_slurmcheck test_wg test_db test_openstack
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
-.PHONY: all check check-asan demo deps install clean unit system bench fuzz \
+.PHONY: all check check-openstack check-asan demo deps install clean unit system bench fuzz \
 	fuzz-regress deb image vm bench-vm bench-elastic bench-ckpt bench-preempt bench-scale \
 	criu slurm check-tests FORCE
 all: $(PROGS) $(PLUGIN) $(TESTPROGS) $(BENCHPROGS)
@@ -209,11 +213,20 @@ $(O)/tests/prov-call: $(O)/tests/system/prov-call.o \
     $(O)/controller-hook/config.o $(O)/controller-hook/provider.o \
     $(O)/controller-hook/prov_exec.o $(O)/controller-hook/prov_local.o \
     $(O)/controller-hook/prov_qemu.o $(O)/controller-hook/privd_client.o \
-    $(COMMON_O)
+    $(O)/controller-hook/prov_openstack.o $(O)/controller-hook/openstack.o \
+    $(O)/controller-hook/os_config.o $(COMMON_O)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread -ljson-c $(NSS_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread -lcurl -ljson-c $(NSS_LIBS)
 $(O)/tests/system/prov-call.o: ALL_CFLAGS += -Icontroller-hook
+
+# the hook's OpenStack client from the command line (tests/openstack)
+$(O)/tests/os-client: $(O)/tests/openstack/os-client.o \
+    $(O)/controller-hook/openstack.o $(O)/controller-hook/os_config.o $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread -lcurl -ljson-c $(NSS_LIBS)
+$(O)/tests/openstack/os-client.o: ALL_CFLAGS += -Icontroller-hook
 
 $(O)/tests/rusage: $(O)/tests/system/rusage.o
 	@mkdir -p $(@D)
@@ -311,6 +324,12 @@ $(O)/tests/test_slurmcheck: $(O)/tests/unit/test_slurmcheck.o \
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+$(O)/tests/test_openstack: $(O)/tests/unit/test_openstack.o \
+    $(O)/controller-hook/openstack.o $(O)/controller-hook/os_config.o $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -lpthread -lcurl -ljson-c $(NSS_LIBS)
+$(O)/tests/unit/test_openstack.o: ALL_CFLAGS += -Icontroller-hook
 $(O)/tests/test_settings: $(O)/tests/unit/test_settings.o \
     $(O)/agent/settings.o $(O)/agent/isofs.o $(COMMON_O)
 	@mkdir -p $(@D)
@@ -326,7 +345,8 @@ FUZZERS   := fuzz_agent fuzz_hook fuzz_http fuzz_cert
 FUZZ_AGENT_OBJS := settings isofs join hookclient http https certpin state
 FUZZ_HOOK_OBJS  := api api_auth api_join api_node api_heartbeat api_metrics \
     admit db config slurm events provision provider \
-    prov_exec prov_local prov_qemu privd_client overlay
+    prov_exec prov_local prov_qemu privd_client overlay os_config openstack \
+    prov_openstack
 FUZZ_HTTP_OBJS  := agent/http agent/https agent/certpin common/util common/crypto
 FUZZ_CERT_OBJS  := agent/certpin common/util common/crypto
 # the join path must not reach Slurm: fuzz_hook makes each of these abort
@@ -460,6 +480,14 @@ endif
 vm: all deb
 	@VNODE_BIN=$(abspath $(O)) VNODE_DEB=$(abspath $(DEB_DIR)) \
 	    VNODE_TIER=vm tests/system/run $(wildcard $(CURDIR)/tests/vm/[0-9][0-9]-*.sh)
+
+# the OpenStack tier (tests/openstack): an all-in-one OpenStack Zed from
+# Debian's packages on this machine (installed once, cached in
+# /var/cache/vnode/openstack), the image launched by its Nova; one stack
+# for all the tests, taken down at the end
+check-openstack: deps
+	@$(MAKE) --no-print-directory all deb
+	@VNODE_BIN=$(abspath $(O)) VNODE_DEB=$(abspath $(DEB_DIR)) tests/openstack/run
 
 check-asan: deps
 ifneq ($(SLURM_PREFIX),)

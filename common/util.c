@@ -73,6 +73,21 @@ parse_duration(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+void
+format_duration(long v, char *out, size_t outsz)
+{
+	if (v == 0)
+		snprintf(out, outsz, "0");
+	else if (v % 86400 == 0)
+		snprintf(out, outsz, "%ldd", v / 86400);
+	else if (v % 3600 == 0)
+		snprintf(out, outsz, "%ldh", v / 3600);
+	else if (v % 60 == 0)
+		snprintf(out, outsz, "%ldm", v / 60);
+	else
+		snprintf(out, outsz, "%lds", v);
+}
+
 int
 parse_seconds(const char *s, double min, double max, double *out)
 {

@@ -17,6 +17,9 @@ int errf(char *err, size_t errlen, const char *fmt, ...)
 int parse_long(const char *s, long min, long max, long *out);
 /* Seconds with an optional unit: s, m, h, d ("90", "15m", "2h"). */
 int parse_duration(const char *s, long min, long max, long *out);
+/* v seconds as parse_duration reads them, in the largest exact unit
+ * ("0", "90s", "10m", "1h", "7d"). */
+void format_duration(long v, char *out, size_t outsz);
 /* Seconds with an optional fraction ("0.5", "2"), in [min, max]. */
 int parse_seconds(const char *s, double min, double max, double *out);
 

@@ -48,6 +48,7 @@ defaults(struct hook_config *c)
 	c->orphan_grace = 600;
 	c->sync_interval = 30;
 	c->max_instances = 1000;
+	os_config_defaults(&c->openstack);
 	snprintf(c->local_socket, sizeof(c->local_socket),
 	    "/run/vnode/privd.sock");
 	snprintf(c->qemu.state_dir, sizeof(c->qemu.state_dir),
@@ -462,6 +463,12 @@ w_routes(FILE *f, const struct hook_config *c)
 	fputc('\n', f);
 }
 
+static void
+w_openstack(FILE *f, const struct hook_config *c)
+{
+	os_config_print(f, "openstack_", &c->openstack);
+}
+
 static const char *const onoff[] = { "off", "on", NULL };
 static const char *const admit_names[] = { "dynamic", "pool", "conf", NULL };
 static const char *const addr_names[] = { "source", "reported", "metadata",
@@ -579,6 +586,9 @@ static const struct ckey keys[] = {
 	  .what = "2 to 4 lowercase letters (vnode-privd's tap_prefix)" },
 	{ .name = "qemu_stop_timeout", .type = C_DUR, FIELD(qemu.stop_timeout),
 	  .min = 10, .max = 3600, .what = "a duration from 10s to 1h" },
+	/* provider = openstack: its own table (os_config.c) */
+	{ .name = "openstack_", .type = C_CUSTOM, .flags = F_PRINTONLY,
+	  .print = w_openstack },
 	{ .name = "overlay", .type = C_ENUM, FIELD(overlay),
 	  .names = overlay_names, .what = "off, on or allow" },
 	{ .name = "overlay_endpoint", .type = C_STR, FIELD(overlay_endpoint),
@@ -661,11 +671,23 @@ static int
 one(void *arg, const char *key, const char *val, int lineno, char *err,
     size_t errlen)
 {
+	const char *what;
 	size_t i;
 
 	(void)lineno;
 	if (strncmp(key, "mount.", 6) == 0)
 		return parse_mount(arg, key + 6, val, err, errlen);
+	/* (a whole call's bound is provider_timeout, not op_timeout) */
+	if (strncmp(key, "openstack_", 10) == 0 &&
+	    strcmp(key + 10, "op_timeout") != 0) {
+		if (os_config_set(&((struct hook_config *)arg)->openstack,
+		    key + 10, val, &what) == 0)
+			return 0;
+		if (what == NULL)
+			return errf(err, errlen, "unknown key \"%s\"", key);
+		return errf(err, errlen, "%s: \"%s\" is not %s", key, val,
+		    what);
+	}
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if ((keys[i].flags & F_PRINTONLY) ||
 		    strcmp(key, keys[i].name) != 0)
@@ -681,7 +703,7 @@ one(void *arg, const char *key, const char *val, int lineno, char *err,
 int
 config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 {
-	char *buf = NULL;
+	char *buf = NULL, why[512];
 	int rc = -1, i;
 
 	defaults(c);
@@ -734,6 +756,11 @@ config_load(const char *path, struct hook_config *c, char *err, size_t errlen)
 		errf(err, errlen, "%s: provider = exec needs exec_program", path);
 		goto out;
 	}
+	if (strcmp(c->provider, "openstack") == 0 &&
+	    os_config_check(&c->openstack, why, sizeof(why)) != 0) {
+		errf(err, errlen, "%s: provider = openstack: %s", path, why);
+		goto out;
+	}
 	if (strcmp(c->provider, "qemu") == 0 && (c->qemu.image[0] == '\0' ||
 	    c->qemu.bridge[0] == '\0')) {
 		errf(err, errlen, "%s: provider = qemu needs %s (%s)", path,
@@ -764,20 +791,13 @@ out:
 	return rc;
 }
 
-/* A duration as parse_duration reads it, in its largest exact unit. */
 static void
 print_duration(FILE *f, const char *key, long v)
 {
-	if (v == 0)
-		fprintf(f, "%s = 0\n", key);
-	else if (v % 86400 == 0)
-		fprintf(f, "%s = %ldd\n", key, v / 86400);
-	else if (v % 3600 == 0)
-		fprintf(f, "%s = %ldh\n", key, v / 3600);
-	else if (v % 60 == 0)
-		fprintf(f, "%s = %ldm\n", key, v / 60);
-	else
-		fprintf(f, "%s = %lds\n", key, v);
+	char d[32];
+
+	format_duration(v, d, sizeof(d));
+	fprintf(f, "%s = %s\n", key, d);
 }
 
 void

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "wg.h"
+#include "openstack.h"
 
 #define CONFIG_PATH "/etc/vnode/hookd.conf"
 #define CONFIG_MAX_FEATURES 16
@@ -70,6 +71,7 @@ struct hook_config {
 	long max_instances;		/* at once */
 	char exec_program[PATH_MAX];	/* provider = exec */
 	char local_socket[PATH_MAX];	/* vnode-privd (providers local, qemu; overlay) */
+	struct os_config openstack;	/* provider = openstack: openstack_* */
 	struct hook_qemu {		/* provider = qemu (prov_qemu.c) */
 		char image[PATH_MAX];	/* the base image, qcow2 */
 		char bridge[16];	/* the instances' taps go on it */

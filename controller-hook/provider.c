@@ -17,6 +17,8 @@ provider_open(const struct hook_config *cfg, struct provider *p, char *err,
 		return prov_local_open(cfg, p, err, errlen);
 	if (strcmp(cfg->provider, "exec") == 0)
 		return prov_exec_open(cfg, p, err, errlen);
+	if (strcmp(cfg->provider, "openstack") == 0)
+		return prov_openstack_open(cfg, p, err, errlen);
 	if (strcmp(cfg->provider, "qemu") == 0)
 		return prov_qemu_open(cfg, p, err, errlen);
 	return errf(err, errlen, "provider %s is not built into this hook",

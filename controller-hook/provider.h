@@ -100,6 +100,8 @@ int prov_local_open(const struct hook_config *cfg, struct provider *p,
     char *err, size_t errlen);
 int prov_exec_open(const struct hook_config *cfg, struct provider *p,
     char *err, size_t errlen);
+int prov_openstack_open(const struct hook_config *cfg, struct provider *p,
+    char *err, size_t errlen);
 int prov_qemu_open(const struct hook_config *cfg, struct provider *p,
     char *err, size_t errlen);
 
