@@ -17,7 +17,9 @@
  *   metrics     GET /metrics
  *   stale       the reaper's query: every admitted node, with its last
  *               contact (reaper_pass without Slurm)
- *   by-name     the reaper's per-node look-up, done for every node Slurm
+ *   reaped      the reaper's query of the reaped nodes (to tell which of
+ *               those Slurm still has)
+ *   by-name     what that query replaced: a look-up for every node Slurm
  *               lists (N of them; the time of all N)
  *
  *   registry [-n NODES] [-r REPEATS] DIR
@@ -321,6 +323,15 @@ main(int argc, char *argv[])
 		t[r] = mono_now() - t0;
 	}
 	report("stale", t, reps);
+	for (r = 0; r < reps; r++) {
+		cnt = 0;
+		t0 = mono_now();
+		if (db_node_stale(b.db, "reaped", wall_now() + 1, count_node,
+		    &cnt, err, sizeof(err)) != 0)
+			die("%s", err);
+		t[r] = mono_now() - t0;
+	}
+	report("reaped", t, reps);
 	for (r = 0; r < (reps < 5 ? reps : 5); r++) {
 		t0 = mono_now();
 		for (i = 1; i <= have; i++) {

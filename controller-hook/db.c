@@ -43,6 +43,9 @@ static const char schema[] =
     "  updated INTEGER NOT NULL,"
     "  last_seen INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS nodes_token ON nodes(token);"
+    /* version 6: nodes by state (/metrics counts each state, the reaper
+     * reads the reaped ones) */
+    "CREATE INDEX IF NOT EXISTS nodes_state ON nodes(state);"
     "CREATE TABLE IF NOT EXISTS nonces ("
     "  nonce TEXT PRIMARY KEY,"
     "  ts INTEGER NOT NULL);"
@@ -663,6 +666,28 @@ db_node_list(struct db *db, char *err, size_t errlen)
 	}
 	sqlite3_finalize(st);
 	return arr;
+}
+
+int
+db_node_each(struct db *db, void (*fn)(void *arg, const struct db_node *n),
+    void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	struct db_node n;
+	int rc;
+
+	st = prep(db, "SELECT " NODE_COLS " FROM nodes ORDER BY id", err, errlen);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		node_row(st, &n);
+		fn(arg, &n);
+		explicit_bzero(&n, sizeof(n));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
+	return 0;
 }
 
 int

@@ -26,6 +26,8 @@ struct pass {
 	size_t n, cap;
 	struct slurm_node *sl;		/* Slurm's, sorted by name */
 	size_t nsl, capsl;
+	char (*reaped)[64];		/* the registry's reaped nodes, sorted */
+	size_t nreaped, capreaped;
 	int failed;
 };
 
@@ -41,6 +43,25 @@ add_node(void *arg, const struct db_node *n)
 	p->nodes[p->n] = *n;
 	explicit_bzero(p->nodes[p->n].master, CRYPTO_KEY_LEN);
 	p->nodes[p->n++].has_master = 0;
+}
+
+static void
+add_reaped(void *arg, const struct db_node *n)
+{
+	struct pass *p = arg;
+
+	if (array_grow(&p->reaped, &p->capreaped, p->nreaped,
+	    sizeof(*p->reaped), 64) != 0) {
+		p->failed = 1;
+		return;
+	}
+	snprintf(p->reaped[p->nreaped++], sizeof(p->reaped[0]), "%s", n->name);
+}
+
+static int
+by_text(const void *a, const void *b)
+{
+	return strcmp(a, b);
 }
 
 static void
@@ -182,7 +203,6 @@ reaper_pass(struct db *db, const struct hook_config *cfg, long now,
     void (*report)(const char *line), char *err, size_t errlen)
 {
 	struct pass p;
-	struct db_node gone;
 	const struct sl_status *st;
 	const struct db_node *n;
 	char e[512], line[700];
@@ -193,7 +213,11 @@ reaper_pass(struct db *db, const struct hook_config *cfg, long now,
 	if (cfg->reap_after <= 0)
 		return 0;
 	memset(&p, 0, sizeof(p));
+	/* the registry's admitted and reaped nodes, each in one query (not
+	 * a look-up per node Slurm has: 0.43 s at 20,000 nodes) */
 	if (db_node_stale(db, "admitted", now + 1, add_node, &p, err,
+	    errlen) != 0 ||
+	    db_node_stale(db, "reaped", now + 1, add_reaped, &p, err,
 	    errlen) != 0 ||
 	    sl_node_each(add_slurm, &p, err, errlen) != 0)
 		goto out;
@@ -203,15 +227,14 @@ reaper_pass(struct db *db, const struct hook_config *cfg, long now,
 	}
 	if (p.nsl > 0)
 		qsort(p.sl, p.nsl, sizeof(*p.sl), by_name);
+	if (p.nreaped > 0)
+		qsort(p.reaped, p.nreaped, sizeof(*p.reaped), by_text);
 	/* reaped in the registry but still in Slurm (its removal failed, or
 	 * its slurmd registered it again): remove it now */
 	for (i = 0; i < p.nsl; i++) {
 		if (p.sl[i].st.busy || p.sl[i].st.future || p.sl[i].st.cloud ||
-		    db_node_by_name(db, p.sl[i].name, &gone,
-		    e, sizeof(e)) != 0)
-			continue;
-		explicit_bzero(gone.master, sizeof(gone.master));
-		if (strcmp(gone.state, "reaped") != 0)
+		    p.nreaped == 0 || bsearch(p.sl[i].name, p.reaped,
+		    p.nreaped, sizeof(*p.reaped), by_text) == NULL)
 			continue;
 		if (admit_remove(p.sl[i].name, e, sizeof(e)) != 0)
 			snprintf(line, sizeof(line), "reaper: %s: %s", p.sl[i].name,
@@ -246,5 +269,6 @@ reaper_pass(struct db *db, const struct hook_config *cfg, long now,
 out:
 	free(p.nodes);
 	free(p.sl);
+	free(p.reaped);
 	return rc;
 }

@@ -385,26 +385,23 @@ token_list(struct db *db)
 	return 0;
 }
 
+static void
+node_line(void *arg, const struct db_node *n)
+{
+	(void)arg;
+	printf("%-12s %-9s %-15s %-20s %-16s %s\n", n->name, n->state, n->addr,
+	    n->hostname, n->token, n->instance);
+}
+
 static int
 node_list(struct db *db)
 {
-	struct json_object *arr, *o;
 	char err[256];
-	size_t i, n;
 
-#define F(key) json_object_get_string(json_object_object_get(o, key))
-	if ((arr = db_node_list(db, err, sizeof(err))) == NULL)
-		fatalx("%s", err);
 	printf("%-12s %-9s %-15s %-20s %-16s %s\n", "NODE", "STATE", "ADDR",
 	    "HOSTNAME", "TOKEN", "INSTANCE");
-	n = json_object_array_length(arr);
-	for (i = 0; i < n; i++) {
-		o = json_object_array_get_idx(arr, i);
-		printf("%-12s %-9s %-15s %-20s %-16s %s\n", F("name"), F("state"),
-		    F("addr"), F("hostname"), F("token"), F("instance"));
-	}
-#undef F
-	json_object_put(arr);
+	if (db_node_each(db, node_line, NULL, err, sizeof(err)) != 0)
+		fatalx("%s", err);
 	return 0;
 }
 
