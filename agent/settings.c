@@ -118,20 +118,6 @@ choice(const char *const *names, const char *v)
 	return -1;
 }
 
-static int
-ifname_valid(const char *v)
-{
-	size_t i, n = strlen(v);
-
-	if (n == 0 || n > 15 || !(v[0] >= 'a' && v[0] <= 'z'))
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' &&
-		    v[i] <= '9') || v[i] == '-'))
-			return 0;
-	return 1;
-}
-
 /* An absolute path of printable characters without spaces, "." or ".."
  * components: it ends up on command lines and in the plugin's. */
 static int
@@ -326,7 +312,7 @@ assign(struct settings *s, enum setting_key k, const char *v)
 		return 0;
 	}
 	case T_IFNAME:
-		return ifname_valid(v) ? copy(s->overlay_if,
+		return name_ifname_valid(v) ? copy(s->overlay_if,
 		    sizeof(s->overlay_if), v) : -1;
 	case T_COUNT:
 		if (parse_long(v, (long)d->min, (long)d->max, &n) != 0)

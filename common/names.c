@@ -179,3 +179,12 @@ name_mount_valid(const char *source, const char *target, const char *type,
 	*what = NULL;
 	return 0;
 }
+
+int
+name_ifname_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 15 && s[0] >= 'a' && s[0] <= 'z' &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}

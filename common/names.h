@@ -28,5 +28,8 @@ int name_mount_valid(const char *source, const char *target,
     const char *type, const char *options, const char **what);
 /* Name prefix policy: [a-z][a-z0-9-]*, 1..32 characters. */
 int name_prefix_valid(const char *s);
+/* A network interface's name as vnode-privd makes them: [a-z][a-z0-9-]*,
+ * 1..15 characters (the kernel's IFNAMSIZ less its NUL). */
+int name_ifname_valid(const char *s);
 
 #endif

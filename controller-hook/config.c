@@ -146,17 +146,6 @@ parse_partitions(const char *v, struct hook_config *c)
 	return 0;
 }
 
-/* A network interface's name as vnode-privd takes it: [a-z][a-z0-9-],
- * at most 15. */
-static int
-ifname_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n > 0 && n <= 15 && s[0] >= 'a' && s[0] <= 'z' &&
-	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
-}
-
 /* FIRST-LAST/PREFIX, FIRST <= LAST, both in the network of PREFIX. */
 static int
 parse_range(const char *v, struct hook_qemu *q)
@@ -561,7 +550,7 @@ static const struct ckey keys[] = {
 	  .flags = F_NOCOMMA, .what = "an absolute path without ','",
 	  .unset = "provider qemu unused" },
 	{ .name = "qemu_bridge", .type = C_STR, FIELD(qemu.bridge),
-	  .valid = ifname_valid, .unset = "provider qemu unused",
+	  .valid = name_ifname_valid, .unset = "provider qemu unused",
 	  .what = "an interface name ([a-z][a-z0-9-], at most 15)" },
 	/* room for ID/qmp.sock in a unix socket's 107 characters */
 	{ .name = "qemu_state_dir", .type = C_PATH, FIELD(qemu.state_dir),

@@ -86,20 +86,6 @@ usage(void)
 }
 
 static int
-ifname_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 15 || !(s[0] >= 'a' && s[0] <= 'z'))
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' &&
-		    s[i] <= '9') || s[i] == '-'))
-			return 0;
-	return 1;
-}
-
-static int
 set_str(char *dst, size_t dstsz, const char *v)
 {
 	if (strlen(v) >= dstsz)
@@ -135,7 +121,8 @@ one(void *arg, const char *key, const char *v, int lineno, char *err,
 		bad = v[0] != '/' || set_str(dst, 4096, v);
 	} else if (strcmp(key, "bridge") == 0) {
 		what = "an interface name ([a-z][a-z0-9-], at most 15)";
-		bad = !ifname_ok(v) || set_str(c->bridge, sizeof(c->bridge), v);
+		bad = !name_ifname_valid(v) ||
+		    set_str(c->bridge, sizeof(c->bridge), v);
 	} else if (strcmp(key, "addresses") == 0) {
 		char buf[64], *dash, *slash;
 		long pl;
@@ -193,8 +180,8 @@ one(void *arg, const char *key, const char *v, int lineno, char *err,
 		if (strcmp(v, "none") == 0)
 			c->wg_if[0] = '\0';
 		else
-			bad = !ifname_ok(v) || set_str(c->wg_if, sizeof(c->wg_if),
-			    v);
+			bad = !name_ifname_valid(v) ||
+			    set_str(c->wg_if, sizeof(c->wg_if), v);
 	} else if (strcmp(key, "wg_address") == 0) {
 		what = "the controller's overlay address and the network's "
 		    "length, like 10.99.0.1/16 (length 8 to 30)";
@@ -487,7 +474,7 @@ tap(const struct privd_req *rq, struct privd_rep *rp, int create)
 {
 	char uid[16], err[1024];
 
-	if (!ifname_ok(rq->name) || strncmp(rq->name, conf.tap_prefix,
+	if (!name_ifname_valid(rq->name) || strncmp(rq->name, conf.tap_prefix,
 	    strlen(conf.tap_prefix)) != 0) {
 		reply(rp, -1, "\"%.64s\" is not a tap name starting with %s",
 		    rq->name, conf.tap_prefix);
@@ -499,7 +486,8 @@ tap(const struct privd_req *rq, struct privd_rep *rp, int create)
 		const char *up[] = { "link", "set", rq->name, "master", rq->arg,
 		    "up", NULL };
 
-		if (!ifname_ok(rq->arg) || !in_list(conf.tap_bridges, rq->arg)) {
+		if (!name_ifname_valid(rq->arg) ||
+		    !in_list(conf.tap_bridges, rq->arg)) {
 			reply(rp, -1, "bridge \"%.64s\" is not one of tap_bridges "
 			    "(%s)", rq->arg, conf.tap_bridges);
 			return;
