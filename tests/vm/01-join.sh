@@ -70,7 +70,7 @@ j=$(sb_user ctl sbatch --parsable -w vm-1 -t 10 -D "/home/$VT_USER" \
 running() { [ "$(job_state "$j")" = RUNNING ]; }
 wait_for 120 "job $j RUNNING on vm-1" running
 wait_for 60 "job $j started" grep -q start "$T/nfs/home/$VT_USER/long.$j.out"
-vm_qmp vm1 system_powerdown || fail "system_powerdown"
+vm_power_button vm1
 say "vm1: ACPI power button pressed with job $j running"
 vm_wait_exit vm1 300
 for step in drain jobs slurmd unmount deregister; do

@@ -50,15 +50,7 @@ out=$(sb_user ctl timeout 120 srun -w vm-1 -t 2 sh -c 'echo srun on $(hostname)'
     fail "srun on vm-1: $out"
 say "vm-1 at $addr: batch job $j and srun ($out) through the tunnel"
 
-# (logind takes no power key in its first 30 s, HoldoffTimeoutSec: the
-# button is pressed again until the leave begins)
-leaving() { vm_console vm1 'vnode-agent: (drain|jobs|deregister): '; }
-for i in $(seq 12); do
-	vm_qmp vm1 system_powerdown || fail "system_powerdown"
-	wait_for_quiet() { local k; for k in $(seq 100); do leaving && return 0; sleep 0.1; done; return 1; }
-	wait_for_quiet && break
-done
-leaving || fail "no leave after 12 presses of the power button"
+vm_power_button vm1
 vm_wait_exit vm1 300
 grep -a -q "vnode-agent: overlay: vnode0 down" "$T/vm1.console" ||
     fail "no overlay line at leave: $(grep -a vnode-agent "$T/vm1.console" | tail -n 5)"
