@@ -233,8 +233,8 @@ step_overlay(const struct settings *s, const struct join_result *j)
 	if (!j->overlay.used)
 		return;
 	step_begin(&step, "overlay");
-	rc = overlay_up(s->overlay_if, s->overlay_wg, &j->overlay, &how,
-	    overlay_pin, sizeof(overlay_pin), err, sizeof(err));
+	rc = overlay_up(s->overlay_if, s->overlay_wg, &j->overlay,
+	    j->conf_server, &how, overlay_pin, sizeof(overlay_pin), err, sizeof(err));
 	/* kept either way: a leave takes the interface down */
 	joined_state(s, j, &st);
 	saved = state_save(&st, e2, sizeof(e2));
@@ -251,8 +251,9 @@ step_overlay(const struct settings *s, const struct join_result *j)
 		exit(step_fail(&step, EXIT_OVERLAY, "%s; not starting munge or "
 		    "slurmd: slurmctld could not reach this node", err));
 	step_ok(&step, "%s (%s) at %s, the controller %s at %s, handshake "
-	    "after %.3f s", s->overlay_if, how, j->overlay.address,
-	    j->overlay.controller, j->overlay.endpoint, took);
+	    "after %.3f s; slurmctld (%s) through it", s->overlay_if, how,
+	    j->overlay.address, j->overlay.controller, j->overlay.endpoint,
+	    took, j->conf_server);
 }
 
 static void

@@ -278,6 +278,40 @@ other_addresses(const char *ifname, const char *mine, char *err,
 	return 0;
 }
 
+/* host[:port] (dflt when none) into an IPv4 address, looked up when it is
+ * a name, and its port. */
+static int
+host_port(const char *what, const char *hostport, const char *dflt,
+    uint32_t *a, char *port, size_t portsz, char *err, size_t errlen)
+{
+	struct addrinfo *res = NULL, *ai;
+	char host[300], e[256], *colon;
+
+	snprintf(host, sizeof(host), "%s", hostport);
+	if ((colon = strrchr(host, ':')) != NULL)
+		*colon++ = '\0';
+	snprintf(port, portsz, "%s", colon != NULL ? colon : dflt);
+	if (strlen(port) == 0 || strlen(port) > 5 ||
+	    strspn(port, "0123456789") != strlen(port) || atoi(port) < 1 ||
+	    atoi(port) > 65535)
+		return errf(err, errlen, "%s %s: \"%s\" is not a port", what,
+		    hostport, port);
+	if (wg_addr_parse(host, a) == 0)
+		return 0;
+	if (http_lookup(host, port, LOOKUP_TIMEOUT, &res, e, sizeof(e)) != 0)
+		return errf(err, errlen, "%s %s: %s", what, host, e);
+	for (ai = res; ai != NULL && ai->ai_family != AF_INET; ai = ai->ai_next)
+		;
+	if (ai != NULL)
+		*a = ntohl(((struct sockaddr_in *)(void *)
+		    ai->ai_addr)->sin_addr.s_addr);
+	freeaddrinfo(res);
+	if (ai == NULL)
+		return errf(err, errlen, "%s %s: no IPv4 address (the overlay "
+		    "carries IPv4)", what, host);
+	return 0;
+}
+
 /* The endpoint's address, when one of the routes covers it: its present
  * way (ip route get) is pinned as a /32, so that the tunnel's own packets
  * do not go into the tunnel. */
@@ -285,8 +319,7 @@ static int
 pin_endpoint(const struct join_overlay *o, char *pin, size_t pinsz,
     char *err, size_t errlen)
 {
-	struct addrinfo *res = NULL, *ai;
-	char host[300], out[1024], e[256], *colon, *tok, *save = NULL;
+	char host[300], out[1024], port[16], *tok, *save = NULL;
 	char via[16] = "", dev[IF_NAMESIZE] = "", *prev = NULL;
 	uint32_t a = 0;
 	int i, covered = 0;
@@ -294,24 +327,9 @@ pin_endpoint(const struct join_overlay *o, char *pin, size_t pinsz,
 	pin[0] = '\0';
 	if (o->nroutes == 0)
 		return 0;
-	snprintf(host, sizeof(host), "%s", o->endpoint);
-	if ((colon = strrchr(host, ':')) != NULL)
-		*colon = '\0';
-	if (wg_addr_parse(host, &a) != 0) {
-		if (http_lookup(host, colon + 1, LOOKUP_TIMEOUT, &res, e,
-		    sizeof(e)) != 0)
-			return errf(err, errlen, "endpoint %s: %s", host, e);
-		for (ai = res; ai != NULL && ai->ai_family != AF_INET;
-		    ai = ai->ai_next)
-			;
-		if (ai != NULL)
-			a = ntohl(((struct sockaddr_in *)(void *)
-			    ai->ai_addr)->sin_addr.s_addr);
-		freeaddrinfo(res);
-		if (ai == NULL)
-			return errf(err, errlen, "endpoint %s: no IPv4 address",
-			    host);
-	}
+	if (host_port("endpoint", o->endpoint, "51820", &a, port, sizeof(port),
+	    err, errlen) != 0)
+		return -1;
 	for (i = 0; i < o->nroutes; i++)
 		covered |= wg_net_contains(&o->routes[i], a);
 	if (!covered)
@@ -352,14 +370,56 @@ pin_endpoint(const struct join_overlay *o, char *pin, size_t pinsz,
 	return 0;
 }
 
+/* Our rules for slurmctld gone (there may be none). */
+static void
+slurmctld_rule_del(void)
+{
+	const char *del[] = { ip_prog(), "rule", "del", "priority",
+	    OVERLAY_RULE_PRIORITY, "lookup", OVERLAY_TABLE, NULL };
+	char e[256];
+	int i;
+
+	for (i = 0; i < 16 && run(del, NULL, 0, NULL, 0, e, sizeof(e)) == 0;
+	    i++)
+		;
+}
+
+/* slurmd's and srun's connections to slurmctld (TCP to its address and
+ * port) go through the tunnel, from our overlay address, whatever way the
+ * rest of the traffic to that host takes (a pinned endpoint, no routes):
+ * Slurm 23.11 and later take a dynamic or CLOUD node's address from the
+ * peer address of its slurmd's registration.  A rule of its own and a
+ * table of its own (OVERLAY_RULE_PRIORITY, OVERLAY_TABLE): the tunnel's
+ * own packets (UDP), the hook and NFS keep their ways. */
+static int
+route_slurmctld(const char *ifname, const struct join_overlay *o,
+    uint32_t ctl, const char *port, char *err, size_t errlen)
+{
+	char to[24];
+	const char *route[] = { ip_prog(), "route", "replace", to, "dev",
+	    ifname, "src", o->address, "table", OVERLAY_TABLE, NULL };
+	const char *rule[] = { ip_prog(), "rule", "add", "to", to, "ipproto",
+	    "tcp", "dport", port, "priority", OVERLAY_RULE_PRIORITY, "lookup",
+	    OVERLAY_TABLE, NULL };
+
+	wg_addr_format(ctl, to, sizeof(to));
+	strcat(to, "/32");
+	slurmctld_rule_del();
+	if (run(route, NULL, 0, NULL, 0, err, errlen) != 0 ||
+	    run(rule, NULL, 0, NULL, 0, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
 int
 overlay_up(const char *ifname, enum settings_wireguard wg,
-    const struct join_overlay *o, const char **how, char *pin, size_t pinsz,
-    char *err, size_t errlen)
+    const struct join_overlay *o, const char *slurmctld, const char **how,
+    char *pin, size_t pinsz, char *err, size_t errlen)
 {
-	char allowed[JOIN_MAX_ROUTES * 20 + 20], keepalive[16], addr[40];
-	char net[24];
+	char allowed[JOIN_MAX_ROUTES * 20 + 40], keepalive[16], addr[40];
+	char net[24], port[16];
 	size_t used;
+	uint32_t ctl;
 	int i;
 
 	pin[0] = '\0';
@@ -375,6 +435,12 @@ overlay_up(const char *ifname, enum settings_wireguard wg,
 		wg_net_format(&o->routes[i], net, sizeof(net));
 		snprintf(allowed + used, sizeof(allowed) - used, ",%s", net);
 	}
+	if (host_port("slurmctld", slurmctld, "6817", &ctl, port, sizeof(port),
+	    err, errlen) != 0)
+		return -1;
+	wg_addr_format(ctl, net, sizeof(net));
+	used = strlen(allowed);
+	snprintf(allowed + used, sizeof(allowed) - used, ",%s/32", net);
 	snprintf(keepalive, sizeof(keepalive), "%ld", o->keepalive);
 	snprintf(addr, sizeof(addr), "%s/%d", o->address, o->network.prefix);
 	if (pin_endpoint(o, pin, pinsz, err, errlen) != 0)
@@ -404,7 +470,7 @@ overlay_up(const char *ifname, enum settings_wireguard wg,
 		if (run(route, NULL, 0, NULL, 0, err, errlen) != 0)
 			return -1;
 	}
-	return 0;
+	return route_slurmctld(ifname, o, ctl, port, err, errlen);
 }
 
 /* The controller's latest handshake (unix time, 0 none yet), or -1. */
@@ -494,6 +560,7 @@ overlay_down(const char *ifname, const char *pin, char *err, size_t errlen)
 
 	if (pin != NULL && pin[0] != '\0')
 		run(unpin, NULL, 0, NULL, 0, e, sizeof(e));
+	slurmctld_rule_del();
 	if (if_nametoindex(ifname) == 0)
 		return 0;
 	/* (wireguard-go ends with its interface) */

@@ -19,6 +19,11 @@
 #include "wg.h"
 
 #define OVERLAY_KEY_FILE	"/var/lib/vnode/overlay.key"
+/* the routing table, and the priority of the rule (before the main
+ * table's, 32766), that take slurmd's connections to slurmctld into the
+ * tunnel */
+#define OVERLAY_TABLE		"51820"
+#define OVERLAY_RULE_PRIORITY	"32000"
 
 /* Our public key into pub: the private key read, or made when there is
  * none.  0; 1 when WireGuard's tools (wg) are not installed, so that no
@@ -30,13 +35,16 @@ int overlay_key(char pub[WG_KEY_LEN + 1], char *err, size_t errlen);
  * The interface up, with the controller as its one peer (a fresh session:
  * a peer that was there is set anew), our address and the routes the
  * hook gave; an endpoint that one of those routes covers keeps its way
- * outside the tunnel (a /32 route, in *pin, "" when none).  One that is
- * there already (the agent ran before) is reused.  *how: "kernel" or
+ * outside the tunnel (a /32 route, in *pin, "" when none).  TCP to
+ * slurmctld (host[:port], the join's conf_server) goes through the tunnel
+ * from our overlay address, by a rule of its own (OVERLAY_TABLE), so that
+ * Slurm sees its registrations come from there.  One that is there
+ * already (the agent ran before) is reused.  *how: "kernel" or
  * "wireguard-go".
  */
 int overlay_up(const char *ifname, enum settings_wireguard wg,
-    const struct join_overlay *o, const char **how, char *pin, size_t pinsz,
-    char *err, size_t errlen);
+    const struct join_overlay *o, const char *slurmctld, const char **how,
+    char *pin, size_t pinsz, char *err, size_t errlen);
 
 /* Packets to the controller's overlay address until a handshake with it
  * shows (wg show latest-handshakes), within timeout seconds (*stop ends
@@ -45,7 +53,8 @@ int overlay_check(const char *ifname, const struct join_overlay *o,
     double timeout, volatile sig_atomic_t *stop, double *took, char *err,
     size_t errlen);
 
-/* The interface and a pinned route gone; 0 also when they were not there. */
+/* The interface, a pinned route and the rule for slurmctld gone; 0 also
+ * when they were not there. */
 int overlay_down(const char *ifname, const char *pin, char *err,
     size_t errlen);
 

@@ -18,10 +18,6 @@
 . "$(dirname "$0")/test.common"
 overlay_skip
 vt_init
-# not done yet on Slurm 23.11 and later: slurmctld takes a dynamic node's
-# address from its slurmd's registration (31-registered-address), which
-# comes from the node's own network, not through the tunnel
-slurm_at_least 23.11 && skip "the overlay on Slurm $(slurm_release): slurmctld takes the node's address from its slurmd's registration, the underlay's, not the overlay's (slurmd does not yet reach slurmctld through the tunnel; the overlay works on 22.05)"
 OVERLAY_MODE=allow
 HOOKD_EXTRA="reap_after = 30s
 overlay_routes = $VT_SUBNET.0/24"
@@ -75,6 +71,25 @@ echo "$peers" | grep -q " $addr1/32 $VT_SUBNET.201:" ||
     fail "n1's endpoint is not its router's: $peers"
 [ "$(node_state "$vm1")" = idle ] && [ "$(node_state "$vm2")" = idle ] ||
     fail "$vm1 $(node_state "$vm1"), $vm2 $(node_state "$vm2")"
+# slurmd reaches slurmctld through the tunnel (a rule for TCP to its port;
+# the endpoint's pinned /32 keeps the rest outside): Slurm 23.11 and later
+# take the node's address from its registration, which must come from the
+# overlay address, not the NAT's (31-registered-address)
+rule=$(sb n1 ip rule show priority 32000)
+echo "$rule" | grep -q "to $CTL_IP ipproto tcp dport $SLURMCTLD_PORT lookup 51820" ||
+    fail "n1's rule for slurmctld: $rule"
+sb n1 ip route show table 51820 | grep -q "^$CTL_IP dev vnode0 .*src $addr1" ||
+    fail "n1's table 51820: $(sb n1 ip route show table 51820)"
+[ "$(ov_addr "$vm1")" = "$addr1" ] && [ "$(ov_addr "$vm2")" = "$addr2" ] ||
+    fail "after their registrations (Slurm $(slurm_release)): $vm1 at $(ov_addr "$vm1"), $vm2 at $(ov_addr "$vm2")"
+grep -q "slurmctld ($CTL_IP:$SLURMCTLD_PORT) through it" "$T/n1.agent.log" ||
+    fail "n1's agent does not say slurmctld goes through the tunnel"
+say "Slurm $(slurm_release): $vm1 and $vm2 registered from $addr1 and $addr2 ($rule)"
+# vnodectl check-slurm sees slurm.conf's SlurmctldHost and port are
+# conf_server's, the ones the nodes take through the tunnel
+vnodectl check-slurm >"$T/check.out" 2>&1
+grep -q "^ok *SlurmctldHost: $CTL_IP port $SLURMCTLD_PORT, conf_server's" "$T/check.out" ||
+    fail "vnodectl check-slurm: $(cat "$T/check.out")"
 # the private key stays on the node, and no key is in any log
 [ "$(stat -c %a "$T/sb/n1/var/lib/vnode/overlay.key")" = 600 ] ||
     fail "n1's key file is $(stat -c %a "$T/sb/n1/var/lib/vnode/overlay.key")"
@@ -172,6 +187,8 @@ agent_stop n1 || fail "leave of n1 exited with $?"
 ov_peers | grep -q " $addr1/32 " && fail "n1's peer is still there: $(ov_peers)"
 grep -q "overlay: vnode0 down" "$T/n1.agent.log" || fail "n1's agent did not take vnode0 down"
 sb n1 ip link show vnode0 >/dev/null 2>&1 && fail "vnode0 still on n1"
+[ -z "$(sb n1 ip rule show priority 32000)" ] ||
+    fail "n1's rule for slurmctld stays after its leave: $(sb n1 ip rule show priority 32000)"
 # (its key is lost, as on a reinstalled instance: it joins with a new one,
 # which replaces the old peer at the same address)
 oldkey=$(wg pubkey <"$T/sb/n1/var/lib/vnode/overlay.key")

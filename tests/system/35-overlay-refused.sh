@@ -10,10 +10,6 @@
 . "$(dirname "$0")/test.common"
 overlay_skip
 vt_init
-# not done yet on Slurm 23.11 and later: slurmctld takes a dynamic node's
-# address from its slurmd's registration (31-registered-address), which
-# comes from the node's own network, not through the tunnel
-slurm_at_least 23.11 && skip "the overlay on Slurm $(slurm_release): slurmctld takes the node's address from its slurmd's registration, the underlay's, not the overlay's (slurmd does not yet reach slurmctld through the tunnel; the overlay works on 22.05)"
 OVERLAY_MODE=on
 OVERLAY_POOL=$OV_NET.0/29	# .1 is the controller's: .2 to .6 for nodes
 HOOKD_EXTRA="overlay_max_peers = 2"
