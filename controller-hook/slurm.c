@@ -850,6 +850,12 @@ sl_conf_load(struct sl_conf *c, char *err, size_t errlen)
 	c->suspend_time = sc->suspend_time == INFINITE ||
 	    sc->suspend_time == NO_VAL ? -1 : (long)sc->suspend_time;
 	c->job_requeue = sc->job_requeue != 0;
+	if (sc->control_cnt > 0 && sc->control_addr != NULL)
+		copy_conf(c->control_addr, sizeof(c->control_addr),
+		    sc->control_addr[0]);
+	c->slurmctld_port = sc->slurmctld_port;
+	c->slurmctld_port_count = sc->slurmctld_port_count > 0 ?
+	    sc->slurmctld_port_count : 1;
 	slurm_free_ctl_conf(sc);
 	return 0;
 }

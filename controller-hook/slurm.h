@@ -86,6 +86,9 @@ struct sl_conf {
 	int has_suspend_exc_states;	/* this Slurm knows the key (23.02+) */
 	long suspend_time;		/* SuspendTime, s; -1 power saving off */
 	int job_requeue;		/* JobRequeue */
+	char control_addr[256];		/* SlurmctldHost's address (the first) */
+	long slurmctld_port;		/* SlurmctldPort, the first */
+	int slurmctld_port_count;	/* 1 unless SlurmctldPort is a range */
 };
 
 #define SL_DRAIN_REASON "vnode: node is leaving"

@@ -247,6 +247,46 @@ check_defunct(struct sc *s)
 		    s->c->version);
 }
 
+/* Through the overlay, the agent takes TCP to conf_server's address and
+ * port into the tunnel; slurmd registers at SlurmctldHost's address and
+ * SlurmctldPort (a port of the range, at random), and from 23.11 Slurm
+ * takes the node's address from where that registration comes from. */
+static void
+check_overlay(struct sc *s)
+{
+	char host[300], *colon;
+	long port = 6817;
+
+	if (s->cfg->overlay == OVERLAY_OFF)
+		return;
+	snprintf(host, sizeof(host), "%s", s->cfg->conf_server);
+	if ((colon = strrchr(host, ':')) != NULL) {
+		*colon = '\0';
+		port = strtol(colon + 1, NULL, 10);
+	}
+	if (s->c->control_addr[0] != '\0' &&
+	    strcmp(s->c->control_addr, host) != 0)
+		say(s, SC_WARN, "SlurmctldHost", "%s, and conf_server "
+		    "(hookd.conf) is %s: overlay nodes reach slurmctld through "
+		    "the tunnel at conf_server's address only, so their "
+		    "slurmd registers from %s unless the two are the same "
+		    "address", s->c->control_addr, s->cfg->conf_server,
+		    s->ctld >= 2311 ? "their own network, which Slurm then "
+		    "takes as their address" : "their own network");
+	else if (s->c->slurmctld_port != port ||
+	    s->c->slurmctld_port_count > 1)
+		say(s, SC_WARN, "SlurmctldPort", "%ld%s, and conf_server "
+		    "(hookd.conf) is %s: overlay nodes reach slurmctld through "
+		    "the tunnel at conf_server's port only",
+		    s->c->slurmctld_port, s->c->slurmctld_port_count > 1 ?
+		    " and the ports after it (a range)" : "",
+		    s->cfg->conf_server);
+	else
+		say(s, SC_OK, "SlurmctldHost", "%s port %ld, conf_server's: "
+		    "overlay nodes reach slurmctld through the tunnel",
+		    host, port);
+}
+
 int
 slurmcheck(const struct sl_conf *c, const struct hook_config *cfg,
     void (*out)(void *arg, enum sc_level level, const char *setting,
@@ -268,5 +308,6 @@ slurmcheck(const struct sl_conf *c, const struct hook_config *cfg,
 	check_preemption(&s);
 	check_power_save(&s);
 	check_defunct(&s);
+	check_overlay(&s);
 	return s.warnings;
 }

@@ -230,6 +230,50 @@ modes_and_versions(void **state)
 	    "cloud_reg_addrs, which slurmctld 24.11.5 calls defunct"));
 }
 
+static void
+overlay(void **state)
+{
+	struct sl_conf c;
+	struct hook_config h;
+	struct seen s;
+
+	(void)state;
+	good(&c, &h);
+	snprintf(c.control_addr, sizeof(c.control_addr), "10.0.0.1");
+	c.slurmctld_port = 6817;
+	c.slurmctld_port_count = 1;
+	/* without the overlay, nothing to say */
+	assert_int_equal(run(&c, &h, &s), 0);
+	assert_null(strstr(s.text, "SlurmctldHost"));
+	h.overlay = OVERLAY_ALLOW;
+	assert_int_equal(run(&c, &h, &s), 0);
+	assert_non_null(strstr(s.text, "ok SlurmctldHost: 10.0.0.1 port "
+	    "6817, conf_server's: overlay nodes reach slurmctld through the "
+	    "tunnel"));
+	/* another address: 24.11 then takes the node's own network's */
+	snprintf(c.control_addr, sizeof(c.control_addr), "10.0.0.9");
+	assert_int_equal(run(&c, &h, &s), 1);
+	assert_non_null(strstr(s.text, "warn SlurmctldHost: 10.0.0.9, and "
+	    "conf_server (hookd.conf) is 10.0.0.1:6817: overlay nodes reach "
+	    "slurmctld through the tunnel at conf_server's address only, so "
+	    "their slurmd registers from their own network, which Slurm then "
+	    "takes as their address"));
+	/* a range of ports, and another port */
+	snprintf(c.control_addr, sizeof(c.control_addr), "10.0.0.1");
+	c.slurmctld_port_count = 4;
+	assert_int_equal(run(&c, &h, &s), 1);
+	assert_non_null(strstr(s.text, "warn SlurmctldPort: 6817 and the "
+	    "ports after it (a range), and conf_server (hookd.conf) is "
+	    "10.0.0.1:6817"));
+	c.slurmctld_port_count = 1;
+	c.slurmctld_port = 6818;
+	assert_int_equal(run(&c, &h, &s), 1);
+	/* conf_server without a port: slurmd's default, 6817 */
+	c.slurmctld_port = 6817;
+	snprintf(h.conf_server, sizeof(h.conf_server), "10.0.0.1");
+	assert_int_equal(run(&c, &h, &s), 0);
+}
+
 int
 main(void)
 {
@@ -239,6 +283,7 @@ main(void)
 		cmocka_unit_test(preemption_and_mover),
 		cmocka_unit_test(power_save),
 		cmocka_unit_test(modes_and_versions),
+		cmocka_unit_test(overlay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
