@@ -398,8 +398,10 @@ route_slurmctld(const char *ifname, const struct join_overlay *o,
 	char to[24];
 	const char *route[] = { ip_prog(), "route", "replace", to, "dev",
 	    ifname, "src", o->address, "table", OVERLAY_TABLE, NULL };
+	/* (ipproto by number: ip(8) looks names up in /etc/protocols,
+	 * which a minimal system lacks) */
 	const char *rule[] = { ip_prog(), "rule", "add", "to", to, "ipproto",
-	    "tcp", "dport", port, "priority", OVERLAY_RULE_PRIORITY, "lookup",
+	    "6", "dport", port, "priority", OVERLAY_RULE_PRIORITY, "lookup",
 	    OVERLAY_TABLE, NULL };
 
 	wg_addr_format(ctl, to, sizeof(to));

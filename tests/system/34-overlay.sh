@@ -76,7 +76,7 @@ echo "$peers" | grep -q " $addr1/32 $VT_SUBNET.201:" ||
 # take the node's address from its registration, which must come from the
 # overlay address, not the NAT's (31-registered-address)
 rule=$(sb n1 ip rule show priority 32000)
-echo "$rule" | grep -q "to $CTL_IP ipproto tcp dport $SLURMCTLD_PORT lookup 51820" ||
+echo "$rule" | grep -Eq "to $CTL_IP ipproto (tcp|6) dport $SLURMCTLD_PORT lookup 51820" ||
     fail "n1's rule for slurmctld: $rule"
 sb n1 ip route show table 51820 | grep -q "^$CTL_IP dev vnode0 .*src $addr1" ||
     fail "n1's table 51820: $(sb n1 ip route show table 51820)"
