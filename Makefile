@@ -123,7 +123,7 @@ BENCHPROGS := $(O)/bench/admit-load $(O)/bench/admit-rate $(O)/bench/ckpt-job \
              $(O)/bench/registry
 UNITS     := test_sig test_names test_settings test_util test_clockwatch \
              test_http test_events test_timeline test_ckpt test_tls \
-             test_slurmcheck test_wg test_db test_openstack
+             test_slurmcheck test_wg test_db test_openstack test_mover
 UNIT_BINS := $(UNITS:%=$(O)/tests/%)
 
 .PHONY: all check check-openstack check-asan demo deps install clean unit system bench fuzz \
@@ -163,6 +163,7 @@ $(O)/tests/unit/test_slurmcheck.o: ALL_CFLAGS += -Icontroller-hook
 $(O)/ckpt/%.o $(O)/pic/ckpt/%.o $(O)/agent/jobs.o: ALL_CFLAGS += -Ickpt
 $(O)/tests/unit/test_ckpt.o $(O)/tests/system/ckpt-dump.o: ALL_CFLAGS += -Ickpt
 $(O)/tests/unit/test_db.o: ALL_CFLAGS += -Icontroller-hook
+$(O)/tests/unit/test_mover.o: ALL_CFLAGS += -Icontroller-hook
 
 $(O)/vnode-agent: $(AGENT_O) $(CKPT_O) $(COMMON_O)
 	$(if $(Q),@echo "  LD      $@")
@@ -311,6 +312,11 @@ $(O)/tests/test_events: $(O)/tests/unit/test_events.o \
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -ljson-c $(NSS_LIBS)
 $(O)/tests/test_db: $(O)/tests/unit/test_db.o $(O)/controller-hook/db.o \
     $(COMMON_O)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -lsqlite3 -ljson-c $(NSS_LIBS)
+$(O)/tests/test_mover: $(O)/tests/unit/test_mover.o \
+    $(O)/controller-hook/mover.o $(O)/controller-hook/db.o $(COMMON_O)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka -lsqlite3 -ljson-c $(NSS_LIBS)

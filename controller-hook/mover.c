@@ -178,6 +178,21 @@ last_is_requeue(struct mover *m, unsigned long id)
 	    sizeof(err)) == 0 && strcmp(e.kind, "requeue") == 0;
 }
 
+/* This run of the job (its node, its start) is in the record already:
+ * the requeue API wrote it before the requeue it ends, and a poll of
+ * Slurm taken before that requeue took effect shows it again. */
+static int
+run_recorded(struct mover *m, const struct sl_job *j)
+{
+	static const char *const runs[] = { "run", NULL };
+	struct db_event e;
+	char err[256];
+
+	return j->start > 0 && db_event_last(m->db, (long)j->id, runs, &e,
+	    err, sizeof(err)) == 0 && strcmp(e.node, j->node) == 0 &&
+	    (long)e.time == j->start;
+}
+
 static void
 track_job(struct mover *m, const struct sl_job *j, double now)
 {
@@ -204,8 +219,9 @@ track_job(struct mover *m, const struct sl_job *j, double now)
 			t->state = SL_JOB_OTHER;	/* not ours to follow */
 			return;
 		}
-		event(m, j->start > 0 ? (double)j->start : now, j->node, j->id,
-		    "run", "partition %s", j->partition);
+		if (!run_recorded(m, j))
+			event(m, j->start > 0 ? (double)j->start : now, j->node,
+			    j->id, "run", "partition %s", j->partition);
 		if (j->state == SL_JOB_SUSPENDED)
 			event(m, now, j->node, j->id, "suspend", "%s",
 			    j->state_text);
