@@ -71,12 +71,13 @@ echo "$peers" | grep -q " $addr1/32 $VT_SUBNET.201:" ||
     fail "n1's endpoint is not its router's: $peers"
 [ "$(node_state "$vm1")" = idle ] && [ "$(node_state "$vm2")" = idle ] ||
     fail "$vm1 $(node_state "$vm1"), $vm2 $(node_state "$vm2")"
-# slurmd reaches slurmctld through the tunnel (a rule for TCP to its port;
+# slurmd reaches slurmctld through the tunnel (a rule for TCP to its port,
+# which ip(8) shows as tcp, or ipproto-6 without /etc/protocols;
 # the endpoint's pinned /32 keeps the rest outside): Slurm 23.11 and later
 # take the node's address from its registration, which must come from the
 # overlay address, not the NAT's (31-registered-address)
 rule=$(sb n1 ip rule show priority 32000)
-echo "$rule" | grep -Eq "to $CTL_IP ipproto (tcp|6) dport $SLURMCTLD_PORT lookup 51820" ||
+echo "$rule" | grep -Eq "to $CTL_IP ipproto (tcp|6|ipproto-6) dport $SLURMCTLD_PORT lookup 51820" ||
     fail "n1's rule for slurmctld: $rule"
 sb n1 ip route show table 51820 | grep -q "^$CTL_IP dev vnode0 .*src $addr1" ||
     fail "n1's table 51820: $(sb n1 ip route show table 51820)"
