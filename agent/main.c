@@ -234,7 +234,8 @@ step_overlay(const struct settings *s, const struct join_result *j)
 		return;
 	step_begin(&step, "overlay");
 	rc = overlay_up(s->overlay_if, s->overlay_wg, &j->overlay,
-	    j->conf_server, &how, overlay_pin, sizeof(overlay_pin), err, sizeof(err));
+	    j->conf_server, &how, overlay_pin, sizeof(overlay_pin), err,
+	    sizeof(err));
 	/* kept either way: a leave takes the interface down */
 	joined_state(s, j, &st);
 	saved = state_save(&st, e2, sizeof(e2));

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "names.h"
 #include "overlay.h"
 #include "spawn.h"
 #include "util.h"
@@ -278,24 +279,23 @@ other_addresses(const char *ifname, const char *mine, char *err,
 	return 0;
 }
 
-/* host[:port] (dflt when none) into an IPv4 address, looked up when it is
- * a name, and its port. */
+/* host:port (as the join's answer carries it, checked there by
+ * name_hostport_valid) into an IPv4 address, looked up when it is a name,
+ * and its port. */
 static int
-host_port(const char *what, const char *hostport, const char *dflt,
-    uint32_t *a, char *port, size_t portsz, char *err, size_t errlen)
+host_port(const char *what, const char *hostport, uint32_t *a, char *port,
+    size_t portsz, char *err, size_t errlen)
 {
 	struct addrinfo *res = NULL, *ai;
 	char host[300], e[256], *colon;
 
+	if (!name_hostport_valid(hostport))
+		return errf(err, errlen, "%s %s: not host:port", what,
+		    hostport);
 	snprintf(host, sizeof(host), "%s", hostport);
-	if ((colon = strrchr(host, ':')) != NULL)
-		*colon++ = '\0';
-	snprintf(port, portsz, "%s", colon != NULL ? colon : dflt);
-	if (strlen(port) == 0 || strlen(port) > 5 ||
-	    strspn(port, "0123456789") != strlen(port) || atoi(port) < 1 ||
-	    atoi(port) > 65535)
-		return errf(err, errlen, "%s %s: \"%s\" is not a port", what,
-		    hostport, port);
+	colon = strrchr(host, ':');
+	*colon++ = '\0';
+	snprintf(port, portsz, "%s", colon);
 	if (wg_addr_parse(host, a) == 0)
 		return 0;
 	if (http_lookup(host, port, LOOKUP_TIMEOUT, &res, e, sizeof(e)) != 0)
@@ -327,8 +327,8 @@ pin_endpoint(const struct join_overlay *o, char *pin, size_t pinsz,
 	pin[0] = '\0';
 	if (o->nroutes == 0)
 		return 0;
-	if (host_port("endpoint", o->endpoint, "51820", &a, port, sizeof(port),
-	    err, errlen) != 0)
+	if (host_port("endpoint", o->endpoint, &a, port, sizeof(port), err,
+	    errlen) != 0)
 		return -1;
 	for (i = 0; i < o->nroutes; i++)
 		covered |= wg_net_contains(&o->routes[i], a);
@@ -437,8 +437,8 @@ overlay_up(const char *ifname, enum settings_wireguard wg,
 		wg_net_format(&o->routes[i], net, sizeof(net));
 		snprintf(allowed + used, sizeof(allowed) - used, ",%s", net);
 	}
-	if (host_port("slurmctld", slurmctld, "6817", &ctl, port, sizeof(port),
-	    err, errlen) != 0)
+	if (host_port("slurmctld", slurmctld, &ctl, port, sizeof(port), err,
+	    errlen) != 0)
 		return -1;
 	wg_addr_format(ctl, net, sizeof(net));
 	used = strlen(allowed);

@@ -36,7 +36,7 @@ int overlay_key(char pub[WG_KEY_LEN + 1], char *err, size_t errlen);
  * a peer that was there is set anew), our address and the routes the
  * hook gave; an endpoint that one of those routes covers keeps its way
  * outside the tunnel (a /32 route, in *pin, "" when none).  TCP to
- * slurmctld (host[:port], the join's conf_server) goes through the tunnel
+ * slurmctld (host:port, the join's conf_server) goes through the tunnel
  * from our overlay address, by a rule of its own (OVERLAY_TABLE), so that
  * Slurm sees its registrations come from there.  One that is there
  * already (the agent ran before) is reused.  *how: "kernel" or
