@@ -18,46 +18,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
-
-static char dir[] = "/tmp/test_db.XXXXXX";
-static char path[64];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	snprintf(path, sizeof(path), "%s/hookd.db", dir);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char p[96];
-
-	(void)state;
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-	unlink(path);
-	rmdir(dir);
-	return 0;
-}
-
-static struct db *
-open_fresh(void)
-{
-	struct db *db;
-	char err[256];
-
-	teardown(NULL);
-	mkdir(dir, 0700);
-	assert_int_equal(db_open(path, &db, err, sizeof(err)), 0);
-	return db;
-}
+#include "regdir.h"
 
 static void
 token_add(struct db *db, const char *id, long uses)
@@ -100,7 +61,7 @@ node_add(struct db *db, const char *token, const char *instance)
 static void
 test_used_counts_nodes(void **state)
 {
-	struct db *db = open_fresh();
+	struct db *db = reg_open_fresh();
 	struct db_node n;
 	struct json_object *list, *t;
 	char err[256];
@@ -144,7 +105,7 @@ test_used_counts_nodes(void **state)
 static void
 test_used_rolled_back(void **state)
 {
-	struct db *db = open_fresh();
+	struct db *db = reg_open_fresh();
 	char err[256];
 
 	(void)state;
@@ -172,9 +133,8 @@ test_used_migrated(void **state)
 	int i;
 
 	(void)state;
-	teardown(NULL);
-	mkdir(dir, 0700);
-	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	reg_reset();
+	assert_int_equal(sqlite3_open(reg_path, &h), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(h,
 	    "CREATE TABLE tokens (id TEXT PRIMARY KEY, master TEXT NOT NULL,"
 	    " uses INTEGER NOT NULL, expires INTEGER NOT NULL,"
@@ -198,12 +158,12 @@ test_used_migrated(void **state)
 	    "PRAGMA user_version = 5;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	for (i = 0; i < 2; i++) {
-		assert_int_equal(db_open(path, &db, err, sizeof(err)), 0);
+		assert_int_equal(db_open(reg_path, &db, err, sizeof(err)), 0);
 		assert_int_equal(used(db, "00000000000000aa"), 3);
 		assert_int_equal(used(db, "00000000000000bb"), 0);
 		db_close(db);
 	}
-	assert_int_equal(db_open(path, &db, err, sizeof(err)), 0);
+	assert_int_equal(db_open(reg_path, &db, err, sizeof(err)), 0);
 	node_add(db, "00000000000000bb", "i-4");
 	assert_int_equal(used(db, "00000000000000bb"), 1);
 	assert_int_equal(used(db, "00000000000000aa"), 3);
@@ -219,13 +179,12 @@ test_newer_refused(void **state)
 	char err[256];
 
 	(void)state;
-	teardown(NULL);
-	mkdir(dir, 0700);
-	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	reg_reset();
+	assert_int_equal(sqlite3_open(reg_path, &h), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 99;", NULL,
 	    NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
-	assert_int_equal(db_open(path, &db, err, sizeof(err)), -1);
+	assert_int_equal(db_open(reg_path, &db, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "registry version 99 is newer than this "
 	    "program's (6)"));
 }
@@ -240,5 +199,5 @@ main(void)
 		cmocka_unit_test(test_newer_refused),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, reg_setup, reg_teardown);
 }

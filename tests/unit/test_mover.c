@@ -27,6 +27,7 @@
 #include "config.h"
 #include "db.h"
 #include "mover.h"
+#include "regdir.h"
 #include "slurm.h"
 
 /* ---- Slurm: not to be called here ---- */
@@ -61,34 +62,6 @@ sl_node_each(void (*fn)(void *arg, const char *name,
 
 #define T0	1700000000L	/* the jobs' times are after it */
 
-static char dir[] = "/tmp/test_mover.XXXXXX";
-static char path[64];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	snprintf(path, sizeof(path), "%s/hookd.db", dir);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char p[96];
-
-	(void)state;
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-	unlink(path);
-	rmdir(dir);
-	return 0;
-}
-
 static void
 node_add(struct db *db, const char *name)
 {
@@ -114,12 +87,8 @@ node_add(struct db *db, const char *name)
 static struct db *
 open_fresh(void)
 {
-	struct db *db;
-	char err[256];
+	struct db *db = reg_open_fresh();
 
-	teardown(NULL);
-	mkdir(dir, 0700);
-	assert_int_equal(db_open(path, &db, err, sizeof(err)), 0);
 	node_add(db, "vm-1");
 	node_add(db, "vm-2");
 	return db;
@@ -253,5 +222,5 @@ main(void)
 		cmocka_unit_test(runs_recorded_once),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, reg_setup, reg_teardown);
 }
