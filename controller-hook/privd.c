@@ -423,8 +423,9 @@ local_list(struct privd_rep *rp)
 
 		if (sscanf(line, "%63s %63s %15s %ld", id, node, state,
 		    &created) != 4 || !local_id_ok(id) || !name_node_valid(node) ||
-		    (strcmp(state, "running") != 0 && strcmp(state, "stopping") !=
-		    0 && strcmp(state, "gone") != 0))
+		    (strcmp(state, "creating") != 0 && strcmp(state, "running") !=
+		    0 && strcmp(state, "stopping") != 0 && strcmp(state, "gone") !=
+		    0))
 			continue;
 		n = snprintf(rp->data + used, PRIVD_REPLY_MAX - used,
 		    "%s %s %s %ld\n", id, node, state, created);

@@ -191,6 +191,7 @@ local_list(void *st, struct prov_instance **out, size_t *n, char *err,
 		snprintf(v[nv_n].id, sizeof(v[0].id), "%s", id);
 		snprintf(v[nv_n].node, sizeof(v[0].node), "%s", node);
 		v[nv_n].state = strcmp(state, "running") == 0 ? PROV_RUNNING :
+		    strcmp(state, "creating") == 0 ? PROV_BUILDING :
 		    strcmp(state, "stopping") == 0 ? PROV_STOPPING : PROV_GONE;
 		v[nv_n].created = created;
 		nv_n++;

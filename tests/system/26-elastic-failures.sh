@@ -52,7 +52,7 @@ wait_for 60 "job A ends" job_ended "$A"
 job_is "$A" COMPLETED || fail "job A is $(job_field "$A" JobState)"
 say "1: half of a bulk create refused; job B waited and ran"
 # the one sandbox goes when idle, so that the next cases have room
-free_slot() { [ "$(privd_call list | grep -c ' running ')" = 0 ]; }
+free_slot() { [ "$(privd_call list | grep -Ec ' (creating|running) ')" = 0 ]; }
 wait_for 90 "the sandboxes suspended" free_slot
 
 # 2. an instance that never joins
@@ -86,11 +86,22 @@ say "3: the hook restarted while $dnode booted; job D ran on $(cat "$T/work/D.ou
 cp "$T/local-agent.good" "$T/local-agent.conf"
 wait_for 90 "the sandboxes suspended" free_slot
 
-# 4. an orphan: a sandbox nobody in the registry asked for
+# 4. an orphan: a sandbox nobody in the registry asked for, made while
+# lists run back to back (as the hook's sync and the tests' checks do: a
+# list during a create once took the half-made sandbox for gone and
+# removed its network under it)
+( while :; do privd_call list >/dev/null 2>&1; done ) &
+lister=$!
 orphan=$(printf '#cloud-config\nvnode:\n  hook_url: "http://%s:%s"\n  join_token: "0123456789abcdef.%064d"\n' \
     "$CTL_IP" "$HOOK_PORT" 0 | privd_call create cloud-3) || fail "privd create: $orphan"
+kill "$lister"
+wait "$lister" 2>/dev/null
+privd_call list | grep -q "^$orphan cloud-3 running " ||
+    fail "the orphan $orphan is not running after its create: $(privd_call list)"
+sb ctl ip netns pids "vn-$orphan" >/dev/null 2>&1 ||
+    fail "the orphan $orphan has no network namespace"
 wait_for 60 "orphan $orphan deleted" has_ev " orphan +local $orphan deleted: not in the registry"
-gone() { ! privd_call list | grep -q "^$orphan .* running"; }
+gone() { ! privd_call list | grep -Eq "^$orphan .* (creating|running) "; }
 wait_for 30 "the orphan's sandbox gone" gone
 say "4: orphan $orphan deleted"
 

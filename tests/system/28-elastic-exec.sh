@@ -33,7 +33,7 @@ ainst=$(vnodectl instances | awk -v n="$anode" '$2 == n && $3 == "exec" { print 
 case $ainst in l-$anode-*) ;; *) fail "instance of $anode: $(vnodectl instances)" ;; esac
 deleted() { vnodectl instances | awk -v i="$ainst" '$4 == i && $5 == "deleted"' | grep -q .; }
 wait_for 90 "$anode suspended, its instance deleted through exec-cloud" deleted
-gone() { ! privd_call list | grep -q "^$ainst .* running"; }
+gone() { ! privd_call list | grep -Eq "^$ainst .* (creating|running) "; }
 wait_for 60 "the sandbox of $ainst gone" gone
 say "1: job A ran on $anode ($ainst, made by exec-cloud), deleted when idle"
 
