@@ -12,12 +12,11 @@
 #include "settings.h"
 #include "state.h"
 
-/* Can this node checkpoint (ckpt_selftest, bounded by the smaller of
- * ckpt_timeout and JOBS_SELFTEST_MAX seconds)?  1 yes, 0 no, with one
- * line in line either way; -1 when no ckpt_dir is set.  A "no" is kept:
- * orders and the leave then skip CRIU and say why (the leave requeues
- * the jobs the ordinary way). */
-#define JOBS_SELFTEST_MAX	20
+/* Can this node checkpoint (ckpt_selftest, bounded by ckpt_timeout, the
+ * time one job's dump may take)?  1 yes, 0 no, with one line in line
+ * either way; -1 when no ckpt_dir is set.  A "no" is kept: orders and the
+ * leave then skip CRIU and say why (the leave requeues the jobs the
+ * ordinary way). */
 int jobs_selftest(const struct settings *s, char *line, size_t linelen);
 
 /* A "checkpoint" order, arg "JOB" or "JOB NODE": dump, then the hook
