@@ -406,3 +406,87 @@ array_grow2(void *arrp, size_t size, void *arrp2, size_t size2, size_t *cap,
 	*cap = c1 < c2 ? c1 : c2;
 	return 0;
 }
+
+/* Room for need more bytes and a NUL in t; 0, or -1 with failed set. */
+static int
+text_room(struct text *t, size_t need)
+{
+	size_t ncap;
+	char *nb;
+
+	if (t->failed)
+		return -1;
+	if (need < t->cap - t->len && t->s != NULL)
+		return 0;
+	ncap = t->cap > 0 ? t->cap : 256;
+	while (ncap - t->len <= need) {
+		if (ncap > SIZE_MAX / 2) {
+			t->failed = 1;
+			return -1;
+		}
+		ncap *= 2;
+	}
+	if ((nb = realloc(t->s, ncap)) == NULL) {
+		t->failed = 1;
+		return -1;
+	}
+	t->s = nb;
+	t->cap = ncap;
+	return 0;
+}
+
+void
+text_printf(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (text_room(t, 64) != 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		t->failed = 1;
+		return;
+	}
+	if ((size_t)n >= t->cap - t->len) {
+		if (text_room(t, (size_t)n) != 0)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+		va_end(ap);
+	}
+	t->len += (size_t)n;
+}
+
+void
+text_json_str(struct text *t, const char *s)
+{
+	static const char hexd[] = "0123456789abcdef";
+	const unsigned char *p;
+	size_t n = 2;
+	char *o;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		n += *p < 0x20 ? 6 : (*p == '"' || *p == '\\') ? 2 : 1;
+	if (text_room(t, n) != 0)
+		return;
+	o = t->s + t->len;
+	*o++ = '"';
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\') {
+			*o++ = '\\';
+			*o++ = (char)*p;
+		} else if (*p < 0x20) {
+			memcpy(o, "\\u00", 4);
+			o[4] = hexd[*p >> 4];
+			o[5] = hexd[*p & 15];
+			o += 6;
+		} else
+			*o++ = (char)*p;
+	}
+	*o++ = '"';
+	*o = '\0';
+	t->len = (size_t)(o - t->s);
+}

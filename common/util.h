@@ -62,6 +62,21 @@ int array_grow(void *arrp, size_t *cap, size_t n, size_t size, size_t first);
 int array_grow2(void *arrp, size_t size, void *arrp2, size_t size2,
     size_t *cap, size_t n, size_t first);
 
+/* Text that grows as it is written: appends after a failed allocation
+ * do nothing and leave failed set (the text is then incomplete: the
+ * caller checks failed once, at the end).  Start from all zeros; free
+ * s. */
+struct text {
+	char *s;		/* NUL-terminated once anything was written */
+	size_t len, cap;
+	int failed;
+};
+void text_printf(struct text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* s as a JSON string, quotes included: '"', '\\' and control characters
+ * escaped; other bytes as they are (UTF-8 stays UTF-8). */
+void text_json_str(struct text *t, const char *s);
+
 /* Blanks (space, tab, CR) off both ends, in place. */
 char *str_trim(char *s);
 

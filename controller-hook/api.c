@@ -241,6 +241,19 @@ api_ok(struct api_response *rs, const struct api_request *rq,
 	    rq->path, rq->peer != NULL ? rq->peer : "?", what);
 }
 
+void
+api_ok_text(struct api_response *rs, const struct api_request *rq,
+    struct text *t, const char *what)
+{
+	free(rs->body);
+	rs->body = t->s;
+	rs->bodylen = t->len;
+	t->s = NULL;
+	rs->status = 200;
+	snprintf(rs->log, sizeof(rs->log), "%s %s from %s: 200 %s", rq->method,
+	    rq->path, rq->peer != NULL ? rq->peer : "?", what);
+}
+
 /* An event in the registry; one that cannot be stored is only logged
  * (the hook's answer does not depend on it). */
 void

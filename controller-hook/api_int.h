@@ -39,6 +39,10 @@ void api_failc(struct api_response *rs, const struct api_request *rq,
     __attribute__((format(printf, 5, 6)));
 void api_ok(struct api_response *rs, const struct api_request *rq,
     struct json_object *o, const char *what);
+/* The same with a body written as text (t->s is the response's now). */
+struct text;
+void api_ok_text(struct api_response *rs, const struct api_request *rq,
+    struct text *t, const char *what);
 /* An event in the registry (in the request's transaction); one that
  * cannot be stored is only logged. */
 void api_note(struct api *a, const char *node, long job, const char *kind,

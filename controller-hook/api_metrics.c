@@ -14,65 +14,37 @@
 #include "util.h"
 
 static void
-metric_text(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-metric_text(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if ((size_t)n < *cap - *len) {
-			*len += (size_t)n;
-			return;
-		}
-		char *nb = realloc(*buf, *cap * 2 + (size_t)n);
-		if (nb == NULL)
-			return;
-		*buf = nb;
-		*cap = *cap * 2 + (size_t)n;
-	}
-}
-
-static void
-admission_histogram(char **b, size_t *len, size_t *cap, const char *name,
+admission_histogram(struct text *t, const char *name,
     const double *bounds_, const unsigned long *bucket, unsigned long count,
     double sum)
 {
 	int j;
 
 	for (j = 0; j < ADMIT_BUCKETS; j++)
-		metric_text(b, len, cap, "%s_bucket{le=\"%g\"} %lu\n", name,
+		text_printf(t, "%s_bucket{le=\"%g\"} %lu\n", name,
 		    bounds_[j], bucket[j]);
-	metric_text(b, len, cap, "%s_bucket{le=\"+Inf\"} %lu\n%s_sum %.6f\n"
+	text_printf(t, "%s_bucket{le=\"+Inf\"} %lu\n%s_sum %.6f\n"
 	    "%s_count %lu\n", name, count, name, sum, name, count);
 }
 
 static void
-admission_metrics(struct api *a, char **b, size_t *len, size_t *cap)
+admission_metrics(struct api *a, struct text *t)
 {
 	struct admit_stats st;
 
 	admit_stats_get(&st);
-	metric_text(b, len, cap, "# HELP vnode_admission_batch_size Joins "
+	text_printf(t, "# HELP vnode_admission_batch_size Joins "
 	    "admitted together, per batch (mode %s).\n"
 	    "# TYPE vnode_admission_batch_size histogram\n", a->cfg->admit);
-	admission_histogram(b, len, cap, "vnode_admission_batch_size",
+	admission_histogram(t, "vnode_admission_batch_size",
 	    admit_size_bounds, st.size_bucket, st.batches,
 	    (double)st.size_sum);
-	metric_text(b, len, cap, "# HELP vnode_admission_batch_seconds Time "
+	text_printf(t, "# HELP vnode_admission_batch_seconds Time "
 	    "to make a batch's nodes known to Slurm.\n"
 	    "# TYPE vnode_admission_batch_seconds histogram\n");
-	admission_histogram(b, len, cap, "vnode_admission_batch_seconds",
+	admission_histogram(t, "vnode_admission_batch_seconds",
 	    admit_secs_bounds, st.secs_bucket, st.batches, st.secs_sum);
-	metric_text(b, len, cap, "# HELP vnode_admission_restarts_total "
+	text_printf(t, "# HELP vnode_admission_restarts_total "
 	    "slurmctld restarts for a changed node fragment (conf mode).\n"
 	    "# TYPE vnode_admission_restarts_total counter\n"
 	    "vnode_admission_restarts_total %lu\n"
@@ -101,7 +73,7 @@ count_instance(void *arg, const struct db_instance *in)
 
 /* Elastic vnode: instances, power saving requests, provider calls. */
 static void
-elastic_metrics(struct api *a, char **b, size_t *len, size_t *cap)
+elastic_metrics(struct api *a, struct text *t)
 {
 	static const char *const calls[] = { "create", "delete", "list" };
 	struct provision_stats ps;
@@ -117,12 +89,12 @@ elastic_metrics(struct api *a, char **b, size_t *len, size_t *cap)
 		for (i = 0; i < sizeof(c.n) / sizeof(c.n[0]); i++)
 			c.n[i] = -1;		/* unknown */
 	provision_stats_get(&ps);
-	metric_text(b, len, cap, "# HELP vnode_instances Live instances of "
+	text_printf(t, "# HELP vnode_instances Live instances of "
 	    "elastic vnode, by state.\n# TYPE vnode_instances gauge\n");
 	for (i = 0; i < sizeof(inst_states) / sizeof(inst_states[0]); i++)
-		metric_text(b, len, cap, "vnode_instances{state=\"%s\"} %ld\n",
+		text_printf(t, "vnode_instances{state=\"%s\"} %ld\n",
 		    inst_states[i], c.n[i]);
-	metric_text(b, len, cap, "# HELP vnode_power_requests_total Power "
+	text_printf(t, "# HELP vnode_power_requests_total Power "
 	    "saving requests (per node), by kind.\n"
 	    "# TYPE vnode_power_requests_total counter\n"
 	    "vnode_power_requests_total{kind=\"resume\"} %lu\n"
@@ -143,11 +115,11 @@ elastic_metrics(struct api *a, char **b, size_t *len, size_t *cap)
 	    ps.resumes, ps.suspends, ps.resume_fails, ps.created,
 	    ps.create_failed, ps.refused, ps.deleted, ps.join_timeouts,
 	    ps.orphans, ps.vanished, a->cfg->provider, ps.backing_off);
-	metric_text(b, len, cap, "# HELP vnode_provider_call_seconds Provider "
+	text_printf(t, "# HELP vnode_provider_call_seconds Provider "
 	    "calls: count, time summed, longest.\n"
 	    "# TYPE vnode_provider_call_seconds summary\n");
 	for (i = 0; i < 3; i++)
-		metric_text(b, len, cap, "vnode_provider_call_seconds_count"
+		text_printf(t, "vnode_provider_call_seconds_count"
 		    "{call=\"%s\"} %lu\nvnode_provider_call_seconds_sum"
 		    "{call=\"%s\"} %.6f\nvnode_provider_call_seconds_max"
 		    "{call=\"%s\"} %.6f\n", calls[i], ps.calls[i], calls[i],
@@ -178,21 +150,21 @@ api_observe_call(struct api *a, const char *path, double secs)
 }
 
 static void
-call_metrics(const struct api *a, char **b, size_t *len, size_t *cap)
+call_metrics(const struct api *a, struct text *t)
 {
 	int i, j;
 
-	metric_text(b, len, cap, "# HELP vnode_request_seconds The hook's "
+	text_printf(t, "# HELP vnode_request_seconds The hook's "
 	    "time per request, by kind (a heartbeat's wait for an order not "
 	    "counted).\n# TYPE vnode_request_seconds histogram\n");
 	for (i = 0; i < API_CALLS; i++) {
 		const struct api_histogram *h = &a->m.call[i];
 
 		for (j = 0; j < API_BUCKETS; j++)
-			metric_text(b, len, cap, "vnode_request_seconds_bucket"
+			text_printf(t, "vnode_request_seconds_bucket"
 			    "{call=\"%s\",le=\"%g\"} %lu\n", call_names[i],
 			    call_bounds[j], h->bucket[j]);
-		metric_text(b, len, cap, "vnode_request_seconds_bucket"
+		text_printf(t, "vnode_request_seconds_bucket"
 		    "{call=\"%s\",le=\"+Inf\"} %lu\n"
 		    "vnode_request_seconds_sum{call=\"%s\"} %.6f\n"
 		    "vnode_request_seconds_count{call=\"%s\"} %lu\n",
@@ -206,26 +178,22 @@ api_metrics(struct api *a, int waiting, struct api_response *rs)
 {
 	static const char *const states[] = { "joining", "admitted", "left",
 	    "reaped" };
-	size_t len = 0, cap = 4096, k;
-	char *b, err[256];
+	struct text t = { NULL, 0, 0, 0 };
+	size_t k;
+	char err[256];
 	long n;
 	int i, j;
 
 	memset(rs, 0, sizeof(*rs));
-	if ((b = malloc(cap)) == NULL) {
-		rs->status = 500;
-		return;
-	}
-	b[0] = '\0';
-	metric_text(&b, &len, &cap, "# HELP vnode_nodes Nodes in the hook's "
+	text_printf(&t, "# HELP vnode_nodes Nodes in the hook's "
 	    "registry, by state.\n# TYPE vnode_nodes gauge\n");
 	for (k = 0; k < sizeof(states) / sizeof(states[0]); k++) {
 		if (db_node_count(a->db, states[k], &n, err, sizeof(err)) != 0)
 			n = -1;
-		metric_text(&b, &len, &cap, "vnode_nodes{state=\"%s\"} %ld\n",
+		text_printf(&t, "vnode_nodes{state=\"%s\"} %ld\n",
 		    states[k], n);
 	}
-	metric_text(&b, &len, &cap, "# HELP vnode_joins_total Join requests, by "
+	text_printf(&t, "# HELP vnode_joins_total Join requests, by "
 	    "result.\n# TYPE vnode_joins_total counter\n"
 	    "vnode_joins_total{result=\"admitted\"} %lu\n"
 	    "vnode_joins_total{result=\"readmitted\"} %lu\n"
@@ -233,7 +201,7 @@ api_metrics(struct api *a, int waiting, struct api_response *rs)
 	    "vnode_joins_total{result=\"failed\"} %lu\n",
 	    a->m.joins_admitted, a->m.joins_readmitted, a->m.joins_refused,
 	    a->m.joins_failed);
-	metric_text(&b, &len, &cap, "# HELP vnode_heartbeats_total Heartbeats "
+	text_printf(&t, "# HELP vnode_heartbeats_total Heartbeats "
 	    "received.\n# TYPE vnode_heartbeats_total counter\n"
 	    "vnode_heartbeats_total %lu\n"
 	    "# HELP vnode_suspensions_total Nodes back from a suspension.\n"
@@ -243,27 +211,33 @@ api_metrics(struct api *a, int waiting, struct api_response *rs)
 	    "# TYPE vnode_heartbeats_waiting gauge\n"
 	    "vnode_heartbeats_waiting %d\n", a->m.heartbeats, a->m.suspensions,
 	    waiting);
-	metric_text(&b, &len, &cap, "# HELP vnode_join_phase_seconds Time of "
+	text_printf(&t, "# HELP vnode_join_phase_seconds Time of "
 	    "each step of a node's join, as its agent reports it.\n"
 	    "# TYPE vnode_join_phase_seconds histogram\n");
 	for (i = 0; i < API_PHASES; i++) {
 		const struct api_histogram *h = &a->m.phase[i];
 
 		for (j = 0; j < API_BUCKETS; j++)
-			metric_text(&b, &len, &cap, "vnode_join_phase_seconds_bucket"
+			text_printf(&t, "vnode_join_phase_seconds_bucket"
 			    "{phase=\"%s\",le=\"%g\"} %lu\n", api_phases[i],
 			    api_bounds[j], h->bucket[j]);
-		metric_text(&b, &len, &cap, "vnode_join_phase_seconds_bucket"
+		text_printf(&t, "vnode_join_phase_seconds_bucket"
 		    "{phase=\"%s\",le=\"+Inf\"} %lu\n"
 		    "vnode_join_phase_seconds_sum{phase=\"%s\"} %.6f\n"
 		    "vnode_join_phase_seconds_count{phase=\"%s\"} %lu\n",
 		    api_phases[i], h->count, api_phases[i], h->sum, api_phases[i], h->count);
 	}
-	call_metrics(a, &b, &len, &cap);
-	admission_metrics(a, &b, &len, &cap);
-	elastic_metrics(a, &b, &len, &cap);
+	call_metrics(a, &t);
+	admission_metrics(a, &t);
+	elastic_metrics(a, &t);
+	if (t.failed) {
+		free(t.s);
+		rs->status = 500;
+		snprintf(rs->log, sizeof(rs->log), "GET /metrics: out of memory");
+		return;
+	}
 	rs->status = 200;
-	rs->body = b;
-	rs->bodylen = len;
+	rs->body = t.s;
+	rs->bodylen = t.len;
 	snprintf(rs->log, sizeof(rs->log), "GET /metrics");
 }

@@ -627,45 +627,55 @@ db_node_update(struct db *db, const struct db_node *n, char *err,
 	return rc;
 }
 
-struct json_object *
-db_node_list(struct db *db, char *err, size_t errlen)
+/* a column's text, "" for NULL */
+static const char *
+col_text(sqlite3_stmt *st, int i)
 {
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	return v != NULL ? (const char *)v : "";
+}
+
+int
+db_nodes_json(struct db *db, struct text *t, char *err, size_t errlen)
+{
+	static const char *const names[] = { "name", "instance", "addr",
+	    "hostname", "state" };
 	sqlite3_stmt *st;
-	struct json_object *arr, *o;
-	struct db_node n;
+	const char *sep = "";
+	size_t i;
 	int rc;
 
-	st = prep(db, "SELECT " NODE_COLS " FROM nodes ORDER BY id", err, errlen);
+	st = prep(db, "SELECT name, instance, addr, hostname, state, created, "
+	    "updated, last_seen FROM nodes ORDER BY id", err, errlen);
 	if (st == NULL)
-		return NULL;
-	arr = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		node_row(st, &n);
-		o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(n.name));
-		json_object_object_add(o, "instance",
-		    json_object_new_string(n.instance));
-		json_object_object_add(o, "token", json_object_new_string(n.token));
-		json_object_object_add(o, "addr", json_object_new_string(n.addr));
-		json_object_object_add(o, "hostname",
-		    json_object_new_string(n.hostname));
-		json_object_object_add(o, "state", json_object_new_string(n.state));
-		json_object_object_add(o, "created",
-		    json_object_new_int64(n.created));
-		json_object_object_add(o, "updated",
-		    json_object_new_int64(n.updated));
-		json_object_object_add(o, "last_seen",
-		    json_object_new_int64(n.last_seen));
-		json_object_array_add(arr, o);
-		explicit_bzero(n.master, sizeof(n.master));
+		return -1;
+	text_printf(t, "{\"nodes\":[");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !t->failed) {
+		text_printf(t, "%s{", sep);
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			text_printf(t, "%s\"%s\":", i > 0 ? "," : "", names[i]);
+			text_json_str(t, col_text(st, (int)i));
+		}
+		text_printf(t, ",\"created\":%lld,\"updated\":%lld,"
+		    "\"last_seen\":%lld}",
+		    (long long)sqlite3_column_int64(st, 5),
+		    (long long)sqlite3_column_int64(st, 6),
+		    (long long)sqlite3_column_int64(st, 7));
+		sep = ",";
 	}
-	if (rc != SQLITE_DONE) {
+	text_printf(t, "]}");
+	if (t->failed)
+		errf(err, errlen, "out of memory");
+	else if (rc != SQLITE_DONE)
 		errf(err, errlen, "database: %s", sqlite3_errmsg(db->h));
-		json_object_put(arr);
-		arr = NULL;
-	}
 	sqlite3_finalize(st);
-	return arr;
+	if (t->failed || rc != SQLITE_DONE) {
+		free(t->s);
+		memset(t, 0, sizeof(*t));
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -139,9 +139,13 @@ int db_node_rename(struct db *db, long id, const char *name, char *err,
 /* Write back state, addr, hostname, master (all of n's mutable fields). */
 int db_node_update(struct db *db, const struct db_node *n, char *err,
     size_t errlen);
-/* [{name, instance, token, addr, hostname, state, created, updated,
- * last_seen}] */
-struct json_object *db_node_list(struct db *db, char *err, size_t errlen);
+/* GET /v1/nodes's answer, {"nodes": [{name, instance, addr, hostname,
+ * state, created, updated, last_seen}...]} in id order (no token: what
+ * sinfo would show), as text written straight from the rows (20,000
+ * nodes through json-c objects took 107-148 ms).  0 with t filled, or -1
+ * with err (t freed). */
+struct text;
+int db_nodes_json(struct db *db, struct text *t, char *err, size_t errlen);
 /* fn for each node, oldest first (vnodectl nodes: no JSON in between, at
  * 20,000 nodes half its time) */
 int db_node_each(struct db *db, void (*fn)(void *arg,

@@ -2,7 +2,8 @@
  * test_db - the registry's bookkeeping of a token's uses: the count kept
  * in the token's row grows with every node made with it, goes back with
  * a transaction rolled back, and a registry made before the count was
- * kept gets it filled from its nodes when opened.
+ * kept gets it filled from its nodes when opened; and GET /v1/nodes's
+ * answer, written from the rows.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 
 #include "db.h"
 #include "regdir.h"
+#include "util.h"
 
 static void
 token_add(struct db *db, const char *id, long uses)
@@ -189,6 +191,66 @@ test_newer_refused(void **state)
 	    "program's (6)"));
 }
 
+/* GET /v1/nodes's answer, written straight from the rows: json-c reads
+ * it back as the registry has it, in id order, with no token */
+static void
+test_nodes_json(void **state)
+{
+	struct db *db = reg_open_fresh();
+	struct text t = { NULL, 0, 0, 0 };
+	struct json_object *o, *list, *n;
+	struct db_node dn;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(db_nodes_json(db, &t, err, sizeof(err)), 0);
+	assert_string_equal(t.s, "{\"nodes\":[]}");
+	free(t.s);
+	memset(&t, 0, sizeof(t));
+	token_add(db, "00000000000000aa", 3);
+	node_add(db, "00000000000000aa", "i-1");
+	node_add(db, "00000000000000aa", "i-\"2\\");
+	assert_int_equal(db_node_by_instance(db, "i-1", &dn, err, sizeof(err)),
+	    0);
+	snprintf(dn.addr, sizeof(dn.addr), "10.0.0.5");
+	snprintf(dn.hostname, sizeof(dn.hostname), "host-1");
+	snprintf(dn.state, sizeof(dn.state), "admitted");
+	assert_int_equal(db_node_update(db, &dn, err, sizeof(err)), 0);
+	assert_int_equal(db_node_seen(db, dn.name, 1700000123, err,
+	    sizeof(err)), 0);
+	assert_int_equal(db_nodes_json(db, &t, err, sizeof(err)), 0);
+	assert_int_equal(t.len, strlen(t.s));
+	o = json_tokener_parse(t.s);
+	assert_non_null(o);
+	list = json_object_object_get(o, "nodes");
+	assert_int_equal(json_object_array_length(list), 2);
+	n = json_object_array_get_idx(list, 0);
+	assert_string_equal(json_object_get_string(json_object_object_get(n,
+	    "name")), dn.name);
+	assert_string_equal(json_object_get_string(json_object_object_get(n,
+	    "instance")), "i-1");
+	assert_string_equal(json_object_get_string(json_object_object_get(n,
+	    "addr")), "10.0.0.5");
+	assert_string_equal(json_object_get_string(json_object_object_get(n,
+	    "hostname")), "host-1");
+	assert_string_equal(json_object_get_string(json_object_object_get(n,
+	    "state")), "admitted");
+	assert_int_equal(json_object_get_int64(json_object_object_get(n,
+	    "created")), 1700000000);
+	assert_int_equal(json_object_get_int64(json_object_object_get(n,
+	    "last_seen")), 1700000123);
+	assert_null(json_object_object_get(n, "token"));
+	assert_int_equal(json_object_object_length(n), 8);
+	n = json_object_array_get_idx(list, 1);
+	assert_string_equal(json_object_get_string(json_object_object_get(n,
+	    "instance")), "i-\"2\\");
+	assert_string_equal(json_object_get_string(json_object_object_get(n,
+	    "state")), "joining");
+	json_object_put(o);
+	free(t.s);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -197,6 +259,7 @@ main(void)
 		cmocka_unit_test(test_used_rolled_back),
 		cmocka_unit_test(test_used_migrated),
 		cmocka_unit_test(test_newer_refused),
+		cmocka_unit_test(test_nodes_json),
 	};
 
 	return cmocka_run_group_tests(tests, reg_setup, reg_teardown);

@@ -400,6 +400,50 @@ test_array_grow(void **state)
 	free(side);
 }
 
+/* text: printf appends that grow the block, and JSON strings escaped so
+ * that json-c reads back exactly what was written */
+static void
+test_text(void **state)
+{
+	struct text t = { NULL, 0, 0, 0 };
+	struct json_object *o;
+	char raw[64], big[5000];
+	size_t i;
+
+	(void)state;
+	text_printf(&t, "{\"a\":");
+	/* every control character, a quote, a backslash, UTF-8 */
+	for (i = 1; i < 32; i++)
+		raw[i - 1] = (char)i;
+	snprintf(raw + 31, sizeof(raw) - 31, "q\"b\\\xc3\xa9");
+	text_json_str(&t, raw);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	text_printf(&t, ",\"big\":\"%s\",\"n\":%d}", big, 42);
+	assert_false(t.failed);
+	assert_int_equal(t.len, strlen(t.s));
+	assert_true(t.cap > t.len);
+	o = json_tokener_parse(t.s);
+	assert_non_null(o);
+	assert_string_equal(json_object_get_string(json_object_object_get(o,
+	    "a")), raw);
+	assert_int_equal(strlen(json_object_get_string(
+	    json_object_object_get(o, "big"))), sizeof(big) - 1);
+	assert_int_equal(json_object_get_int(json_object_object_get(o, "n")),
+	    42);
+	json_object_put(o);
+	/* nothing escaped that need not be */
+	t.len = 0;
+	text_json_str(&t, "vm-1");
+	assert_string_equal(t.s, "\"vm-1\"");
+	/* after a failure, appends change nothing */
+	t.failed = 1;
+	text_printf(&t, "more");
+	text_json_str(&t, "more");
+	assert_string_equal(t.s, "\"vm-1\"");
+	free(t.s);
+}
+
 int
 main(void)
 {
@@ -412,6 +456,7 @@ main(void)
 		cmocka_unit_test(test_atomicfile),
 		cmocka_unit_test(test_log_priority),
 		cmocka_unit_test(test_array_grow),
+		cmocka_unit_test(test_text),
 	};
 
 	crypto_init(NULL, 0);
