@@ -86,7 +86,7 @@ PLUGIN_CKPT := files store runtime proctree hold criu
 AGENT     := main step leave settings isofs metadata timesync http https certpin hookclient join mounts munge slurmd state nodeapi daemon clockwatch notify events jobs \
              overlay
 HOOK      := hookd config api api_auth api_join api_node api_heartbeat \
-             api_metrics admit db slurm reaper events mover provision \
+             api_metrics admit status db slurm reaper events mover provision \
              provider prov_exec prov_local prov_qemu privd_client tls overlay \
              os_config openstack prov_openstack
 CTL       := vnodectl config os_config db slurm slurmcheck timeline ctl_elastic tls \

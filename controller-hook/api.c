@@ -337,6 +337,11 @@ api_tx_end(struct api *a, const struct api_request *rq,
 		free(rs->admission);
 		rs->admission = NULL;
 	}
+	if (rs->status_ask != NULL) {
+		explicit_bzero(rs->status_ask, sizeof(*rs->status_ask));
+		free(rs->status_ask);
+		rs->status_ask = NULL;
+	}
 	rs->suspend = 0;
 	api_fail(rs, rq, 500, "%s", err);
 	return -1;

@@ -90,6 +90,20 @@ struct api_admission {
 	struct api_admission *next;
 };
 
+/* A status request that waits for Slurm's answer: authenticated, its
+ * nonce kept; status.c asks Slurm (in its own thread, not the HTTP
+ * server's), then api_status_finish() answers. */
+struct api_status_ask {
+	struct db_node node;		/* as it authenticated (wiped after) */
+	struct sig_keys keys;
+	char nonce[SIG_NONCE_LEN + 1];
+	char peer[16];
+	struct sl_status st;		/* status.c's part: Slurm's view */
+	char error[300];		/* or why there is none; "" */
+	void *conn;			/* the HTTP server's, while suspended */
+	struct api_status_ask *next;
+};
+
 struct api_request {
 	const char *method;
 	const char *path;
@@ -114,6 +128,7 @@ struct api_response {
 	int suspend;			/* no answer yet: wait with pending */
 	struct api_pending pending;
 	struct api_admission *admission;	/* or for this admission */
+	struct api_status_ask *status_ask;	/* or for Slurm's answer */
 };
 
 /* The code of an error answer of this HTTP status, where the call gives
@@ -133,6 +148,10 @@ void api_heartbeat_finish(struct api *a, struct api_pending *p,
     struct api_response *rs);
 /* Answer a join once admit.c has done its part; frees ad. */
 void api_join_finish(struct api *a, struct api_admission *ad,
+    struct api_response *rs);
+/* Answer a status request once status.c has asked Slurm; q is wiped
+ * (the caller frees it). */
+void api_status_finish(struct api *a, struct api_status_ask *q,
     struct api_response *rs);
 /* GET /metrics, Prometheus text; waiting: heartbeats waiting now. */
 void api_metrics(struct api *a, int waiting, struct api_response *rs);

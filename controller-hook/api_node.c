@@ -34,24 +34,53 @@ status_object(const struct db_node *n, const struct sl_status *st)
 	return o;
 }
 
+/* Slurm is asked in status.c's thread, not here in the HTTP server's
+ * (api_status_finish answers). */
 void
 api_do_status(struct api *a, const struct api_request *rq, struct auth *au,
     struct api_response *rs)
 {
-	struct json_object *o;
-	struct sl_status st;
-	char err[256];
+	struct api_status_ask *q;
 
 	(void)a;
 	if (api_node_only(rq, au, rs) != 0)
 		return;
-	if (sl_node_status(au->node.name, &st, err, sizeof(err)) != 0) {
-		api_fail(rs, rq, 503, "slurm: %s", err);
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		api_fail(rs, rq, 500, "out of memory");
 		return;
 	}
-	o = status_object(&au->node, &st);
-	api_ok(rs, rq, o, au->node.name);
-	json_object_put(o);
+	q->node = au->node;
+	q->keys = au->keys;
+	snprintf(q->nonce, sizeof(q->nonce), "%s", au->nonce);
+	snprintf(q->peer, sizeof(q->peer), "%s", rq->peer != NULL ? rq->peer :
+	    "?");
+	rs->suspend = 1;
+	rs->status_ask = q;
+	snprintf(rs->log, sizeof(rs->log), "%s %s from %s: %s: asking Slurm",
+	    rq->method, rq->path, q->peer, q->node.name);
+}
+
+void
+api_status_finish(struct api *a, struct api_status_ask *q,
+    struct api_response *rs)
+{
+	struct api_request rq;
+	struct json_object *o;
+
+	memset(rs, 0, sizeof(*rs));
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "POST";
+	rq.path = "/v1/status";
+	rq.peer = q->peer;
+	if (q->error[0] != '\0')
+		api_fail(rs, &rq, 503, "slurm: %s", q->error);
+	else {
+		o = status_object(&q->node, &q->st);
+		api_ok(rs, &rq, o, q->node.name);
+		json_object_put(o);
+	}
+	api_sign_with(a, &q->keys, q->nonce, rs);
+	explicit_bzero(q, sizeof(*q));
 }
 
 struct requeue_report {

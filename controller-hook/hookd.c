@@ -39,6 +39,7 @@
 #include "sig.h"
 #include "tls.h"
 #include "slurm.h"
+#include "status.h"
 #include "util.h"
 
 #define TICK 0.2			/* seconds */
@@ -53,6 +54,7 @@ struct upload {
 	int resumed;			/* resumed: answer from pending */
 	struct api_pending pending;
 	struct api_admission *admission;	/* a join being admitted */
+	struct api_status_ask *status_ask;	/* a status asked of Slurm */
 	double start;			/* mono_now(): its headers in */
 	double wait_from;		/* a heartbeat's wait began */
 };
@@ -199,6 +201,13 @@ static void
 admitted(struct api_admission *ad)
 {
 	MHD_resume_connection(ad->conn);
+}
+
+/* From the status thread: Slurm has answered for the node, or not. */
+static void
+statused(struct api_status_ask *q)
+{
+	MHD_resume_connection(q->conn);
 }
 
 /* The reaper's and the mover's lines. */
@@ -372,6 +381,17 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		api_response_free(&rs);
 		return ret;
 	}
+	if (up->status_ask != NULL) {
+		/* a status whose node Slurm has been asked about */
+		api_status_finish(&api, up->status_ask, &rs);
+		free(up->status_ask);
+		up->status_ask = NULL;
+		log_answer(&rs, 1);
+		api_observe_call(&api, url, mono_now() - up->start);
+		ret = send_json(c, &rs);
+		api_response_free(&rs);
+		return ret;
+	}
 	if (up->resumed) {
 		/* a heartbeat that waited: its answer now */
 		api_heartbeat_finish(&api, &up->pending, &rs);
@@ -427,6 +447,15 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		api_response_free(&rs);
 		return MHD_YES;
 	}
+	if (rs.status_ask != NULL) {
+		log_debug("%s", rs.log);
+		up->status_ask = rs.status_ask;
+		up->status_ask->conn = c;
+		MHD_suspend_connection(c);
+		status_submit(up->status_ask);
+		api_response_free(&rs);
+		return MHD_YES;
+	}
 	if (rs.suspend) {
 		log_answer(&rs, 1);
 		wait_for_order(c, up, &rs);
@@ -455,6 +484,10 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			/* never answered (the server is stopping) */
 			explicit_bzero(up->admission, sizeof(*up->admission));
 			free(up->admission);
+		}
+		if (up->status_ask != NULL) {
+			explicit_bzero(up->status_ask, sizeof(*up->status_ask));
+			free(up->status_ask);
 		}
 		explicit_bzero(&up->pending, sizeof(up->pending));
 		free(up->buf);
@@ -609,7 +642,8 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	if (sl_init(err, sizeof(err)) != 0)
 		fatalx("slurm: %s", err);
-	if (admit_start(&cfg, admitted, err, sizeof(err)) != 0)
+	if (admit_start(&cfg, admitted, err, sizeof(err)) != 0 ||
+	    status_start(statused, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (mover_start(&cfg, moverdb, reaped, err, sizeof(err)) != 0)
 		fatalx("%s", err);
@@ -653,6 +687,7 @@ main(int argc, char *argv[])
 	 * server's thread time to send the answers, then stop it */
 	lfd = MHD_quiesce_daemon(httpd);
 	admit_stop();
+	status_stop();
 	mover_stop();
 	provision_stop();
 	for (i = 0; i < 3; i++) {

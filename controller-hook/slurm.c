@@ -84,11 +84,12 @@ created(void)
  * A look at one node alone (sl_node_status) takes no lock: libslurm's RPCs
  * are safe to make from several threads (its configuration is read under
  * its own lock, errno is the thread's), and a node's state read while
- * another thread changes it is as good as one read a moment before.  The
- * HTTP thread asks for a node's state on every /v1/status; behind the lock
- * it waited for whole admission batches (bench/scale, 1000 joins: 1109
- * status calls, p99 up to 1 s, the hook not accepting anything meanwhile,
- * /metrics unanswered for 110 s, agents' joins timing out).
+ * another thread changes it is as good as one read a moment before.  Every
+ * /v1/status asks for a node's state (status.c, in a thread of its own;
+ * once in the HTTP thread); behind the lock it waited for whole admission
+ * batches (bench/scale, 1000 joins: 1109 status calls, p99 up to 1 s, the
+ * hook not accepting anything meanwhile, /metrics unanswered for 110 s,
+ * agents' joins timing out).
  */
 static pthread_mutex_t mu = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 
