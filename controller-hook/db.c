@@ -57,6 +57,11 @@ static const char schema[] =
     "  created INTEGER NOT NULL,"
     "  delivered INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS orders_pending ON orders(node, delivered);"
+    /* the orders not yet delivered, found without reading the others
+     * (db_order_pending, every tick of the main thread: delivered orders
+     * stay, so the table only grows); any registry gains it at its next
+     * open */
+    "CREATE INDEX IF NOT EXISTS orders_waiting ON orders(delivered, node);"
     /* version 2: the events of nodes and jobs, and the requeued jobs the
      * mover is to release */
     "CREATE TABLE IF NOT EXISTS events ("

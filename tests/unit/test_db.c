@@ -251,6 +251,60 @@ test_nodes_json(void **state)
 	db_close(db);
 }
 
+static void
+add_name(void *arg, const char *node)
+{
+	char *names = arg;
+
+	strcat(names, node);
+	strcat(names, " ");
+}
+
+/* The nodes with orders waiting: those not yet delivered alone, found
+ * by a search of an index, not a scan of every order (the main thread
+ * asks every tick, and delivered orders stay in the table) */
+static void
+test_orders_pending(void **state)
+{
+	struct db *db = reg_open_fresh();
+	struct db_order o;
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	char err[256], names[256] = "", plan[1024] = "";
+	int i;
+
+	(void)state;
+	for (i = 0; i < 50; i++) {
+		char node[16];
+
+		snprintf(node, sizeof(node), "vm-%d", i);
+		assert_int_equal(db_order_add(db, node, "retire", "", 1700000000,
+		    err, sizeof(err)), 0);
+		if (i != 7 && i != 30)
+			assert_int_equal(db_order_take(db, node, 1700000001, &o,
+			    err, sizeof(err)), 0);
+	}
+	assert_int_equal(db_order_pending(db, add_name, names, err,
+	    sizeof(err)), 0);
+	assert_true(strcmp(names, "vm-7 vm-30 ") == 0 ||
+	    strcmp(names, "vm-30 vm-7 ") == 0);
+	db_close(db);
+	/* the plan of the same query, in a connection of our own */
+	assert_int_equal(sqlite3_open(reg_path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "EXPLAIN QUERY PLAN SELECT "
+	    "DISTINCT node FROM orders WHERE delivered = 0", -1, &st, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		strncat(plan, (const char *)sqlite3_column_text(st, 3),
+		    sizeof(plan) - strlen(plan) - 2);
+		strcat(plan, ";");
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	assert_non_null(strstr(plan, "SEARCH orders USING COVERING INDEX "
+	    "orders_waiting (delivered=?)"));
+}
+
 int
 main(void)
 {
@@ -260,6 +314,7 @@ main(void)
 		cmocka_unit_test(test_used_migrated),
 		cmocka_unit_test(test_newer_refused),
 		cmocka_unit_test(test_nodes_json),
+		cmocka_unit_test(test_orders_pending),
 	};
 
 	return cmocka_run_group_tests(tests, reg_setup, reg_teardown);
