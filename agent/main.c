@@ -189,9 +189,17 @@ step_join(const struct settings *s, struct join_result *j)
 	/* the overlay: our public key goes with the join (the hook decides,
 	 * unless overlay = yes asks for it) */
 	if (s->overlay != OVERLAY_NO) {
-		if ((rc = overlay_key(f.wg_key, err, sizeof(err))) < 0)
+		if ((rc = overlay_key(f.wg_key, err, sizeof(err))) < 0 &&
+		    s->overlay == OVERLAY_YES)
 			exit(step_fail(&step, EXIT_OVERLAY, "overlay key: %s",
 			    err));
+		if (rc < 0) {
+			/* auto: the hook decides; a site without the overlay
+			 * admits the node, one with it refuses and says so */
+			log_warnx("join: overlay key: %s; joining without the "
+			    "overlay", err);
+			f.wg_key[0] = '\0';
+		}
 		if (rc > 0 && s->overlay == OVERLAY_YES)
 			exit(step_fail(&step, EXIT_OVERLAY, "overlay = yes, but "
 			    "WireGuard's tools (wg) are not installed"));

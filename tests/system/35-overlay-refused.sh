@@ -78,6 +78,14 @@ refused() {
 snapshot before
 agent_conf n1 "$tok" "join_timeout = 20" "overlay = no"
 refused n1 "no key where the site needs the overlay" "overlay: no public key in the join"
+# the same where the node's key cannot be read (overlay = auto): the agent
+# says why, joins without it, and the hook refuses as above
+agent_conf n1 "$tok" "join_timeout = 20"
+sb n1 sh -c 'umask 077; echo not-a-key >/var/lib/vnode/overlay.key' || fail "key file"
+refused n1 "an unreadable key where the site needs the overlay" "overlay: no public key in the join"
+grep -q "join: overlay key: /var/lib/vnode/overlay.key: not a WireGuard key; joining without the overlay" \
+    "$T/n1.agent.log" || fail "no word of the key: $(grep -i 'overlay key' "$T/n1.agent.log")"
+sb n1 rm -f /var/lib/vnode/overlay.key
 
 # 2. keys that are not keys, and the controller's own
 good=$(wg genkey | wg pubkey)
