@@ -6,8 +6,11 @@
 . "$(dirname "$0")/test.common"
 vt_init
 ctl_start
-sb ctl pkill -x chronyd
-gone() { ! sb ctl pgrep -x chronyd; }
+# the controller's chronyd, by the pid it wrote (the sandbox's own /run)
+cpid=$(sb ctl cat /run/chrony/chronyd.pid) && [ -n "$cpid" ] ||
+    fail "no pid file of the controller's chronyd"
+sb ctl kill "$cpid"
+gone() { ! sb ctl kill -0 "$cpid" 2>/dev/null; }
 wait_for 10 "controller's chronyd stopped" gone
 
 node_create n1
