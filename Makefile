@@ -144,9 +144,10 @@ $(O)/pic/%.o: %.c
 	$(if $(Q),@echo "  CC      $< (pic)")
 	$(Q)$(CC) $(PIC_CFLAGS) -c -o $@ $<
 
-$(PLUGIN): $(PLUGIN_O)
+$(PLUGIN): $(PLUGIN_O) ckpt/vnode_ckpt.map
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -shared -fPIC -Wl,-z,relro,-z,now -o $@ $^ -ljson-c
+	$(Q)$(CC) $(LDFLAGS) -shared -fPIC -Wl,-z,relro,-z,now \
+	    -Wl,--version-script=ckpt/vnode_ckpt.map -o $@ $(PLUGIN_O) -ljson-c
 
 # vnodectl token create --user-data: the template make install puts there
 $(O)/controller-hook/vnodectl.o: ALL_CFLAGS += -DVNODE_DATADIR='"$(DATADIR)/vnode"'
@@ -443,9 +444,10 @@ $(O)/controller-hook/slurm.o $(O)/pic/ckpt/vnode_ckpt.o: \
     $(SLURM_PREFIX)/include/slurm/slurm.h
 endif
 
-unit: $(UNIT_BINS) $(O)/vnode-hookd
+unit: $(UNIT_BINS) $(O)/vnode-hookd $(PLUGIN)
 	@tests/run-unit $(UNIT_BINS)
 	@tests/conf/run $(O)/vnode-hookd
+	@tests/plugin-exports $(PLUGIN)
 
 system: all
 	@VNODE_BIN=$(abspath $(O)) VNODE_SLURM=$(SLURM_PREFIX) tests/system/run
