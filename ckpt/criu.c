@@ -8,28 +8,48 @@
 #include "spawn.h"
 #include "util.h"
 
+/* How much an error line says of the cause: 2 it is the cause, 1 a
+ * task's end that CRIU reports after that task's own error, 0 the
+ * summary. */
+static int
+weight(const char *msg)
+{
+	if (strstr(msg, "Dumping FAILED") != NULL ||
+	    strstr(msg, "Restoring FAILED") != NULL)
+		return 0;
+	if (strstr(msg, " exited, status=") != NULL ||
+	    strstr(msg, " killed by signal ") != NULL)
+		return 1;
+	return 2;
+}
+
 void
 ckpt_log_error(const char *logpath, char *out, size_t outlen)
 {
-	char line[1024], *p, *q;
+	char line[1024], kept[3][1024], *p, *q;
 	FILE *fp;
+	int i;
 
 	out[0] = '\0';
 	if ((fp = fopen(logpath, "re")) == NULL)
 		return;
-	/* "(00.012345) Error (criu/files.c:123): what went wrong" */
+	for (i = 0; i < 3; i++)
+		kept[i][0] = '\0';
+	/* "(00.012345) Error (criu/files.c:123): what went wrong", also
+	 * "(00.1) pie: 2: Error (criu/pie/restorer.c:9): ..." of a task;
+	 * the last of each weight kept */
 	while (fgets(line, sizeof(line), fp) != NULL) {
-		/* the summary says only that it failed: keep the cause */
-		if ((p = strstr(line, "Error (")) == NULL ||
-		    (strstr(p, "Dumping FAILED") != NULL && out[0] != '\0') ||
-		    (strstr(p, "Restoring FAILED") != NULL && out[0] != '\0'))
+		if ((p = strstr(line, "Error (")) == NULL)
 			continue;
 		if ((q = strstr(p, "): ")) != NULL)
 			p = q + 3;
 		p[strcspn(p, "\n")] = '\0';
-		snprintf(out, outlen, "%s", str_trim(p));
+		p = str_trim(p);
+		snprintf(kept[weight(p)], sizeof(kept[0]), "%s", p);
 	}
 	fclose(fp);
+	for (i = 2; i >= 0 && out[0] == '\0'; i--)
+		snprintf(out, outlen, "%s", kept[i]);
 }
 
 /* "Version: 4.1.1" from criu --version */

@@ -109,6 +109,14 @@ wait_for 60 "${NODE_OF[a1]} gone from Slurm" \
     sh -c "[ \"\$(sb ctl sinfo -h -n ${NODE_OF[a1]} -o %T 2>/dev/null)\" = '' ]"
 vnodectl events --job "$L" >"$T/L.events"
 grep -q " checkpoint " "$T/L.events" || fail "no checkpoint of job L: $(cat "$T/L.events")"
+# CRIU's log of the restore, kept before the job's end removes its
+# images from the store (a guest's files are out of reach)
+restored() { vnodectl events --job "$L" | grep -Eq " restore(-failed)? "; }
+wait_for 300 "job L restored or started over" restored
+find "$T/nfs/ckpt" -name restore.log -exec cp {} "$T/L.restore.log" \; 2>/dev/null
+if vnodectl events --job "$L" | grep -q " restore-failed "; then
+	say "job L's restore failed; CRIU's errors: $(grep 'Error' "$T/L.restore.log" 2>/dev/null | tail -n 5 | tr '\n' ' ')"
+fi
 wait_for 300 "job L $L ends" job_ended "$L"
 job_is "$L" COMPLETED || fail "job L is $(job_field "$L" JobState)"
 why=$(count_whole "$H/L.out" 400) || fail "job L's output is not 1..400 once each: $why"

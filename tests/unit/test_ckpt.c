@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "criu.h"
 #include "jsonutil.h"
 #include "proctree.h"
 #include "runtime.h"
@@ -249,6 +250,46 @@ test_event(void **state)
 	json_object_put(o);
 }
 
+/* the cause of a failed criu run, from its log: a task's own error over
+ * what CRIU says of that task's end, and over the summary */
+static void
+log_cause(const char *text, const char *want)
+{
+	char path[] = "/tmp/vnode-unit-criulog.XXXXXX", out[256];
+	int fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	ckpt_log_error(path, out, sizeof(out));
+	unlink(path);
+	assert_string_equal(out, want);
+}
+
+static void
+test_log_error(void **state)
+{
+	(void)state;
+	/* a restore whose task failed in CRIU's restorer */
+	log_cause("(00.100000) Restoring files\n"
+	    "(00.200000) pie: 2: Error (criu/pie/restorer.c:1010): Unable to "
+	    "restore rseq: -22\n"
+	    "(00.200100) Error (criu/cr-restore.c:1480): 2 exited, status=1\n"
+	    "(00.200200) Error (criu/cr-restore.c:2560): Restoring FAILED.\n",
+	    "Unable to restore rseq: -22");
+	/* that alone: the task's end is all there is */
+	log_cause("(00.2) Error (criu/cr-restore.c:1480): 2 exited, status=1\n"
+	    "(00.3) Error (criu/cr-restore.c:2560): Restoring FAILED.\n",
+	    "2 exited, status=1");
+	/* a dump: the last cause, not the summary */
+	log_cause("(00.1) Error (criu/files-reg.c:1700): Can't lookup mount=1\n"
+	    "(00.2) Error (criu/files.c:99): Can't dump file 3\n"
+	    "(00.3) Error (criu/cr-dump.c:2100): Dumping FAILED.\n",
+	    "Can't dump file 3");
+	log_cause("(00.1) all is well\n", "");
+}
+
 int
 main(void)
 {
@@ -256,6 +297,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_images, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runtime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event, setup, teardown),
+		cmocka_unit_test(test_log_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
