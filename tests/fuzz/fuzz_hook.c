@@ -316,19 +316,20 @@ handle(const char *key, const char *time, const char *nonce,
 static char *
 registry_text(void)
 {
-	struct json_object *o, *n, *t;
+	struct json_object *t;
+	struct text n = { NULL, 0, 0, 0 };
 	char err[512], *s;
 
-	if ((n = db_node_list(db, err, sizeof(err))) == NULL ||
+	/* the nodes as GET /v1/nodes has them, the tokens with the
+	 * instances each let in */
+	if (db_nodes_json(db, &n, err, sizeof(err)) != 0 ||
 	    (t = db_token_list(db, err, sizeof(err))) == NULL)
 		die("%s", err);
-	o = json_object_new_object();
-	json_object_object_add(o, "nodes", n);
-	json_object_object_add(o, "tokens", t);
-	if ((s = strdup(json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PLAIN))) == NULL)
+	if (asprintf(&s, "%s %s", n.s, json_object_to_json_string_ext(t,
+	    JSON_C_TO_STRING_PLAIN)) < 0)
 		die("out of memory");
-	json_object_put(o);
+	json_object_put(t);
+	free(n.s);
 	return s;
 }
 
