@@ -413,6 +413,45 @@ kill_children(void)
 }
 
 /*
+ * The task's standard output and error, where they are files, handed to
+ * CRIU (--inherit-fd) in place of opening them itself: slurmstepd opened
+ * them as the job's user, and CRIU, as root, may not (a home on NFS with
+ * root squashed: "Can't open file home/u/job.out on restore: Permission
+ * denied").  CRIU names a file by its path without the leading '/'; one
+ * the image has under another path is opened by CRIU as before.  The
+ * copies are at 100 and up (closed by the caller, *n of them); arg[]
+ * gets "fd[N]:path" for each.
+ */
+static void
+inherit_stdio(char arg[2][PATH_MAX + 16], int fds[2], int *n)
+{
+	char link[64], path[PATH_MAX];
+	struct stat st;
+	ssize_t len;
+	int fd, k;
+
+	*n = 0;
+	for (fd = 1; fd <= 2; fd++) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    (len = readlink(link, path, sizeof(path) - 1)) <= 1)
+			continue;
+		path[len] = '\0';
+		if (path[0] != '/' || strstr(path, " (deleted)") != NULL)
+			continue;
+		/* the same file twice (-o alone): once is enough */
+		if (*n == 1 && strcmp(arg[0] + strcspn(arg[0], ":") + 1,
+		    path + 1) == 0)
+			continue;
+		if ((k = fcntl(fd, F_DUPFD, 100)) < 0)
+			continue;
+		fds[*n] = k;
+		snprintf(arg[*n], sizeof(arg[0]), "fd[%d]:%s", k, path + 1);
+		(*n)++;
+	}
+}
+
+/*
  * criu restore of image n, the restored init a child of ours; stopped
  * processes (a job dumped while Slurm had it suspended) continued.
  */
@@ -421,15 +460,15 @@ restore(unsigned long job, long n, pid_t *init, double *secs, char *err,
     size_t errlen)
 {
 	char img[CKPT_PATH_MAX], pidfile[CKPT_PATH_MAX + 32], why[1024];
-	char log[CKPT_PATH_MAX + 32], buf[32];
-	const char *argv[] = { conf.criu, "restore", "-D", img,
+	char log[CKPT_PATH_MAX + 32], buf[32], inh[2][PATH_MAX + 16];
+	const char *argv[18] = { conf.criu, "restore", "-D", img,
 	    "--restore-detached", "--restore-sibling",
 	    "--manage-cgroups=ignore", "--pidfile", pidfile,
 	    "-o", "restore.log", "-v2", NULL };
 	struct spawn sp;
 	double start = mono_now();
 	long pid;
-	int status;
+	int status, fds[2], nfds, i, rc;
 
 	if (ckpt_image_path(&conf, job, n, img, sizeof(img)) != 0)
 		return errf(err, errlen, "store path too long");
@@ -438,10 +477,21 @@ restore(unsigned long job, long n, pid_t *init, double *secs, char *err,
 	unlink(pidfile);
 	if (access(conf.criu, X_OK) != 0)
 		return errf(err, errlen, "%s: %s", conf.criu, strerror(errno));
+	inherit_stdio(inh, fds, &nfds);
+	for (i = 0; i < nfds; i++) {
+		argv[12 + 2 * i] = "--inherit-fd";
+		argv[13 + 2 * i] = inh[i];
+	}
+	argv[12 + 2 * nfds] = NULL;
 	memset(&sp, 0, sizeof(sp));
 	sp.argv = argv;
 	sp.timeout = RESTORE_TIMEOUT;
-	if (spawn_run(&sp, why, sizeof(why)) != 0) {
+	sp.keep = fds;
+	sp.nkeep = nfds;
+	rc = spawn_run(&sp, why, sizeof(why));
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	if (rc != 0) {
 		char crit[768];
 
 		kill_children();

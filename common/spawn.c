@@ -47,6 +47,46 @@ child_fail(int ex, int step, int code)
 
 enum { STEP_FDS = 1, STEP_USER = 2, STEP_EXEC = 3 };
 
+/* Descriptors lo to hi (hi -1: all above lo) closed. */
+static void
+close_span(int lo, int hi)
+{
+	int fd;
+
+	if (hi >= 0 && hi < lo)
+		return;
+	if (syscall(SYS_close_range, (unsigned)lo, hi < 0 ? ~0U : (unsigned)hi,
+	    0U) == 0)
+		return;
+	for (fd = lo; fd <= (hi < 0 ? 1023 : hi); fd++)
+		close(fd);
+}
+
+/* Every descriptor from 3 up closed but ex and keep[] (at most 4). */
+static void
+close_others(int ex, const int *keep, int nkeep)
+{
+	int want[5], n = 0, i, j, t, lo = 3;
+
+	want[n++] = ex;
+	for (i = 0; keep != NULL && i < nkeep && i < 4; i++)
+		if (keep[i] > 2)
+			want[n++] = keep[i];
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && want[j - 1] > want[j]; j--) {
+			t = want[j];
+			want[j] = want[j - 1];
+			want[j - 1] = t;
+		}
+	for (i = 0; i < n; i++) {
+		if (want[i] < lo)
+			continue;
+		close_span(lo, want[i] - 1);
+		lo = want[i] + 1;
+	}
+	close_span(lo, -1);
+}
+
 static void
 child(struct spawn *sp, const struct sysuser *id, int in, int out, int errfd,
     int ex)
@@ -63,19 +103,9 @@ child(struct spawn *sp, const struct sysuser *id, int in, int out, int errfd,
 		signal(sig, SIG_DFL);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
 		child_fail(ex, STEP_FDS, 127);
-	/* every other descriptor goes, but ex: it closes itself at exec */
-	if (ex > 3 && syscall(SYS_close_range, 3U, (unsigned)ex - 1, 0U) != 0) {
-		int fd;
-
-		for (fd = 3; fd < ex; fd++)
-			close(fd);
-	}
-	if (syscall(SYS_close_range, (unsigned)ex + 1, ~0U, 0U) != 0) {
-		int fd;
-
-		for (fd = ex + 1; fd < 1024; fd++)
-			close(fd);
-	}
+	/* every other descriptor goes, but ex (it closes itself at exec)
+	 * and those the caller passes on */
+	close_others(ex, sp->keep, sp->nkeep);
 	if (id != NULL && (setgroups((size_t)id->ngroups, id->groups) != 0 ||
 	    setgid(id->gid) != 0 || setuid(id->uid) != 0))
 		child_fail(ex, STEP_USER, 126);

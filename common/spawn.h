@@ -19,6 +19,9 @@ struct spawn {
 	const char *user;		/* run as this system account (sysuser.h), or NULL */
 	const char *const *env;		/* more "NAME=value", or NULL */
 	double timeout;			/* seconds, then SIGKILL to its process group */
+	const int *keep;		/* descriptors (above 2) the program gets */
+	int nkeep;			/* at the same numbers (at most 4); every
+					 * other one but 0-2 is closed */
 	int status;			/* wait status on return */
 };
 

@@ -3,6 +3,7 @@
  * atomic file replacement.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -187,6 +188,35 @@ test_spawn(void **state)
 	sp.inlen = 5;
 	assert_int_equal(spawn_run(&sp, err, sizeof(err)), 0);
 	assert_string_equal(out, "hello");
+	sp.input = NULL;
+	sp.inlen = 0;
+
+	/* descriptors passed on at their numbers, every other one closed */
+	{
+		const char *fds[] = { "/bin/sh", "-c", "for f in 40 41 42 43; do "
+		    "[ -e /proc/self/fd/$f ] && printf '%s ' $f; done; true", NULL };
+		int keep[2];
+
+		keep[0] = fcntl(1, F_DUPFD, 40);
+		keep[1] = fcntl(1, F_DUPFD, 42);
+		assert_int_equal(keep[0], 40);
+		assert_int_equal(keep[1], 42);
+		assert_int_equal(fcntl(1, F_DUPFD, 41), 41);
+		assert_int_equal(fcntl(1, F_DUPFD, 43), 43);
+		sp.argv = fds;
+		sp.keep = keep;
+		sp.nkeep = 2;
+		assert_int_equal(spawn_run(&sp, err, sizeof(err)), 0);
+		assert_string_equal(out, "40 42 ");
+		sp.keep = NULL;
+		sp.nkeep = 0;
+		assert_int_equal(spawn_run(&sp, err, sizeof(err)), 0);
+		assert_string_equal(out, "");
+		close(40);
+		close(41);
+		close(42);
+		close(43);
+	}
 
 	sp.input = NULL;
 	sp.argv = slow;
