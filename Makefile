@@ -26,7 +26,8 @@
 #                   frees up) on Slurm 22.05 and 24.11
 #   make bench-scale bench/scale: 1000 nodes (SCALE_NODES=N) joining at once
 #                   in dynamic mode, each a sandbox with a real slurmd and
-#                   vnode-agent, against as many slurmd -Z alone; and
+#                   vnode-agent, against as many slurmd -Z alone, then all
+#                   leaving at once with jobs on a tenth of them; and
 #                   bench/registry: the registry's operations at 20,000 nodes
 #   make bench-ckpt bench/ckpt: checkpoint dump, restore and migration of
 #                   100 MB and 1 GB jobs against the store's raw bandwidth
