@@ -6,7 +6,6 @@
  * text that came from the events is escaped for XML.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,76 +22,30 @@
 #define BAR_H	18.0
 #define MARK_R	5.0
 
-struct buf {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-put(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	size_t cap;
-	char *ns;
-	int n;
-
-	if (b->oom)
-		return;
-	if (b->s == NULL) {
-		if ((b->s = malloc(4096)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->cap = 4096;
-		b->len = 0;
-	}
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = 1;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		cap = 2 * b->cap + (size_t)n;
-		if ((ns = realloc(b->s, cap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
-}
-
 /* Text for XML content or an attribute. */
 static void
-put_text(struct buf *b, const char *s)
+put_text(struct text *b, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		switch (*s) {
 		case '&':
-			put(b, "&amp;");
+			text_printf(b, "&amp;");
 			break;
 		case '<':
-			put(b, "&lt;");
+			text_printf(b, "&lt;");
 			break;
 		case '>':
-			put(b, "&gt;");
+			text_printf(b, "&gt;");
 			break;
 		case '"':
-			put(b, "&quot;");
+			text_printf(b, "&quot;");
 			break;
 		case '\'':
-			put(b, "&apos;");
+			text_printf(b, "&apos;");
 			break;
 		default:
 			/* control characters are not XML 1.0 */
-			put(b, "%c", (unsigned char)*s < ' ' ? '?' : *s);
+			text_printf(b, "%c", (unsigned char)*s < ' ' ? '?' : *s);
 		}
 	}
 }
@@ -147,7 +100,7 @@ clock_text(double t, double step, char *out, size_t outsz)
 }
 
 static void
-axis(struct buf *b, const struct layout *l, double y)
+axis(struct text *b, const struct layout *l, double y)
 {
 	static const double steps[] = { 1, 2, 5, 10, 15, 30, 60, 120, 300,
 	    600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800,
@@ -161,11 +114,11 @@ axis(struct buf *b, const struct layout *l, double y)
 			step = steps[i];
 			break;
 		}
-	put(b, "<g class=\"axis\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+	text_printf(b, "<g class=\"axis\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
 	    "y2=\"%.1f\" stroke=\"#333\"/>\n", LEFT, y, LEFT + PLOT_W, y);
 	for (t = ceil(l->t0 / step) * step; t <= l->t1 + 1e-9; t += step) {
 		clock_text(t, step, label, sizeof(label));
-		put(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+		text_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
 		    "stroke=\"#333\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
 		    "y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"%.1f\" y=\"%.1f\" "
 		    "text-anchor=\"middle\">%s</text>\n", xof(l, t), y,
@@ -174,12 +127,12 @@ axis(struct buf *b, const struct layout *l, double y)
 	}
 	clock_text(l->t0, 1, from, sizeof(from));
 	clock_text(l->t1, 1, to, sizeof(to));
-	put(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">UTC, %s to "
+	text_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">UTC, %s to "
 	    "%s</text></g>\n", LEFT + PLOT_W, y + 34, from, to);
 }
 
 static void
-bar(struct buf *b, const struct layout *l, int lane, long job, double from,
+bar(struct text *b, const struct layout *l, int lane, long job, double from,
     double to, int open)
 {
 	double x = xof(l, from), w = xof(l, to) - x;
@@ -188,7 +141,7 @@ bar(struct buf *b, const struct layout *l, int lane, long job, double from,
 		return;
 	if (w < 2)
 		w = 2;
-	put(b, "<g class=\"job\" data-job=\"%ld\"><rect class=\"bar\" "
+	text_printf(b, "<g class=\"job\" data-job=\"%ld\"><rect class=\"bar\" "
 	    "x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
 	    "stroke=\"#222\"%s/><text x=\"%.1f\" y=\"%.1f\" fill=\"#fff\" "
 	    "font-size=\"11\">%ld</text><title>job %ld%s</title></g>\n", job,
@@ -198,7 +151,7 @@ bar(struct buf *b, const struct layout *l, int lane, long job, double from,
 }
 
 static void
-hatch(struct buf *b, const struct layout *l, int lane, long job,
+hatch(struct text *b, const struct layout *l, int lane, long job,
     double from, double to)
 {
 	double x = xof(l, from), w = xof(l, to) - x;
@@ -207,7 +160,7 @@ hatch(struct buf *b, const struct layout *l, int lane, long job,
 		return;
 	if (w < 2)
 		w = 2;
-	put(b, "<rect class=\"suspended\" data-job=\"%ld\" x=\"%.1f\" "
+	text_printf(b, "<rect class=\"suspended\" data-job=\"%ld\" x=\"%.1f\" "
 	    "y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 	    "fill=\"url(#suspended)\" stroke=\"#222\"><title>job %ld "
 	    "suspended</title></rect>\n", job, x,
@@ -216,7 +169,7 @@ hatch(struct buf *b, const struct layout *l, int lane, long job,
 
 /* A marker: a shape and a short label above the lane's bars. */
 static void
-marker(struct buf *b, const struct layout *l, const struct db_event *e)
+marker(struct text *b, const struct layout *l, const struct db_event *e)
 {
 	static const struct {
 		const char *kind, *label, *fill, *shape;
@@ -249,43 +202,43 @@ marker(struct buf *b, const struct layout *l, const struct db_event *e)
 		return;
 	x = xof(l, e->time);
 	y = lane_y(lane) + 12;
-	put(b, "<g class=\"marker\" data-kind=\"%s\">", marks[i].kind);
+	text_printf(b, "<g class=\"marker\" data-kind=\"%s\">", marks[i].kind);
 	if (strcmp(marks[i].shape, "circle") == 0)
-		put(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"/>",
+		text_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"/>",
 		    x, y, MARK_R, marks[i].fill);
 	else if (strcmp(marks[i].shape, "diamond") == 0)
-		put(b, "<path d=\"M%.1f %.1fl%.1f %.1fl%.1f %.1fl%.1f %.1fz\" "
+		text_printf(b, "<path d=\"M%.1f %.1fl%.1f %.1fl%.1f %.1fl%.1f %.1fz\" "
 		    "fill=\"%s\"/>", x, y - MARK_R, MARK_R, MARK_R, -MARK_R,
 		    MARK_R, -MARK_R, -MARK_R, marks[i].fill);
 	else if (strcmp(marks[i].shape, "triangle") == 0)
-		put(b, "<path d=\"M%.1f %.1fl%.1f %.1fh%.1fz\" fill=\"%s\"/>",
+		text_printf(b, "<path d=\"M%.1f %.1fl%.1f %.1fh%.1fz\" fill=\"%s\"/>",
 		    x, y - MARK_R, MARK_R, 2 * MARK_R, -2 * MARK_R,
 		    marks[i].fill);
 	else if (strcmp(marks[i].shape, "cross") == 0)
-		put(b, "<path d=\"M%.1f %.1fl%.1f %.1fm0 %.1fl%.1f %.1f\" "
+		text_printf(b, "<path d=\"M%.1f %.1fl%.1f %.1fm0 %.1fl%.1f %.1f\" "
 		    "stroke=\"%s\" stroke-width=\"2\"/>", x - MARK_R, y - MARK_R,
 		    2 * MARK_R, 2 * MARK_R, -2 * MARK_R, -2 * MARK_R,
 		    2 * MARK_R, marks[i].fill);
 	else
-		put(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+		text_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
 		    "stroke=\"%s\" stroke-width=\"2\"/>", x, lane_y(lane) + 4, x,
 		    lane_y(lane) + LANE_H - 4, marks[i].fill);
-	put(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">", x + MARK_R + 2,
+	text_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">", x + MARK_R + 2,
 	    y + 4);
 	put_text(b, marks[i].label);
 	if (e->job > 0)
-		put(b, " %ld", e->job);
-	put(b, "</text><title>");
+		text_printf(b, " %ld", e->job);
+	text_printf(b, "</text><title>");
 	put_text(b, e->kind);
-	put(b, ": ");
+	text_printf(b, ": ");
 	put_text(b, e->detail);
-	put(b, "</title></g>\n");
+	text_printf(b, "</title></g>\n");
 }
 
 static void
-legend(struct buf *b, double y)
+legend(struct text *b, double y)
 {
-	put(b, "<g class=\"legend\" font-size=\"11\">"
+	text_printf(b, "<g class=\"legend\" font-size=\"11\">"
 	    "<rect x=\"%.1f\" y=\"%.1f\" width=\"24\" height=\"12\" "
 	    "fill=\"%s\" stroke=\"#222\"/><text x=\"%.1f\" y=\"%.1f\">job "
 	    "running</text>"
@@ -343,7 +296,7 @@ open_of(struct open_bar *o, size_t n, long job)
 }
 
 static void
-close_bar(struct buf *b, const struct layout *l, struct open_bar *o,
+close_bar(struct text *b, const struct layout *l, struct open_bar *o,
     double t, int still)
 {
 	bar(b, l, o->lane, o->job, o->from, t, still);
@@ -359,7 +312,7 @@ timeline_svg(const struct db_event *ev, size_t n, double now, char **out,
 	const struct db_event **sorted = NULL;
 	struct open_bar *bars = NULL, *o;
 	struct layout *l = NULL;
-	struct buf b = { NULL, 0, 0, 0 };
+	struct text b = { NULL, 0, 0, 0 };
 	size_t i, nbars = 0;
 	double width, height, axis_y, tmax;
 	int rc = -1, any_open = 0;
@@ -409,7 +362,7 @@ timeline_svg(const struct db_event *ev, size_t n, double now, char **out,
 	axis_y = TOP + l->nlanes * LANE_H;
 	height = axis_y + 50 + 30;
 	width = LEFT + PLOT_W + RIGHT;
-	put(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	text_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
 	    "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
 	    "font-family=\"sans-serif\" font-size=\"12\">\n"
@@ -423,14 +376,14 @@ timeline_svg(const struct db_event *ev, size_t n, double now, char **out,
 	    "<text x=\"%.1f\" y=\"24\" font-size=\"15\">Jobs on vnode nodes"
 	    "</text>\n", width, height, width, height, LEFT);
 	for (i = 0; i < l->nlanes; i++) {
-		put(&b, "<g class=\"lane\" data-node=\"");
+		text_printf(&b, "<g class=\"lane\" data-node=\"");
 		put_text(&b, l->lanes[i]);
-		put(&b, "\"><rect x=\"0\" y=\"%.1f\" width=\"%.1f\" "
+		text_printf(&b, "\"><rect x=\"0\" y=\"%.1f\" width=\"%.1f\" "
 		    "height=\"%.1f\" fill=\"%s\"/><text x=\"8\" y=\"%.1f\">",
 		    lane_y((int)i), width, LANE_H, i % 2 ? "#fff" : "#f4f4f4",
 		    lane_y((int)i) + LANE_H / 2 + 4);
 		put_text(&b, l->lanes[i]);
-		put(&b, "</text></g>\n");
+		text_printf(&b, "</text></g>\n");
 	}
 	axis(&b, l, axis_y);
 
@@ -472,8 +425,8 @@ timeline_svg(const struct db_event *ev, size_t n, double now, char **out,
 			close_bar(&b, l, &bars[i], l->t1 - (l->t1 - l->t0) / 51,
 			    1);
 	legend(&b, axis_y + 50);
-	put(&b, "</svg>\n");
-	if (b.oom) {
+	text_printf(&b, "</svg>\n");
+	if (b.failed) {
 		errf(err, errlen, "out of memory");
 		goto out;
 	}
