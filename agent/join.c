@@ -100,6 +100,9 @@ request_body(const struct settings *s, const struct join_facts *f)
 	if (s->address[0] != '\0')
 		json_object_object_add(o, "address",
 		    json_object_new_string(s->address));
+	/* this agent can be held until its mounts are verified: it starts
+	 * slurmd beside the mounts, and POST /v1/ready releases the node */
+	json_object_object_add(o, "hold", json_object_new_boolean(1));
 	if (f->wg_key[0] != '\0') {
 		struct json_object *ov = json_object_new_object();
 
@@ -320,6 +323,7 @@ join_parse_answer(const char *body, size_t len, const struct sig_keys *k,
 	    js_int(o, "memory_mb", 1, 1, 1L << 30, &r->memory_mb, e,
 	    sizeof(e)) != 0 ||
 	    js_bool(o, "rejoin", 1, &r->rejoin, e, sizeof(e)) != 0 ||
+	    js_bool(o, "held", 0, &r->held, e, sizeof(e)) < 0 ||
 	    js_str_array(o, "features", 1, 32, 63, &arr, e, sizeof(e)) != 0) {
 		errf(err, errlen, "answer: %s", e);
 		goto out;

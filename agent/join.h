@@ -57,6 +57,8 @@ struct join_result {
 	long memory_mb;
 	char features[1100];		/* comma-separated */
 	int rejoin;
+	int held;			/* drained until POST /v1/ready (an
+					 * older hook: never) */
 	struct join_mount mounts[JOIN_MAX_MOUNTS];
 	int nmounts;
 	unsigned char *munge_key;	/* wiped and freed by join_result_free */

@@ -2,11 +2,15 @@
  * vnode-agent - makes this machine a Slurm node of the controller that
  * vnode-hookd runs on, and takes it out again.  See vnode-agent(8).
  *
- * join is a straight list of boot steps; each logs one line with its time,
- * and a step that fails logs why and exits with the step's own code, so
- * that "systemctl status vnode-agent" shows which step it was.  No step
- * runs after one that failed: a node that is not synchronised gets no munge
- * key, a node without munge never starts slurmd.
+ * join is a list of boot steps (join_steps), each naming the steps it
+ * needs; each logs one line with its time, and a step that fails logs why
+ * and exits with the step's own code, so that "systemctl status
+ * vnode-agent" shows which step it was.  No step runs after one it needs
+ * has failed: a node that is not synchronised gets no munge key, a node
+ * without munge never starts slurmd.  The mounts run in a thread of their
+ * own, beside munge and slurmd, when the hook holds the node (drained)
+ * until the ready call says they are verified; a node the hook does not
+ * hold mounts before slurmd starts, so that no job starts without them.
  *
  * run (the systemd service) joins the same way, tells systemd it is ready,
  * then stays: a heartbeat that waits at the hook for orders, and a watch on
@@ -14,6 +18,7 @@
  * makes it leave: drain, requeue, stop slurmd, deregister.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,21 +270,90 @@ step_overlay(const struct settings *s, const struct join_result *j)
 	    took, j->conf_server);
 }
 
-static void
-step_mounts(const struct join_result *j)
-{
+/* The mounts step, in a thread of its own: mounts_begin starts it,
+ * mounts_end waits for it and says how it went (0, or -1 with err). */
+struct mounts_job {
+	const struct join_result *j;
 	struct step step;
+	pthread_t thread;
+	int started;			/* a thread to join */
+	int rc, done;
 	char err[1024];
-	int done;
+};
 
+static void *
+mounts_run(void *arg)
+{
+	struct mounts_job *m = arg;
+
+	m->rc = mounts_apply(m->j->mounts, m->j->nmounts, &m->done, m->err,
+	    sizeof(m->err));
+	if (m->rc == 0)
+		step_ok(&m->step, "%d file system%s: %d mounted now, %d already",
+		    m->j->nmounts, m->j->nmounts == 1 ? "" : "s", m->done,
+		    m->j->nmounts - m->done);
+	return NULL;
+}
+
+static void
+mounts_begin(struct mounts_job *m, const struct join_result *j)
+{
+	int e;
+
+	memset(m, 0, sizeof(*m));
+	m->j = j;
 	if (j->nmounts == 0)
 		return;
-	step_begin(&step, "mounts");
-	if (mounts_apply(j->mounts, j->nmounts, &done, err, sizeof(err)) != 0)
-		exit(step_fail(&step, EXIT_MOUNTS, "%s; not starting munge or "
-		    "slurmd without the shared file systems", err));
-	step_ok(&step, "%d file system%s: %d mounted now, %d already",
-	    j->nmounts, j->nmounts == 1 ? "" : "s", done, j->nmounts - done);
+	step_begin(&m->step, "mounts");
+	if ((e = pthread_create(&m->thread, NULL, mounts_run, m)) != 0) {
+		log_warnx("mounts: no thread (%s): mounting first", strerror(e));
+		mounts_run(m);
+		return;
+	}
+	m->started = 1;
+}
+
+static int
+mounts_end(struct mounts_job *m)
+{
+	if (m->started) {
+		pthread_join(m->thread, NULL);
+		m->started = 0;
+	}
+	return m->rc;
+}
+
+/* The mounts of a node the hook does not hold: before slurmd. */
+static void
+step_mounts_first(struct mounts_job *m)
+{
+	if (mounts_end(m) != 0)
+		exit(step_fail(&m->step, EXIT_MOUNTS, "%s; not starting slurmd "
+		    "without the shared file systems", m->err));
+}
+
+/* The mounts of a held node, with slurmd running: the hook is told how
+ * they went.  Failed: the node stays drained, the mount's error its
+ * reason; slurmd stops. */
+static void
+step_mounts_held(const struct settings *s, const struct join_result *j,
+    struct mounts_job *m, struct node_state *st)
+{
+	struct node_status ns;
+	char err[512], e2[256];
+	int released;
+
+	if (mounts_end(m) == 0)
+		return;
+	joined_state(s, j, st);
+	if (node_ready(st, m->err, &ns, &released, err, sizeof(err)) != 0)
+		log_warnx("mounts: the hook was not told: %s; %s stays drained "
+		    "(%s)", err, j->node, "vnode: held: mounts not verified yet");
+	explicit_bzero(st, sizeof(*st));
+	if (slurmd_stop(s->leave_timeout, e2, sizeof(e2)) != 0)
+		log_warnx("mounts: slurmd: %s", e2);
+	exit(step_fail(&m->step, EXIT_MOUNTS, "%s; %s stays drained in Slurm "
+	    "with this reason, slurmd stopped", m->err, j->node));
 }
 
 static void
@@ -341,11 +415,24 @@ step_ready(const struct settings *s, const struct join_result *j)
 	char err[1024] = "no answer yet";
 	double wait = 0.05;
 
+	int released = !j->held, rc;
+
 	step_begin(&step, "ready");
 	joined_state(s, j, &st);
 	memset(&ns, 0, sizeof(ns));
 	for (;;) {
-		if (node_status(&st, &ns, err, sizeof(err)) == 0 && ns.usable)
+		/* held: the mounts are verified, the hook releases the node */
+		if (!released) {
+			rc = node_ready(&st, NULL, &ns, &released, err,
+			    sizeof(err));
+			if (rc == NODE_REFUSED)
+				exit(step_fail(&step, EXIT_READY, "%s", err));
+			if (rc == 0 && !released)
+				exit(step_fail(&step, EXIT_READY, "the hook did "
+				    "not release %s", j->node));
+		} else if (node_status(&st, &ns, err, sizeof(err)) != 0)
+			ns.usable = 0;
+		if (released && ns.usable)
 			break;
 		if (!slurmd_running())
 			exit(step_fail(&step, EXIT_READY, "slurmd exited before %s "
@@ -364,7 +451,8 @@ step_ready(const struct settings *s, const struct join_result *j)
 			wait = 1.0;
 	}
 	explicit_bzero(&st, sizeof(st));
-	step_ok(&step, "%s is %s in Slurm", j->node, ns.state);
+	step_ok(&step, "%s is %s in Slurm%s", j->node, ns.state, j->held ?
+	    " (its hold released)" : "");
 	return 1;
 }
 
@@ -400,18 +488,24 @@ join_steps(struct settings *s, const char *drive, const char *file,
     struct node_state *st)
 {
 	struct join_result j;
+	struct mounts_job m;
 	double start = mono_now(), total;
 	char what[160];
 	int ready;
 
-	step_settings(s, drive, file);
-	step_time(s);
-	step_join(s, &j);
-	step_overlay(s, &j);
-	step_mounts(&j);
-	step_munge(&j);
-	step_slurmd(&j);
-	ready = step_ready(s, &j);
+	/* step          needs */
+	step_settings(s, drive, file);	/* -                            */
+	step_time(s);			/* settings                     */
+	step_join(s, &j);		/* time                         */
+	step_overlay(s, &j);		/* join                         */
+	mounts_begin(&m, &j);		/* overlay (in a thread)        */
+	step_munge(&j);			/* overlay                      */
+	if (!j.held)
+		step_mounts_first(&m);	/*                              */
+	step_slurmd(&j);		/* munge; mounts unless held    */
+	if (j.held)
+		step_mounts_held(s, &j, &m, st);
+	ready = step_ready(s, &j);	/* slurmd, mounts (the release) */
 	total = mono_now() - start;
 	joined_state(s, &j, st);
 	join_result_free(&j);

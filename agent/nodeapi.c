@@ -106,6 +106,32 @@ body_text(struct json_object *o)
 	return text;
 }
 
+int
+node_ready(const struct node_state *st, const char *why,
+    struct node_status *ns, int *released, char *err, size_t errlen)
+{
+	struct json_object *o, *b = json_object_new_object();
+	char *body, e[256];
+	int rc;
+
+	json_object_object_add(b, "mounts", json_object_new_string(why ==
+	    NULL ? "ok" : "failed"));
+	if (why != NULL)	/* (the hook keeps 200 bytes of it) */
+		json_object_object_add(b, "error", json_object_new_string_len(
+		    why, (int)(strlen(why) < 200 ? strlen(why) : 200)));
+	if ((body = body_text(b)) == NULL)
+		return errf(err, errlen, "out of memory");
+	rc = call_body(st, "/v1/ready", body, CALL_TIMEOUT, &o, err, errlen);
+	free(body);
+	if (rc != 0)
+		return rc;
+	if ((rc = read_status(o, ns, err, errlen)) == 0 && js_bool(o,
+	    "released", 1, released, e, sizeof(e)) != 0)
+		rc = errf(err, errlen, "ready answer: %s", e);
+	json_object_put(o);
+	return rc;
+}
+
 /* One id of the hook's job lists: a positive integer. */
 static int
 job_id(struct json_object *v, unsigned long *job)

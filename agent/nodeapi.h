@@ -20,6 +20,11 @@ struct node_status {
 
 int node_status(const struct node_state *st, struct node_status *ns,
     char *err, size_t errlen);
+/* A held node's word on its mounts (why NULL: verified; else the
+ * failed mount's error): the hook releases the node, or keeps it
+ * drained with why as the reason.  *released: the hold is over. */
+int node_ready(const struct node_state *st, const char *why,
+    struct node_status *ns, int *released, char *err, size_t errlen);
 /* A job's checkpoint at leave, as the drain tells the hook: image > 0
  * when it was dumped (and is held stopped for the requeue), else error
  * says why not. */

@@ -236,7 +236,9 @@ apply_conf(char *err, size_t errlen)
 	return 0;
 }
 
-/* Nodes drained by an unfinished leave or reaped take work again. */
+/* Nodes drained by an unfinished leave or reaped, or held by an earlier
+ * join, take work again; one to be held again stays drained (its
+ * agent's ready call undrains it). */
 static void
 resume_returning(struct api_admission **v, size_t n)
 {
@@ -249,7 +251,8 @@ resume_returning(struct api_admission **v, size_t n)
 			continue;
 		if (sl_node_status(v[i]->name, &st, e, sizeof(e)) != 0)
 			log_warnx("%s: %s", v[i]->name, e);
-		else if ((st.drained_by_vnode || st.reaped_by_vnode) &&
+		else if ((st.reaped_by_vnode || (!v[i]->hold &&
+		    (st.drained_by_vnode || st.held_by_vnode))) &&
 		    sl_node_resume(v[i]->name, e, sizeof(e)) != 0)
 			log_warnx("%s: %s", v[i]->name, e);
 	}
@@ -504,6 +507,43 @@ batch_cloud(struct api_admission **v, size_t n)
 	free(sn);
 }
 
+/* The nodes that asked for it are held: drained, in one request, until
+ * their agents say their mounts are verified (POST /v1/ready), so that
+ * no job starts on a node without its file systems while its slurmd
+ * registers beside the mounts.  A hold that cannot be set is not a
+ * failed join: that agent is told so and mounts before it starts
+ * slurmd, as without a hold. */
+static void
+hold_batch(struct api_admission **v, size_t n)
+{
+	char *names = NULL, e[256];
+	size_t i, len = 0, held = 0;
+	FILE *m;
+
+	if ((m = open_memstream(&names, &len)) == NULL) {
+		log_warnx("holding the joining nodes: out of memory; their "
+		    "agents mount first");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (v[i]->hold && v[i]->error[0] == '\0')
+			fprintf(m, "%s%s", held++ ? "," : "", v[i]->name);
+	if (fclose(m) != 0 || names == NULL) {
+		log_warnx("holding the joining nodes: out of memory; their "
+		    "agents mount first");
+		free(names);
+		return;
+	}
+	if (held > 0 && sl_node_drain(names, SL_HOLD_REASON, e,
+	    sizeof(e)) != 0)
+		log_warnx("holding %s: %s; their agents mount before slurmd "
+		    "starts instead", names, e);
+	else
+		for (i = 0; i < n; i++)
+			v[i]->held = v[i]->hold && v[i]->error[0] == '\0';
+	free(names);
+}
+
 static void
 observe(double v, const double *bounds, unsigned long *bucket)
 {
@@ -535,6 +575,7 @@ batch(struct api_admission *list, char (*gone)[64], size_t ngone)
 		v[i++] = ad;
 	for (i = 0; i < n; i++) {
 		v[i]->error[0] = '\0';
+		v[i]->held = 0;
 		v[i]->sn.name = v[i]->name;
 	}
 	/* the overlay's peers first (overlay.c): a node is reachable the
@@ -574,6 +615,8 @@ batch(struct api_admission *list, char (*gone)[64], size_t ngone)
 			batch_dynamic(v + k, m - k);
 		break;
 	}
+	if (m > k)
+		hold_batch(v + k, m - k);
 	took = mono_now() - start;
 	pthread_mutex_lock(&mu);
 	if (n > 0) {

@@ -377,6 +377,7 @@ api_handle(struct api *a, const struct api_request *rq,
 	} routes[] = {
 		{ "/v1/join", api_do_join },
 		{ "/v1/status", api_do_status },
+		{ "/v1/ready", api_do_ready },
 		{ "/v1/drain", api_do_drain },
 		{ "/v1/leave", api_do_leave },
 		{ "/v1/heartbeat", api_do_heartbeat },

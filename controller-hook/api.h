@@ -70,6 +70,9 @@ struct api_admission {
 	int need_slot;			/* pool mode: new, or its slot went */
 	int cloud;			/* elastic: a CLOUD node of slurm.conf
 					 * that power saving resumed */
+	int hold;			/* to be held (drained) until its agent
+					 * says its mounts are verified */
+	int held;			/* admit.c's answer: it is */
 	/* the overlay (overlay.h): addr is the node's overlay address */
 	int overlay;
 	char wg_key[45];		/* the node's public key */
@@ -93,11 +96,18 @@ struct api_admission {
 /* A status request that waits for Slurm's answer: authenticated, its
  * nonce kept; status.c asks Slurm (in its own thread, not the HTTP
  * server's), then api_status_finish() answers. */
+enum { API_READY_OK = 1, API_READY_FAILED = 2 };
 struct api_status_ask {
 	struct db_node node;		/* as it authenticated (wiped after) */
 	struct sig_keys keys;
 	char nonce[SIG_NONCE_LEN + 1];
 	char peer[16];
+	/* POST /v1/ready: the agent's word on its mounts, for a node held
+	 * since its join (SL_HOLD_...) */
+	int ready;			/* API_READY_..., 0 for a status */
+	char why[DB_DETAIL_MAX + 1];	/* the failed mount's error */
+	int released;			/* status.c: the hold is over */
+	char outcome[512];		/* status.c: what it did */
 	struct sl_status st;		/* status.c's part: Slurm's view */
 	char error[300];		/* or why there is none; "" */
 	void *conn;			/* the HTTP server's, while suspended */

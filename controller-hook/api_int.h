@@ -78,6 +78,8 @@ int api_authenticate(struct api *a, const struct api_request *rq,
 void api_do_join(struct api *, const struct api_request *, struct auth *,
     struct api_response *);					/* api_join.c */
 void api_do_status(struct api *, const struct api_request *, struct auth *,
+    struct api_response *);
+void api_do_ready(struct api *, const struct api_request *, struct auth *,
     struct api_response *);					/* api_node.c */
 void api_do_drain(struct api *, const struct api_request *, struct auth *,
     struct api_response *);

@@ -36,6 +36,8 @@ struct join_req {
 	const char *address;		/* from the instance's metadata */
 	const char *wg_key;		/* overlay: the node's public key */
 	int wg_required;		/* overlay: the node asks for it */
+	int hold;			/* the agent can be held until its
+					 * mounts are verified (POST /v1/ready) */
 };
 
 static int
@@ -56,7 +58,8 @@ join_fields(struct json_object *o, struct join_req *j,
 	    err, sizeof(err)) < 0 ||
 	    js_str(o, "local_addr", 0, 15, &j->local_addr, err,
 	    sizeof(err)) < 0 ||
-	    js_str(o, "address", 0, 15, &j->address, err, sizeof(err)) < 0) {
+	    js_str(o, "address", 0, 15, &j->address, err, sizeof(err)) < 0 ||
+	    js_bool(o, "hold", 0, &j->hold, err, sizeof(err)) < 0) {
 		api_fail(rs, rq, 400, "body: %s", err);
 		return -1;
 	}
@@ -528,6 +531,10 @@ api_do_join(struct api *a, const struct api_request *rq, struct auth *au,
 	ad->sn.memory_mb = j.memory_mb;
 	ad->sn.features = ad->features;
 	ad->rejoin = rejoin;
+	/* held only where there are mounts to verify, and not an elastic
+	 * node: Slurm gave it its job before it booted, and a drain would
+	 * not keep the job off (that agent mounts before slurmd instead) */
+	ad->hold = j.hold && a->cfg->nmounts > 0 && !cloud;
 	ad->keys = au->keys;
 	snprintf(ad->nonce, sizeof(ad->nonce), "%s", au->nonce);
 	ad->with_token = au->kind == SIG_TOKEN;
@@ -588,6 +595,7 @@ api_join_finish(struct api *a, struct api_admission *ad,
 		snprintf(n.hostname, sizeof(n.hostname), "%s", ad->hostname);
 		memcpy(n.master, ad->master, sizeof(n.master));
 		n.has_master = 1;
+		n.held = ad->held;
 		n.updated = a->now();
 		if (db_node_update(a->db, &n, err, sizeof(err)) != 0 ||
 		    (ad->overlay && overlay_joined(a->db, ad->id,
@@ -622,6 +630,8 @@ api_join_finish(struct api *a, struct api_admission *ad,
 	json_object_object_add(answer, "mounts", mounts_json(a->cfg));
 	json_object_object_add(answer, "rejoin",
 	    json_object_new_boolean(ad->rejoin));
+	json_object_object_add(answer, "held",
+	    json_object_new_boolean(ad->held));
 	if (ov != NULL) {
 		json_object_object_add(answer, "overlay", ov);
 		ov = NULL;
@@ -633,8 +643,9 @@ api_join_finish(struct api *a, struct api_admission *ad,
 		goto out;
 	}
 	api_ok(rs, &rq, answer, "");
-	api_note(a, n.name, 0, "join", "%s as %s, address %s",
-	    ad->rejoin ? "readmitted" : "admitted", n.name, ad->addr);
+	api_note(a, n.name, 0, "join", "%s as %s, address %s%s",
+	    ad->rejoin ? "readmitted" : "admitted", n.name, ad->addr,
+	    ad->held ? "; held (drained) until its mounts are verified" : "");
 	if (ad->rejoin)
 		a->m.joins_readmitted++;
 	else

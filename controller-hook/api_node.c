@@ -34,20 +34,18 @@ status_object(const struct db_node *n, const struct sl_status *st)
 	return o;
 }
 
-/* Slurm is asked in status.c's thread, not here in the HTTP server's
- * (api_status_finish answers). */
-void
-api_do_status(struct api *a, const struct api_request *rq, struct auth *au,
+/* A status request for status.c's thread, or NULL with rs answered. */
+static struct api_status_ask *
+status_ask(const struct api_request *rq, struct auth *au,
     struct api_response *rs)
 {
 	struct api_status_ask *q;
 
-	(void)a;
 	if (api_node_only(rq, au, rs) != 0)
-		return;
+		return NULL;
 	if ((q = calloc(1, sizeof(*q))) == NULL) {
 		api_fail(rs, rq, 500, "out of memory");
-		return;
+		return NULL;
 	}
 	q->node = au->node;
 	q->keys = au->keys;
@@ -58,6 +56,83 @@ api_do_status(struct api *a, const struct api_request *rq, struct auth *au,
 	rs->status_ask = q;
 	snprintf(rs->log, sizeof(rs->log), "%s %s from %s: %s: asking Slurm",
 	    rq->method, rq->path, q->peer, q->node.name);
+	return q;
+}
+
+/* Slurm is asked in status.c's thread, not here in the HTTP server's
+ * (api_status_finish answers). */
+void
+api_do_status(struct api *a, const struct api_request *rq, struct auth *au,
+    struct api_response *rs)
+{
+	(void)a;
+	status_ask(rq, au, rs);
+}
+
+/* {"mounts": "ok"} or {"mounts": "failed", "error": "why"}: a held node's
+ * agent on its mounts (status.c releases the hold, or keeps it). */
+void
+api_do_ready(struct api *a, const struct api_request *rq, struct auth *au,
+    struct api_response *rs)
+{
+	struct api_status_ask *q;
+	struct json_object *body;
+	const char *mounts = NULL, *why = NULL;
+	char err[256];
+	int ready;
+
+	(void)a;
+	if ((body = api_parse_body(rq, rs)) == NULL)
+		return;
+	if (js_str(body, "mounts", 1, 16, &mounts, err, sizeof(err)) != 0 ||
+	    js_str(body, "error", 0, DB_DETAIL_MAX, &why, err,
+	    sizeof(err)) < 0) {
+		api_fail(rs, rq, 400, "body: %s", err);
+		goto out;
+	}
+	if (strcmp(mounts, "ok") == 0 && why == NULL)
+		ready = API_READY_OK;
+	else if (strcmp(mounts, "failed") == 0 && why != NULL && why[0] != '\0')
+		ready = API_READY_FAILED;
+	else {
+		api_fail(rs, rq, 400, "body: \"mounts\": \"ok\", or \"failed\" "
+		    "with the mount's \"error\"");
+		goto out;
+	}
+	if ((q = status_ask(rq, au, rs)) == NULL)
+		goto out;
+	q->ready = ready;
+	snprintf(q->why, sizeof(q->why), "%s", why != NULL ? why : "");
+out:
+	json_object_put(body);
+}
+
+
+/* A ready call's outcome in the registry: the hold over, and the event. */
+static int
+ready_record(struct api *a, const struct api_request *rq,
+    struct api_status_ask *q, struct api_response *rs)
+{
+	struct db_node n;
+	char err[256];
+	int rc;
+
+	if (api_tx_begin(a, rq, rs) != 0)
+		return -1;
+	if ((rc = db_node_by_name(a->db, q->node.name, &n, err,
+	    sizeof(err))) != 0)
+		api_fail(rs, rq, rc < 0 ? 500 : 409, "%s", rc < 0 ? err :
+		    "the node left the registry");
+	else if (q->released && n.held) {
+		n.held = 0;
+		n.updated = a->now();
+		if (db_node_update(a->db, &n, err, sizeof(err)) != 0)
+			api_fail(rs, rq, 500, "%s", err);
+	}
+	explicit_bzero(&n, sizeof(n));
+	if (rs->status == 0)
+		api_note(a, q->node.name, 0, "ready", "%s", q->outcome);
+	return api_tx_end(a, rq, rs) != 0 || rs->status != 0 ? -1 : 0;
 }
 
 void
@@ -70,15 +145,24 @@ api_status_finish(struct api *a, struct api_status_ask *q,
 	memset(rs, 0, sizeof(*rs));
 	memset(&rq, 0, sizeof(rq));
 	rq.method = "POST";
-	rq.path = "/v1/status";
+	rq.path = q->ready ? "/v1/ready" : "/v1/status";
 	rq.peer = q->peer;
-	if (q->error[0] != '\0')
+	if (q->error[0] != '\0') {
 		api_fail(rs, &rq, 503, "slurm: %s", q->error);
-	else {
-		o = status_object(&q->node, &q->st);
-		api_ok(rs, &rq, o, q->node.name);
-		json_object_put(o);
+		goto out;
 	}
+	if (q->ready && ready_record(a, &rq, q, rs) != 0)
+		goto out;
+	o = status_object(&q->node, &q->st);
+	if (q->ready) {
+		json_object_object_add(o, "released",
+		    json_object_new_boolean(q->released));
+		json_object_object_add(o, "outcome",
+		    json_object_new_string(q->outcome));
+	}
+	api_ok(rs, &rq, o, q->ready ? q->outcome : q->node.name);
+	json_object_put(o);
+out:
 	api_sign_with(a, &q->keys, q->nonce, rs);
 	explicit_bzero(q, sizeof(*q));
 }

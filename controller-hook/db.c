@@ -13,9 +13,10 @@
 
 /* PRAGMA user_version: 1 tokens, nodes, nonces, orders; 2 events and
  * releases as well; 3 instances and power; 4 a token's features; 5 the
- * overlay's addresses; 6 a token's use count kept in its row */
-#define DB_VERSION	6
-#define DB_VERSION_TEXT	"6"
+ * overlay's addresses; 6 a token's use count kept in its row; 7 a node
+ * held until its mounts are verified (nodes.held) */
+#define DB_VERSION	7
+#define DB_VERSION_TEXT	"7"
 
 struct db {
 	sqlite3 *h;
@@ -41,7 +42,8 @@ static const char schema[] =
     "  master TEXT,"
     "  created INTEGER NOT NULL,"
     "  updated INTEGER NOT NULL,"
-    "  last_seen INTEGER NOT NULL DEFAULT 0);"
+    "  last_seen INTEGER NOT NULL DEFAULT 0,"
+    "  held INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS nodes_token ON nodes(token);"
     /* version 6: nodes by state (/metrics counts each state, the reaper
      * reads the reaped ones) */
@@ -164,6 +166,31 @@ token_used_column(struct db *db, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* The column, unless the table has it already. */
+static int
+add_column(struct db *db, const char *path, const char *table,
+    const char *column, const char *decl, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[256], *msg = NULL;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s LIMIT 0", column, table);
+	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		return 0;
+	snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", table,
+	    column, decl);
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		errf(err, errlen, "%s: %s.%s: %s", path, table, column,
+		    msg != NULL ? msg : "schema");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
 int
 db_open(const char *path, struct db **out, char *err, size_t errlen)
 {
@@ -201,22 +228,12 @@ db_open(const char *path, struct db **out, char *err, size_t errlen)
 		goto fail;
 	}
 	/* version 4: a token's features (a registry made before gains the
-	 * column: its tokens allow none) */
-	{
-		sqlite3_stmt *st = NULL;
-
-		if (sqlite3_prepare_v2(db->h, "SELECT features FROM tokens "
-		    "LIMIT 0", -1, &st, NULL) != SQLITE_OK &&
-		    sqlite3_exec(db->h, "ALTER TABLE tokens ADD COLUMN features "
-		    "TEXT NOT NULL DEFAULT ''", NULL, NULL, &msg) != SQLITE_OK) {
-			errf(err, errlen, "%s: %s", path, msg != NULL ? msg :
-			    "schema");
-			sqlite3_free(msg);
-			sqlite3_finalize(st);
-			goto fail;
-		}
-		sqlite3_finalize(st);
-	}
+	 * column: its tokens allow none); version 7: a node's hold (none
+	 * held in a registry made before) */
+	if (add_column(db, path, "tokens", "features", "TEXT NOT NULL "
+	    "DEFAULT ''", err, errlen) != 0 || add_column(db, path, "nodes",
+	    "held", "INTEGER NOT NULL DEFAULT 0", err, errlen) != 0)
+		goto fail;
 	if (token_used_column(db, path, err, errlen) != 0)
 		goto fail;
 	*out = db;
@@ -465,7 +482,7 @@ db_nonce_purge(struct db *db, long before, char *err, size_t errlen)
 }
 
 #define NODE_COLS "id, name, instance, token, addr, hostname, state, master, " \
-    "created, updated, last_seen"
+    "created, updated, last_seen, held"
 
 static int
 node_row(sqlite3_stmt *st, struct db_node *n)
@@ -482,6 +499,7 @@ node_row(sqlite3_stmt *st, struct db_node *n)
 	n->created = (long)sqlite3_column_int64(st, 8);
 	n->updated = (long)sqlite3_column_int64(st, 9);
 	n->last_seen = (long)sqlite3_column_int64(st, 10);
+	n->held = sqlite3_column_int(st, 11) != 0;
 	return 0;
 }
 
@@ -612,7 +630,7 @@ db_node_update(struct db *db, const struct db_node *n, char *err,
 	int rc;
 
 	st = prep(db, "UPDATE nodes SET addr = ?, hostname = ?, state = ?, "
-	    "master = ?, updated = ? WHERE id = ?", err, errlen);
+	    "master = ?, updated = ?, held = ? WHERE id = ?", err, errlen);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, n->addr, -1, SQLITE_TRANSIENT);
@@ -625,7 +643,8 @@ db_node_update(struct db *db, const struct db_node *n, char *err,
 	} else
 		sqlite3_bind_null(st, 4);
 	sqlite3_bind_int64(st, 5, n->updated);
-	sqlite3_bind_int64(st, 6, n->id);
+	sqlite3_bind_int(st, 6, n->held != 0);
+	sqlite3_bind_int64(st, 7, n->id);
 	rc = step_done(db, st, err, errlen);
 	if (rc == 0 && sqlite3_changes(db->h) != 1)
 		rc = errf(err, errlen, "database: node %s vanished", n->name);
@@ -652,7 +671,7 @@ db_nodes_json(struct db *db, struct text *t, char *err, size_t errlen)
 	int rc;
 
 	st = prep(db, "SELECT name, instance, addr, hostname, state, created, "
-	    "updated, last_seen FROM nodes ORDER BY id", err, errlen);
+	    "updated, last_seen, held FROM nodes ORDER BY id", err, errlen);
 	if (st == NULL)
 		return -1;
 	text_printf(t, "{\"nodes\":[");
@@ -663,10 +682,11 @@ db_nodes_json(struct db *db, struct text *t, char *err, size_t errlen)
 			text_json_str(t, col_text(st, (int)i));
 		}
 		text_printf(t, ",\"created\":%lld,\"updated\":%lld,"
-		    "\"last_seen\":%lld}",
+		    "\"last_seen\":%lld,\"held\":%s}",
 		    (long long)sqlite3_column_int64(st, 5),
 		    (long long)sqlite3_column_int64(st, 6),
-		    (long long)sqlite3_column_int64(st, 7));
+		    (long long)sqlite3_column_int64(st, 7),
+		    sqlite3_column_int(st, 8) ? "true" : "false");
 		sep = ",";
 	}
 	text_printf(t, "]}");

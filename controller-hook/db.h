@@ -39,6 +39,8 @@ struct db_node {
 	long created;
 	long updated;
 	long last_seen;		/* last heartbeat, unix time; 0: none yet */
+	int held;		/* drained by its admission until its agent
+				 * says its mounts are verified (SL_HOLD_...) */
 };
 
 struct db_order {

@@ -382,11 +382,14 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		return ret;
 	}
 	if (up->status_ask != NULL) {
-		/* a status whose node Slurm has been asked about */
+		/* a status whose node Slurm has been asked about (a ready
+		 * call's outcome is worth the log) */
+		int quiet = !up->status_ask->ready;
+
 		api_status_finish(&api, up->status_ask, &rs);
 		free(up->status_ask);
 		up->status_ask = NULL;
-		log_answer(&rs, 1);
+		log_answer(&rs, quiet);
 		api_observe_call(&api, url, mono_now() - up->start);
 		ret = send_json(c, &rs);
 		api_response_free(&rs);

@@ -154,9 +154,11 @@ sl_node_create(const struct sl_node *n, char *err, size_t errlen)
 		m.node_hostname = (char *)(uintptr_t)n->hostname;
 		if (slurm_update_node(&m) != SLURM_SUCCESS)
 			return sl_err(err, errlen, "update node", n->name);
-		/* drained by an earlier leave that did not finish: the node
-		 * is back, so it takes work again */
-		if (st.drained_by_vnode || st.reaped_by_vnode)
+		/* drained by an earlier leave that did not finish, or held
+		 * by an earlier join: the node is back, so it takes work
+		 * again (admit.c holds it anew when its agent asks) */
+		if (st.drained_by_vnode || st.reaped_by_vnode ||
+		    st.held_by_vnode)
 			return sl_node_resume(n->name, err, errlen);
 		return 0;
 	}
@@ -268,6 +270,10 @@ fill_status(const node_info_t *ni, struct sl_status *st)
 	    base == NODE_STATE_MIXED || (s & NODE_STATE_COMPLETING);
 	st->drained_by_vnode = (s & NODE_STATE_DRAIN) && ni->reason != NULL &&
 	    strcmp(ni->reason, SL_DRAIN_REASON) == 0;
+	st->drained = (s & NODE_STATE_DRAIN) != 0;
+	st->held_by_vnode = st->drained && ni->reason != NULL &&
+	    strncmp(ni->reason, SL_HOLD_PREFIX, strlen(SL_HOLD_PREFIX)) == 0;
+	st->no_reason = ni->reason == NULL || ni->reason[0] == '\0';
 	st->reaped_by_vnode = st->down && ni->reason != NULL &&
 	    strncmp(ni->reason, SL_REAP_REASON, strlen(SL_REAP_REASON)) == 0;
 	st->usable = (base == NODE_STATE_IDLE ||

@@ -30,6 +30,10 @@ struct sl_status {
 	int busy;		/* jobs still on it (allocated or completing) */
 	int responding;
 	int drained_by_vnode;	/* drained with SL_DRAIN_REASON */
+	int drained;		/* DRAIN, by whoever */
+	int held_by_vnode;	/* drained with a reason SL_HOLD_PREFIX... */
+	int no_reason;		/* no reason at all (a pool slot's drain
+				 * loses it when its slurmd registers) */
 	int down;
 	int reaped_by_vnode;	/* DOWN with a reason SL_REAP_REASON... */
 	int future;		/* State=FUTURE: declared, not in use */
@@ -93,6 +97,12 @@ struct sl_conf {
 
 #define SL_DRAIN_REASON "vnode: node is leaving"
 #define SL_REAP_REASON "vnode: reaped"
+/* A node held until its agent says its mounts are verified (the agent's
+ * POST /v1/ready): drained with this reason, or with SL_HOLD_FAILED and
+ * the mount's error when they failed. */
+#define SL_HOLD_PREFIX "vnode: held: "
+#define SL_HOLD_REASON SL_HOLD_PREFIX "mounts not verified yet"
+#define SL_HOLD_FAILED SL_HOLD_PREFIX "mount failed: "
 
 int sl_init(char *err, size_t errlen);
 void sl_fini(void);

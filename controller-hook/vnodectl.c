@@ -389,7 +389,10 @@ static void
 node_line(void *arg, const struct db_node *n)
 {
 	(void)arg;
-	printf("%-12s %-9s %-15s %-20s %-16s %s\n", n->name, n->state, n->addr,
+	/* admitted, but drained until its agent says its mounts are
+	 * verified */
+	printf("%-12s %-9s %-15s %-20s %-16s %s\n", n->name, n->held &&
+	    strcmp(n->state, "admitted") == 0 ? "held" : n->state, n->addr,
 	    n->hostname, n->token, n->instance);
 }
 

@@ -1,8 +1,8 @@
 #!/bin/bash
-# The shared file systems the hook names are mounted before munge and
-# slurmd, checked to be really there, usable by jobs, and unmounted when
-# the node leaves; a mount that fails stops the join with its own exit code
-# before munge and slurmd.  (Real NFS needs a kernel with an NFS client:
+# The shared file systems the hook names are mounted (beside munge and
+# slurmd, the node held until they are verified), checked to be really
+# there, usable by jobs, and unmounted when the node leaves; a mount that
+# fails stops the join with its own exit code, the node drained.  (Real NFS needs a kernel with an NFS client:
 # the VM tests mount NFS; here the same path mounts a tmpfs.)
 . "$(dirname "$0")/test.common"
 vt_init
@@ -38,7 +38,8 @@ sb n1 findmnt -n /var/lib/vnode/scratch >/dev/null && fail "still mounted after 
 sb n1 findmnt -n /var/lib/vnode/sw >/dev/null && fail "sw still mounted after leave"
 
 # a mount that cannot work, beside two that do (all three at once): exit
-# code 9, the bad one named, nothing started
+# code 9, the bad one named; the node, held since its join, stays drained
+# and its slurmd stops (38-held.sh: the hold itself)
 hookd_stop
 echo "mount.home = 10.77.0.250:/export/home /var/lib/vnode/home nosuchfs" \
     >>"$T/sb/ctl/etc/vnode/hookd.conf"
@@ -48,8 +49,11 @@ agent_conf n2 "$tok"
 agent n2 join
 rc=$?
 [ $rc = 9 ] || fail "failed mount: exit $rc, not 9"
-grep -q "vnode-agent: mounts: FAILED after .*nosuchfs 10.77.0.250:/export/home on /var/lib/vnode/home: /usr/bin/mount: exited with status 32: mount: /var/lib/vnode/home: .*(3 tries); not starting munge or slurmd" \
+grep -q "vnode-agent: mounts: FAILED after .*nosuchfs 10.77.0.250:/export/home on /var/lib/vnode/home: /usr/bin/mount: exited with status 32: mount: /var/lib/vnode/home: .*(3 tries); vm-2 stays drained in Slurm with this reason, slurmd stopped" \
     "$T/n2.agent.log" || fail "failed mount: no clear line"
-[ -e "$T/sb/n2/etc/munge/munge.key" ] && fail "munge key installed after a failed mount"
-sb n2 pgrep -x slurmd >/dev/null && fail "slurmd started after a failed mount"
+sb n2 pgrep -x slurmd >/dev/null && fail "slurmd still running after a failed mount"
+case $(node_state vm-2) in
+drain*) ;;
+*) fail "vm-2 is $(node_state vm-2) after a failed mount, not drained" ;;
+esac
 exit 0

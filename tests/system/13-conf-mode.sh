@@ -3,11 +3,13 @@
 # slurm.conf Includes and restarts slurmctld once per batch of joins.
 # Jobs running across the restart, batch and srun, carry on and finish
 # as they would have; a node that rejoins at a new address is reached
-# there; a node that leaves loses its line.
+# there; a node that leaves loses its line.  Each is held (drained) until
+# its agent says its mounts are verified.
 . "$(dirname "$0")/test.common"
 vt_init
 HOOKD_EXTRA="admit = conf
-restart = $VT_DIR/restart-slurmctld"
+restart = $VT_DIR/restart-slurmctld
+mount.sw = tmpfs /var/lib/vnode/sw tmpfs size=8m"
 ctl_start
 nodes n1 n2 n3
 FRAG=$T/sb/ctl/etc/slurm/vnode-nodes.conf
@@ -18,6 +20,9 @@ restarts() {
 }
 
 agent n1 join || fail "join of n1"
+# held (drained) from the restart until its mounts were verified
+grep -q "ready: vm-1 is IDLE in Slurm (its hold released)" "$T/n1.agent.log" ||
+    fail "n1 was not held and released"
 grep -q "^NodeName=vm-1 NodeAddr=$(node_ip n1) NodeHostname=n1 " "$FRAG" ||
     fail "vm-1 not in the fragment: $(cat "$FRAG")"
 [ "$(restarts)" = 1 ] || fail "restarts after one join: $(restarts)"

@@ -3,7 +3,8 @@
 # instance takes a free one, which gets the instance's address through the
 # API (no restart, no reconfigure).  A rejoin keeps its slot, at its new
 # address; a leave gives the slot back; with none free a join is refused
-# with the reason.
+# with the reason.  Each slot is held (drained) until its agent says its
+# mounts are verified.
 #
 # Slurm 22.05's srun resolves a slot's address from its own slurm.conf
 # (NodeAddr there is the slot's name), not from slurmctld, so srun to a
@@ -12,7 +13,8 @@
 . "$(dirname "$0")/test.common"
 vt_init
 SLURM_NODES="NodeName=vm-[1-2] CPUs=1 RealMemory=500 Feature=vnode State=FUTURE"
-HOOKD_EXTRA="admit = pool"
+HOOKD_EXTRA="admit = pool
+mount.sw = tmpfs /var/lib/vnode/sw tmpfs size=8m"
 ctl_start
 nodes n1 n2 n3
 
@@ -31,6 +33,9 @@ addr_of() {
 }
 
 agent n1 join || fail "join of n1"
+# its slot was held (drained) until its mounts were verified
+grep -q "ready: vm-[12] is IDLE in Slurm (its hold released)" "$T/n1.agent.log" ||
+    fail "n1 was not held and released"
 agent n2 join || fail "join of n2"
 v1=$(node_name n1)
 v2=$(node_name n2)

@@ -124,13 +124,15 @@ test_used_rolled_back(void **state)
 	db_close(db);
 }
 
-/* A registry of version 5 (no tokens.used), with nodes: opened, each
- * token's count is its nodes', once (a second open adds nothing). */
+/* A registry of version 5 (no tokens.used, no nodes.held), with nodes:
+ * opened, each token's count is its nodes', once (a second open adds
+ * nothing); its nodes are not held, and a hold is kept from then on. */
 static void
 test_used_migrated(void **state)
 {
 	sqlite3 *h;
 	struct db *db;
+	struct db_node n;
 	char err[256];
 	int i;
 
@@ -169,6 +171,16 @@ test_used_migrated(void **state)
 	node_add(db, "00000000000000bb", "i-4");
 	assert_int_equal(used(db, "00000000000000bb"), 1);
 	assert_int_equal(used(db, "00000000000000aa"), 3);
+	assert_int_equal(db_node_by_name(db, "vm-1", &n, err, sizeof(err)), 0);
+	assert_int_equal(n.held, 0);
+	n.held = 1;
+	assert_int_equal(db_node_update(db, &n, err, sizeof(err)), 0);
+	db_close(db);
+	assert_int_equal(db_open(reg_path, &db, err, sizeof(err)), 0);
+	assert_int_equal(db_node_by_name(db, "vm-1", &n, err, sizeof(err)), 0);
+	assert_int_equal(n.held, 1);
+	assert_int_equal(db_node_by_name(db, "vm-2", &n, err, sizeof(err)), 0);
+	assert_int_equal(n.held, 0);
 	db_close(db);
 }
 
@@ -188,7 +200,7 @@ test_newer_refused(void **state)
 	sqlite3_close(h);
 	assert_int_equal(db_open(reg_path, &db, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "registry version 99 is newer than this "
-	    "program's (6)"));
+	    "program's (7)"));
 }
 
 /* GET /v1/nodes's answer, written straight from the rows: json-c reads
@@ -216,6 +228,15 @@ test_nodes_json(void **state)
 	snprintf(dn.hostname, sizeof(dn.hostname), "host-1");
 	snprintf(dn.state, sizeof(dn.state), "admitted");
 	assert_int_equal(db_node_update(db, &dn, err, sizeof(err)), 0);
+	/* the second one held (its admission drained it) */
+	{
+		struct db_node h2;
+
+		assert_int_equal(db_node_by_instance(db, "i-\"2\\", &h2, err,
+		    sizeof(err)), 0);
+		h2.held = 1;
+		assert_int_equal(db_node_update(db, &h2, err, sizeof(err)), 0);
+	}
 	assert_int_equal(db_node_seen(db, dn.name, 1700000123, err,
 	    sizeof(err)), 0);
 	assert_int_equal(db_nodes_json(db, &t, err, sizeof(err)), 0);
@@ -239,13 +260,17 @@ test_nodes_json(void **state)
 	    "created")), 1700000000);
 	assert_int_equal(json_object_get_int64(json_object_object_get(n,
 	    "last_seen")), 1700000123);
+	assert_false(json_object_get_boolean(json_object_object_get(n,
+	    "held")));
 	assert_null(json_object_object_get(n, "token"));
-	assert_int_equal(json_object_object_length(n), 8);
+	assert_int_equal(json_object_object_length(n), 9);
 	n = json_object_array_get_idx(list, 1);
 	assert_string_equal(json_object_get_string(json_object_object_get(n,
 	    "instance")), "i-\"2\\");
 	assert_string_equal(json_object_get_string(json_object_object_get(n,
 	    "state")), "joining");
+	assert_true(json_object_get_boolean(json_object_object_get(n,
+	    "held")));
 	json_object_put(o);
 	free(t.s);
 	db_close(db);
