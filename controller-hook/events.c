@@ -14,7 +14,8 @@
 static const char *const node_kinds[] = { "checkpoint", "checkpoint-failed",
     "restore", "restore-failed", NULL };
 static const char *const hook_kinds[] = { "join", "leave", "run", "suspend",
-    "resume", "end", "requeue", "release", "release-failed", "move", NULL };
+    "resume", "end", "requeue", "release", "release-failed", "move", "ready",
+    NULL };
 
 static int
 in_list(const char *const *list, const char *s)

@@ -181,6 +181,7 @@ marker(struct text *b, const struct layout *l, const struct db_event *e)
 		{ "move", "move", "#e76f51", "triangle" },
 		{ "join", "join", "#888", "tick" },
 		{ "leave", "leave", "#888", "tick" },
+		{ "ready", "ready", "#888", "tick" },
 		/* elastic vnode: the life of a node's instance */
 		{ "power-up", "power up", "#2a9d8f", "triangle" },
 		{ "create", "create", "#888", "circle" },

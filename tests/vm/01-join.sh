@@ -1,7 +1,9 @@
 #!/bin/bash
 # The vnode image boots under qemu with a config drive and joins by
 # itself: time from the controller, the join, NFS home and software trees
-# from nfs-ganesha, the munge key, slurmd; the node is IDLE, and a job of an
+# from nfs-ganesha (stopped at first, a slow server: the node is held,
+# drained, until its mounts are verified, and a job sent to it waits),
+# the munge key and slurmd beside them; the node is IDLE, and a job of an
 # ordinary user reads the software tree and writes to the NFS home, seen in
 # the export on the controller.  Then an ACPI shutdown (what "openstack
 # server stop" sends) with a job running: the agent leaves, the job is
@@ -21,14 +23,42 @@ vnodectl token create --uses 1 --ttl 30m --user-data \
 grep -q "hook_url: \"http://$CTL_IP:$HOOK_PORT\"" "$T/vm1.user-data" ||
     fail "user data without the hook's URL: $(cat "$T/vm1.user-data")"
 vm_config_drive vm1 "$T/vm1.iso" "$T/vm1.user-data"
-vm_boot vm1 "$T/vm1.iso"
 
-idle() { vm_console vm1 . >/dev/null; [ "$(node_state vm-1)" = idle ]; }
-wait_for 600 "vm-1 IDLE in Slurm" idle
+# a slow NFS server: nfs-ganesha stopped until the node has registered,
+# held (drained) by the hook until its agent says its mounts are
+# verified; a job sent to it waits
+gpid=$(sb ctl cat /run/ganesha.pid) || fail "no nfs-ganesha pid file"
+sb ctl kill -STOP "$gpid" || fail "SIGSTOP nfs-ganesha"
+at_exit "sb ctl kill -CONT $gpid 2>/dev/null"
+vm_boot vm1 "$T/vm1.iso"
+held() {
+	vm_console vm1 . >/dev/null
+	[ "$(node_state vm-1)" = drained ] &&
+	    [ "$(vnodectl nodes | awk '$1 == "vm-1" { print $2 }')" = held ]
+}
+wait_for 600 "vm-1 registered in Slurm, held, while NFS does not answer" held
+j=$(sb_user ctl sbatch --parsable -w vm-1 -t 5 -D /tmp -o /dev/null \
+    --wrap 'ls /sw/bin/vnode-hello') || fail "sbatch to the held vm-1"
+sleep 5
+job_is "$j" PENDING || fail "job $j is $(job_field "$j" JobState) on the held vm-1"
+vm_console vm1 'vnode-agent: mounts: ' &&
+    fail "the mounts step ended while nfs-ganesha was stopped"
+vm_console vm1 'vnode-agent: slurmd: ' ||
+    fail "slurmd did not start beside the mounts"
+say "vm-1 held ($(sb ctl sinfo -h -n vm-1 -o %T)) while NFS is stopped; job $j $(job_field "$j" JobState)"
+sb ctl kill -CONT "$gpid" || fail "SIGCONT nfs-ganesha"
+
+idle() { vm_console vm1 . >/dev/null; [ "$(node_state vm-1)" = idle ] ||
+    [ "$(node_state vm-1)" = mixed ] || [ "$(node_state vm-1)" = allocated ]; }
+wait_for 600 "vm-1 released in Slurm" idle
+wait_for 120 "job $j done" job_ended "$j"
+job_is "$j" COMPLETED || fail "job $j on vm-1: $(job_field "$j" JobState)"
 t_idle=$(echo "$(date +%s.%N) - $(cat "$T/vm1.t0")" | bc)
 # the console may show the agent's last lines a little later
 wait_for 60 "the agent's ready line on the console" vm_console vm1 'vnode-agent: ready:'
-say "vm-1 IDLE $(printf %.1f "$t_idle") s after qemu started: kernel $(vm_at vm1 'Linux version') s, login prompt $(vm_at vm1 ' login:') s, agent's first line $(vm_at vm1 'vnode-agent: settings:') s, ready line $(vm_at vm1 'vnode-agent: ready:') s"
+say "vm-1 usable $(printf %.1f "$t_idle") s after qemu started: kernel $(vm_at vm1 'Linux version') s, login prompt $(vm_at vm1 ' login:') s, agent's first line $(vm_at vm1 'vnode-agent: settings:') s, ready line $(vm_at vm1 'vnode-agent: ready:') s"
+grep -a -q "vnode-agent: ready: vm-1 is [A-Z]* in Slurm (its hold released)" "$T/vm1.console" ||
+    fail "ready line: $(grep -a 'vnode-agent: ready' "$T/vm1.console")"
 for step in settings time join mounts munge slurmd ready; do
 	grep -a -q "vnode-agent: $step: " "$T/vm1.console" ||
 	    fail "no '$step' line of the agent on the console"

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Fault: the home export the hook names is not there.  The guest's agent
-# stops at the mounts step, before munge and slurmd; the console log says
-# which mount failed and why; the node never becomes usable in Slurm.
+# mounts beside munge and slurmd, the node held (drained) by the hook; the
+# mount fails, the node stays drained with the mount's error as its
+# reason, slurmd stops; the console log says which mount failed and why;
+# a job sent to the node never starts.
 . "$(dirname "$0")/../system/test.common"
 . "$(dirname "$0")/vm.common"
 vt_init
@@ -20,18 +22,27 @@ wait_for 600 "the mounts step's error on the console" \
     vm_console vm1 'vnode-agent: mounts: FAILED'
 line=$(grep -a -m1 'vnode-agent: mounts: FAILED' "$T/vm1.console" | sed 's/^[0-9.]* //')
 say "console: $line"
-echo "$line" | grep -q "$CTL_IP:/home on /home: .*not starting munge or slurmd" ||
+echo "$line" | grep -q "$CTL_IP:/home on /home: .*; vm-1 stays drained in Slurm with this reason, slurmd stopped" ||
     fail "the mount error does not name the home export: $line"
 grep -a -q 'vnode-agent: mounts: 2 file systems' "$T/vm1.console" &&
     fail "the mounts step says it succeeded"
-# the agent tries again (its unit restarts it); still nothing usable
+# Slurm says why (the agent tries again, its unit restarts it, and each
+# join holds the node anew: its reason is the hold's for a moment)
+reason() { sb ctl scontrol show node vm-1 | sed -n 's/^ *Reason=\(.*\) \[.*$/\1/p'; }
+failed_reason() { reason | grep -q "^vnode: held: mount failed: nfs $CTL_IP:/home on /home"; }
+wait_for 120 "vm-1's reason in Slurm: the mount's error" failed_reason
+say "vm-1 in Slurm: $(node_state vm-1), reason: $(reason)"
+j=$(sb_user ctl sbatch --parsable -w vm-1 -t 5 -D /tmp -o /dev/null --wrap true) ||
+    fail "sbatch to vm-1"
 sleep 15
 st=$(node_state vm-1)
 case $st in
-idle*|mix*|alloc*) fail "vm-1 is $st in Slurm after a failed mount" ;;
+idle|mix*|alloc*) fail "vm-1 is $st in Slurm after a failed mount" ;;
 esac
-grep -a -q -E 'vnode-agent: (munge|slurmd|ready): ' "$T/vm1.console" &&
-    fail "munge, slurmd or ready step ran after the failed mount"
-say "vm-1 in Slurm: $st; no munge, slurmd or ready step"
+job_is "$j" PENDING || fail "job $j is $(job_field "$j" JobState) on vm-1"
+grep -a -q -E 'vnode-agent: ready: ' "$T/vm1.console" &&
+    fail "the ready step ran after the failed mount"
+say "vm-1 in Slurm: $st; job $j pending; no ready step"
+sb ctl scancel "$j"
 vm_qmp vm1 quit
 exit 0
