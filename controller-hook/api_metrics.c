@@ -11,6 +11,7 @@
 #include "api_int.h"
 #include "log.h"
 #include "provision.h"
+#include "status.h"
 #include "util.h"
 
 static void
@@ -176,17 +177,19 @@ call_metrics(const struct api *a, struct text *t)
 void
 api_metrics(struct api *a, int waiting, struct api_response *rs)
 {
-	static const char *const states[] = { "joining", "admitted", "left",
-	    "reaped" };
+	static const char *const states[] = { "joining", "admitted", "held",
+	    "left", "reaped" };
 	struct text t = { NULL, 0, 0, 0 };
 	size_t k;
 	char err[256];
+	unsigned long sb, sa;
 	long n;
 	int i, j;
 
 	memset(rs, 0, sizeof(*rs));
 	text_printf(&t, "# HELP vnode_nodes Nodes in the hook's "
-	    "registry, by state.\n# TYPE vnode_nodes gauge\n");
+	    "registry, by state (held: admitted, and drained until its mounts "
+	    "are verified).\n# TYPE vnode_nodes gauge\n");
 	for (k = 0; k < sizeof(states) / sizeof(states[0]); k++) {
 		if (db_node_count(a->db, states[k], &n, err, sizeof(err)) != 0)
 			n = -1;
@@ -228,6 +231,15 @@ api_metrics(struct api *a, int waiting, struct api_response *rs)
 		    api_phases[i], h->count, api_phases[i], h->sum, api_phases[i], h->count);
 	}
 	call_metrics(a, &t);
+	status_stats(&sb, &sa);
+	text_printf(&t, "# HELP vnode_status_batches_total Rounds of the "
+	    "status thread: one per ready call, one for all the status calls "
+	    "that waited together.\n"
+	    "# TYPE vnode_status_batches_total counter\n"
+	    "vnode_status_batches_total %lu\n"
+	    "# HELP vnode_status_asks_total Status and ready calls answered "
+	    "from Slurm.\n# TYPE vnode_status_asks_total counter\n"
+	    "vnode_status_asks_total %lu\n", sb, sa);
 	admission_metrics(a, &t);
 	elastic_metrics(a, &t);
 	if (t.failed) {

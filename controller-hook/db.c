@@ -818,10 +818,14 @@ db_node_count(struct db *db, const char *state, long *n, char *err,
 	sqlite3_stmt *st;
 	int rc;
 
-	st = prep(db, "SELECT count(*) FROM nodes WHERE state = ?", err, errlen);
+	/* "held": admitted, and held until its mounts are verified */
+	st = prep(db, strcmp(state, "held") == 0 ? "SELECT count(*) FROM nodes "
+	    "WHERE state = 'admitted' AND held = 1" : "SELECT count(*) FROM "
+	    "nodes WHERE state = ?", err, errlen);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, state, -1, SQLITE_TRANSIENT);
+	if (strcmp(state, "held") != 0)
+		sqlite3_bind_text(st, 1, state, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	*n = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);

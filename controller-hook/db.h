@@ -154,6 +154,7 @@ int db_node_each(struct db *db, void (*fn)(void *arg,
     const struct db_node *n), void *arg, char *err, size_t errlen);
 int db_node_seen(struct db *db, const char *name, long now, char *err,
     size_t errlen);
+/* The nodes in state; "held": those admitted and held (nodes.held). */
 int db_node_count(struct db *db, const char *state, long *n, char *err,
     size_t errlen);
 /* fn for each node in state not heard from (heartbeat, join) since

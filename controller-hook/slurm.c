@@ -81,7 +81,8 @@ created(void)
  * mu is recursive: a call may make another, and sl_node_each's callback
  * may call in again.
  *
- * A look at one node alone (sl_node_status) takes no lock: libslurm's RPCs
+ * A look at one node alone (sl_node_status), or at the nodes whose status
+ * asks wait together (sl_nodes_status), takes no lock: libslurm's RPCs
  * are safe to make from several threads (its configuration is read under
  * its own lock, errno is the thread's), and a node's state read while
  * another thread changes it is as good as one read a moment before.  Every
@@ -305,6 +306,35 @@ sl_node_status(const char *name, struct sl_status *st, char *err,
 			fill_status(&msg->node_array[i], st);
 	if (!st->exists)
 		snprintf(st->state, sizeof(st->state), "ABSENT");
+	slurm_free_node_info_msg(msg);
+	return 0;
+}
+
+int
+sl_nodes_status(const char *const *names, size_t n, struct sl_status *st,
+    char *err, size_t errlen)
+{
+	/* no lock (see mu): a read, as sl_node_status's */
+	node_info_msg_t *msg = NULL;
+	uint32_t i;
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		memset(&st[k], 0, sizeof(st[k]));
+	if (slurm_load_node((time_t)0, &msg, SHOW_ALL | SHOW_FUTURE) !=
+	    SLURM_SUCCESS)
+		return sl_err(err, errlen, "load", "nodes");
+	for (i = 0; msg != NULL && i < msg->record_count; i++) {
+		if (msg->node_array[i].name == NULL)
+			continue;
+		for (k = 0; k < n; k++)
+			if (!st[k].exists && strcmp(msg->node_array[i].name,
+			    names[k]) == 0)
+				fill_status(&msg->node_array[i], &st[k]);
+	}
+	for (k = 0; k < n; k++)
+		if (!st[k].exists)
+			snprintf(st[k].state, sizeof(st[k].state), "ABSENT");
 	slurm_free_node_info_msg(msg);
 	return 0;
 }

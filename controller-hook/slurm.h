@@ -132,6 +132,10 @@ int sl_node_drain(const char *name, const char *reason, char *err,
     size_t errlen);
 int sl_node_status(const char *name, struct sl_status *st, char *err,
     size_t errlen);
+/* The state of each of n nodes (st[i] for names[i]), with one request
+ * for them all. */
+int sl_nodes_status(const char *const *names, size_t n,
+    struct sl_status *st, char *err, size_t errlen);
 /* fn for every node Slurm has, with one request. */
 int sl_node_each(void (*fn)(void *arg, const char *name,
     const struct sl_status *st), void *arg, char *err, size_t errlen);

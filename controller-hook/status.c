@@ -1,10 +1,13 @@
 /*
  * status.c - Slurm's view of a node for POST /v1/status, and a held
  * node's release for POST /v1/ready, asked in a thread of its own
- * (status.h).
+ * (status.h).  The thread takes all the asks that wait at once: the
+ * statuses of a burst of nodes cost one request to slurmctld, not one
+ * each.
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -18,6 +21,7 @@ static struct api_status_ask *queue, **queue_tail = &queue;
 static int running, stopping;
 static pthread_t thread;
 static void (*done_fn)(struct api_status_ask *q);
+static unsigned long nbatches, nasks;	/* under mu */
 
 /*
  * POST /v1/ready: a held node's agent says whether its mounts are
@@ -73,10 +77,52 @@ ready(struct api_status_ask *q)
 	return 0;
 }
 
+/* The plain status asks of a batch (n of them, ready calls apart): one
+ * request for them all when there are several (a burst of joining nodes
+ * asks while it waits to be usable), one node's when there is one. */
+static void
+statuses(struct api_status_ask **v, size_t n)
+{
+	const char **names;
+	struct sl_status *st;
+	char e[300];
+	size_t i;
+
+	if (n == 1) {
+		if (sl_node_status(v[0]->node.name, &v[0]->st, v[0]->error,
+		    sizeof(v[0]->error)) != 0 && v[0]->error[0] == '\0')
+			snprintf(v[0]->error, sizeof(v[0]->error), "no answer");
+		return;
+	}
+	names = calloc(n, sizeof(*names));
+	st = calloc(n, sizeof(*st));
+	if (names == NULL || st == NULL) {
+		for (i = 0; i < n; i++)
+			snprintf(v[i]->error, sizeof(v[i]->error), "out of "
+			    "memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		names[i] = v[i]->node.name;
+	e[0] = '\0';
+	if (sl_nodes_status(names, n, st, e, sizeof(e)) != 0) {
+		for (i = 0; i < n; i++)
+			snprintf(v[i]->error, sizeof(v[i]->error), "%s",
+			    e[0] != '\0' ? e : "no answer");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		v[i]->st = st[i];
+out:
+	free(names);
+	free(st);
+}
+
 static void *
 run(void *arg)
 {
-	struct api_status_ask *q;
+	struct api_status_ask *list, *q, **v = NULL;
+	size_t n, cap = 0, i, k;
 
 	(void)arg;
 	pthread_mutex_lock(&mu);
@@ -85,19 +131,58 @@ run(void *arg)
 			pthread_cond_wait(&cv, &mu);
 		if (stopping)
 			break;
-		q = queue;
-		if ((queue = q->next) == NULL)
-			queue_tail = &queue;
+		/* all that waits, at once */
+		list = queue;
+		queue = NULL;
+		queue_tail = &queue;
 		pthread_mutex_unlock(&mu);
-		q->next = NULL;
-		q->error[0] = '\0';
-		if (((q->ready && ready(q) != 0) || sl_node_status(
-		    q->node.name, &q->st, q->error, sizeof(q->error)) != 0) &&
-		    q->error[0] == '\0')
-			snprintf(q->error, sizeof(q->error), "no answer");
-		done_fn(q);
+		for (n = 0, q = list; q != NULL; q = q->next)
+			n++;
+		if (n > cap) {
+			free(v);
+			cap = n < 64 ? 64 : n;
+			if ((v = calloc(cap, sizeof(*v))) == NULL)
+				cap = 0;
+		}
+		for (i = 0, q = list; q != NULL && i < cap; q = q->next)
+			v[i++] = q;
+		if (cap == 0) {
+			/* no room: each its own way */
+			while ((q = list) != NULL) {
+				list = q->next;
+				q->next = NULL;
+				snprintf(q->error, sizeof(q->error), "out of "
+				    "memory");
+				done_fn(q);
+			}
+			pthread_mutex_lock(&mu);
+			continue;
+		}
+		/* the ready calls first, each alone (they change the node);
+		 * the plain asks after them, together */
+		for (i = k = 0; i < n; i++) {
+			v[i]->next = NULL;
+			v[i]->error[0] = '\0';
+			if (!v[i]->ready) {
+				v[k++] = v[i];
+				continue;
+			}
+			if ((ready(v[i]) != 0 || sl_node_status(v[i]->node.name,
+			    &v[i]->st, v[i]->error, sizeof(v[i]->error)) != 0) &&
+			    v[i]->error[0] == '\0')
+				snprintf(v[i]->error, sizeof(v[i]->error),
+				    "no answer");
+			done_fn(v[i]);
+		}
+		if (k > 0)
+			statuses(v, k);
+		for (i = 0; i < k; i++)
+			done_fn(v[i]);
 		pthread_mutex_lock(&mu);
+		nbatches += (n - k) + (k > 0);
+		nasks += n;
 	}
+	free(v);
 	/* stopping: what is still queued is told so */
 	while ((q = queue) != NULL) {
 		queue = q->next;
@@ -132,6 +217,15 @@ status_submit(struct api_status_ask *q)
 	*queue_tail = q;
 	queue_tail = &q->next;
 	pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mu);
+}
+
+void
+status_stats(unsigned long *batches, unsigned long *asks)
+{
+	pthread_mutex_lock(&mu);
+	*batches = nbatches;
+	*asks = nasks;
 	pthread_mutex_unlock(&mu);
 }
 
