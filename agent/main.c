@@ -347,8 +347,8 @@ step_mounts_held(const struct settings *s, const struct join_result *j,
 		return;
 	joined_state(s, j, st);
 	if (node_ready(st, m->err, &ns, &released, err, sizeof(err)) != 0)
-		log_warnx("mounts: the hook was not told: %s; %s stays drained "
-		    "(%s)", err, j->node, "vnode: held: mounts not verified yet");
+		log_warnx("mounts: the hook was not told: %s; %s stays held "
+		    "(drained) all the same", err, j->node);
 	explicit_bzero(st, sizeof(*st));
 	if (slurmd_stop(s->leave_timeout, e2, sizeof(e2)) != 0)
 		log_warnx("mounts: slurmd: %s", e2);
@@ -414,7 +414,6 @@ step_ready(const struct settings *s, const struct join_result *j)
 	struct node_status ns;
 	char err[1024] = "no answer yet";
 	double wait = 0.05;
-
 	int released = !j->held, rc;
 
 	step_begin(&step, "ready");

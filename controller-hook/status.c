@@ -45,8 +45,8 @@ ready(struct api_status_ask *q)
 	}
 	if (sl_node_status(name, &st, q->error, sizeof(q->error)) != 0)
 		return -1;
-	/* the hold's drain; on 22.05 a slot's drain loses its reason when
-	 * its slurmd registers */
+	/* the hold's drain: on 22.05 a drain loses its reason when the
+	 * node's slurmd registers */
 	if (q->ready == API_READY_OK) {
 		q->released = 1;
 		if (st.drained && (st.held_by_vnode || st.no_reason)) {
