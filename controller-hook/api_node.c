@@ -107,7 +107,6 @@ out:
 	json_object_put(body);
 }
 
-
 /* A ready call's outcome in the registry: the hold over, and the event. */
 static int
 ready_record(struct api *a, const struct api_request *rq,
