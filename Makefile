@@ -354,13 +354,14 @@ FUZZ_AGENT_OBJS := settings isofs join hookclient http https certpin state
 FUZZ_HOOK_OBJS  := api api_auth api_join api_node api_heartbeat api_metrics \
     admit db config slurm events provision provider \
     prov_exec prov_local prov_qemu privd_client overlay os_config openstack \
-    prov_openstack
+    prov_openstack status
 FUZZ_HTTP_OBJS  := agent/http agent/https agent/certpin common/util common/crypto
 FUZZ_CERT_OBJS  := agent/certpin common/util common/crypto
 # the join path must not reach Slurm: fuzz_hook makes each of these abort
 FUZZ_HOOK_TRAPS := sl_init sl_node_create sl_nodes_create sl_nodes_address \
     sl_node_future sl_node_delete sl_ping sl_reconfigure sl_node_down \
-    sl_node_drain sl_node_status sl_node_each sl_node_resume \
+    sl_node_drain sl_node_status sl_nodes_status sl_node_undrain \
+    sl_node_each sl_node_resume \
     sl_requeue_node_jobs sl_jobs sl_job sl_job_uses sl_job_requeue \
     sl_job_release sl_node_jobs admit_start admit_submit admit_remove
 # the objects are made (and kept up to date) by a make of their own, with
