@@ -8,9 +8,9 @@
 #
 # (This kernel has no NFS client: the mount is a tmpfs, and it is made
 # slow by holding the lock mount(8) takes to record a mount with a
-# userspace option, x-vnode-test, in the sandbox's /run/mount/utab; the VM
-# test 02-nfs-missing.sh does the same with NFS, a real server and a
-# stopped one.)
+# userspace option, x-vnode-test, in the sandbox's /run/mount/utab.  The
+# VM tests do the same with NFS and nfs-ganesha: 01-join with the server
+# stopped while the guest boots, 02-nfs-missing with an export missing.)
 . "$(dirname "$0")/test.common"
 vt_init
 HOOKD_EXTRA="mount.sw = tmpfs /var/lib/vnode/sw tmpfs size=8m,mode=1777,x-vnode-test"
