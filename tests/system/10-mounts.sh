@@ -39,7 +39,8 @@ sb n1 findmnt -n /var/lib/vnode/sw >/dev/null && fail "sw still mounted after le
 
 # a mount that cannot work, beside two that do (all three at once): exit
 # code 9, the bad one named; the node, held since its join, stays drained
-# and its slurmd stops (38-held.sh: the hold itself)
+# with the mount's error as its reason, its slurmd stops, and a job for it
+# waits (38-held.sh: the hold itself)
 hookd_stop
 echo "mount.home = 10.77.0.250:/export/home /var/lib/vnode/home nosuchfs" \
     >>"$T/sb/ctl/etc/vnode/hookd.conf"
@@ -56,4 +57,16 @@ case $(node_state vm-2) in
 drain*) ;;
 *) fail "vm-2 is $(node_state vm-2) after a failed mount, not drained" ;;
 esac
+r=$(node_reason vm-2)
+say "vm-2: $(node_state vm-2), reason: $r"
+case $r in
+"vnode: held: mount failed: nosuchfs 10.77.0.250:/export/home on /var/lib/vnode/home"*) ;;
+*) fail "vm-2's reason is not the mount's error: $r" ;;
+esac
+job=$(submit -w vm-2 -t 2 --wrap true)
+sleep 3
+job_is "$job" PENDING || fail "job $job is $(job_field "$job" JobState) on vm-2"
+sb ctl scancel "$job"
+vnodectl events | grep -q "vm-2 .*ready  *vm-2 stays drained: mount failed: nosuchfs" ||
+    fail "no event of the failed mount: $(vnodectl events | grep vm-2)"
 exit 0

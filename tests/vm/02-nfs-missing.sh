@@ -28,10 +28,9 @@ grep -a -q 'vnode-agent: mounts: 2 file systems' "$T/vm1.console" &&
     fail "the mounts step says it succeeded"
 # Slurm says why (the agent tries again, its unit restarts it, and each
 # join holds the node anew: its reason is the hold's for a moment)
-reason() { sb ctl scontrol show node vm-1 | sed -n 's/^ *Reason=\(.*\) \[.*$/\1/p'; }
-failed_reason() { reason | grep -q "^vnode: held: mount failed: nfs $CTL_IP:/home on /home"; }
+failed_reason() { node_reason vm-1 | grep -q "^vnode: held: mount failed: nfs $CTL_IP:/home on /home"; }
 wait_for 120 "vm-1's reason in Slurm: the mount's error" failed_reason
-say "vm-1 in Slurm: $(node_state vm-1), reason: $(reason)"
+say "vm-1 in Slurm: $(node_state vm-1), reason: $(node_reason vm-1)"
 j=$(sb_user ctl sbatch --parsable -w vm-1 -t 5 -D /tmp -o /dev/null --wrap true) ||
     fail "sbatch to vm-1"
 sleep 15
