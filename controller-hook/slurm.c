@@ -310,40 +310,12 @@ sl_node_status(const char *name, struct sl_status *st, char *err,
 	return 0;
 }
 
-int
-sl_nodes_status(const char *const *names, size_t n, struct sl_status *st,
-    char *err, size_t errlen)
-{
-	/* no lock (see mu): a read, as sl_node_status's */
-	node_info_msg_t *msg = NULL;
-	uint32_t i;
-	size_t k;
-
-	for (k = 0; k < n; k++)
-		memset(&st[k], 0, sizeof(st[k]));
-	if (slurm_load_node((time_t)0, &msg, SHOW_ALL | SHOW_FUTURE) !=
-	    SLURM_SUCCESS)
-		return sl_err(err, errlen, "load", "nodes");
-	for (i = 0; msg != NULL && i < msg->record_count; i++) {
-		if (msg->node_array[i].name == NULL)
-			continue;
-		for (k = 0; k < n; k++)
-			if (!st[k].exists && strcmp(msg->node_array[i].name,
-			    names[k]) == 0)
-				fill_status(&msg->node_array[i], &st[k]);
-	}
-	for (k = 0; k < n; k++)
-		if (!st[k].exists)
-			snprintf(st[k].state, sizeof(st[k].state), "ABSENT");
-	slurm_free_node_info_msg(msg);
-	return 0;
-}
-
-int
-sl_node_each(void (*fn)(void *arg, const char *name, const struct sl_status *st),
+/* fn for every node in one load of Slurm's node table; no lock of its
+ * own (the callers say whether they need mu). */
+static int
+nodes_each(void (*fn)(void *arg, const char *name, const struct sl_status *st),
     void *arg, char *err, size_t errlen)
 {
-	SL_LOCK();
 	node_info_msg_t *msg = NULL;
 	struct sl_status st;
 	uint32_t i;
@@ -360,6 +332,50 @@ sl_node_each(void (*fn)(void *arg, const char *name, const struct sl_status *st)
 	}
 	slurm_free_node_info_msg(msg);
 	return 0;
+}
+
+struct wanted {
+	const char *const *names;
+	struct sl_status *st;
+	size_t n;
+};
+
+static void
+keep_wanted(void *arg, const char *name, const struct sl_status *st)
+{
+	struct wanted *w = arg;
+	size_t k;
+
+	for (k = 0; k < w->n; k++)
+		if (!w->st[k].exists && strcmp(name, w->names[k]) == 0)
+			w->st[k] = *st;
+}
+
+int
+sl_nodes_status(const char *const *names, size_t n, struct sl_status *st,
+    char *err, size_t errlen)
+{
+	/* no lock (see mu): a read, as sl_node_status's */
+	struct wanted w = { names, st, n };
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		memset(&st[k], 0, sizeof(st[k]));
+	if (nodes_each(keep_wanted, &w, err, errlen) != 0)
+		return -1;
+	for (k = 0; k < n; k++)
+		if (!st[k].exists)
+			snprintf(st[k].state, sizeof(st[k].state), "ABSENT");
+	return 0;
+}
+
+int
+sl_node_each(void (*fn)(void *arg, const char *name, const struct sl_status *st),
+    void *arg, char *err, size_t errlen)
+{
+	SL_LOCK();
+
+	return nodes_each(fn, arg, err, errlen);
 }
 
 int
